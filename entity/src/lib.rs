@@ -1,0 +1,23 @@
+//! SeaORM entities of the orderhub database (one module per table).
+
+pub mod prelude;
+
+pub mod category;
+pub mod customer;
+pub mod expense;
+pub mod lease;
+pub mod order;
+pub mod order_event;
+pub mod order_item;
+pub mod outbox_job;
+pub mod product;
+pub mod publication;
+pub mod source;
+pub mod source_event;
+pub mod source_manager;
+pub mod status;
+pub mod status_rule;
+pub mod sync_run;
+pub mod user;
+pub mod user_source;
+pub mod webhook_delivery;

@@ -1,0 +1,46 @@
+//! Orders, imported from a source or created in the hub.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "orders")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// `None` = created in the hub, not imported from an integration.
+    pub source_id: Option<i64>,
+    pub external_id: Option<String>,
+    pub number: String,
+    pub status_id: i64,
+    pub source_status: Option<String>,
+    pub customer_id: Option<i64>,
+    pub manager_id: Option<i64>,
+    #[sea_orm(column_type = "Decimal(Some((19, 4)))")]
+    pub total: Decimal,
+    pub currency: String,
+    pub currency_mismatch: bool,
+    pub tracking_number: Option<String>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub delivery: Option<Json>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub payments: Option<Json>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub discounts: Option<Json>,
+    #[sea_orm(column_type = "Decimal(Some((19, 4)))")]
+    pub commission: Option<Decimal>,
+    pub written_off: bool,
+    pub written_off_at: Option<DateTimeUtc>,
+    pub platform_created_at: DateTimeUtc,
+    pub platform_updated_at: Option<DateTimeUtc>,
+    pub last_synced_at: Option<DateTimeUtc>,
+    pub last_manual_sync_at: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "Text")]
+    pub push_error: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,30 @@
+//! Line items of an order.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "order_items")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub order_id: i64,
+    pub product_id: Option<i64>,
+    pub external_id: Option<String>,
+    pub name: String,
+    pub sku: Option<String>,
+    pub code: Option<String>,
+    #[sea_orm(column_type = "Decimal(Some((19, 4)))")]
+    pub quantity: Decimal,
+    #[sea_orm(column_type = "Decimal(Some((19, 4)))")]
+    pub price: Decimal,
+    pub upsell: bool,
+    pub added_by_sync: bool,
+    pub removed_on_platform: bool,
+    pub written_off: bool,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,142 @@
+//! `App::build(settings)` is used by `main` and by every test: open the database, migrate, make
+//! sure an admin exists, bind the HTTP server. `run_until_stopped` serves until shutdown.
+
+use crate::config::Settings;
+use crate::graphql::{build_schema, ApiState};
+use crate::http::{self, HttpState};
+use crate::metrics::Metrics;
+use crate::store::Store;
+use crate::sync::SyncEngine;
+use actix_web::dev::ServerHandle;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+pub struct App {
+    addr: SocketAddr,
+    server: actix_web::dev::Server,
+    store: Store,
+    metrics: Arc<Metrics>,
+    /// Set when this start created the bootstrap admin: print it once.
+    pub new_admin_token: Option<String>,
+    engine: SyncEngine,
+    poll_interval: std::time::Duration,
+    inbox_wakeup: Arc<tokio::sync::Notify>,
+}
+
+impl App {
+    pub async fn build(settings: Settings) -> crate::Result<App> {
+        let metrics = Arc::new(Metrics::default());
+        let store = Store::connect(&settings.database_url, metrics.clone()).await?;
+        store.migrate().await?;
+        let new_admin_token = store
+            .ensure_admin(settings.admin_token.as_ref().map(|t| t.expose()))
+            .await?;
+        let engine = SyncEngine::new(
+            store.clone(),
+            settings.secret_key.clone(),
+            settings.platform_http.clone(),
+        )
+        .with_public_url(settings.public_url.clone());
+        let webhook_sources = crate::http::webhooks::WebhookSources::default();
+        let schema = build_schema(Some(ApiState {
+            store: store.clone(),
+            secret_key: settings.secret_key.clone(),
+            engine: engine.clone(),
+            webhook_sources: webhook_sources.clone(),
+        }));
+        let inbox_wakeup = Arc::new(tokio::sync::Notify::new());
+        let state = HttpState {
+            store: store.clone(),
+            schema,
+            metrics: metrics.clone(),
+            secret_key: settings.secret_key.clone(),
+            inbox_wakeup: inbox_wakeup.clone(),
+            inbox_writer: crate::http::webhooks::InboxWriter::start(store.clone()),
+            webhook_sources,
+        };
+        let listener = TcpListener::bind(settings.listen).map_err(|e| {
+            crate::Error::Internal(format!("cannot listen on {}: {e}", settings.listen))
+        })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| crate::Error::Internal(e.to_string()))?;
+        let server = actix_web::HttpServer::new(move || http::app(state.clone()))
+            .workers(2)
+            .shutdown_timeout(10)
+            .disable_signals()
+            .listen(listener)
+            .map_err(|e| crate::Error::Internal(e.to_string()))?
+            .run();
+        Ok(App {
+            addr,
+            server,
+            store,
+            metrics,
+            new_admin_token,
+            engine,
+            poll_interval: settings.poll_interval,
+            inbox_wakeup,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.metrics.clone()
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until `handle().stop(true)` or Ctrl-C / SIGTERM, then drains in-flight requests.
+    pub fn engine(&self) -> &SyncEngine {
+        &self.engine
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let mut scheduler = crate::sync::scheduler::start(self.engine.clone(), self.poll_interval)
+            .await
+            .map_err(|e| std::io::Error::other(format!("cannot start the scheduler: {e}")))?;
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let inbox = tokio::spawn(crate::sync::inbox::run(
+            self.store.clone(),
+            self.inbox_wakeup.clone(),
+            stop_rx,
+            self.engine.instance().to_string(),
+        ));
+        let handle = self.server.handle();
+        let stopper = tokio::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down");
+            handle.stop(true).await;
+        });
+        let result = self.server.await;
+        stopper.abort();
+        let _ = scheduler.shutdown().await;
+        let _ = stop_tx.send(true);
+        let _ = inbox.await;
+        self.store.close().await;
+        result
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,276 @@
+//! `orderhub demo`: the whole product on one machine. orderhub on an embedded SQLite file (or
+//! `ORDERHUB_DATABASE_URL`), the six platform simulators on free loopback ports with two months
+//! of history and new orders arriving, one source per platform connected through the API (so
+//! credentials are checked, webhooks subscribed and backfills run exactly as for a real shop).
+
+use crate::app::App;
+use crate::config::Settings;
+use crate::platforms::{cartum, epicentr, prom, rozetka, shopify, woocommerce};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// Orders of history each simulator starts with.
+const HISTORY: u64 = 300;
+
+struct DemoSource {
+    name: &'static str,
+    platform: &'static str,
+    base_url: String,
+    control_url: String,
+    credentials: Value,
+}
+
+fn io(e: std::io::Error) -> crate::Error {
+    crate::Error::Internal(e.to_string())
+}
+
+/// Runs until Ctrl-C.
+pub async fn run() -> crate::Result<()> {
+    let mut settings = Settings::from_env(true).map_err(crate::Error::Internal)?;
+    if std::env::var("ORDERHUB_DATABASE_URL")
+        .map(|v| v.trim().is_empty())
+        .unwrap_or(true)
+    {
+        let path = std::env::temp_dir().join(format!("orderhub-demo-{}.db", std::process::id()));
+        settings.database_url = format!("sqlite://{}?mode=rwc", path.display());
+    }
+    if std::env::var("ORDERHUB_POLL_INTERVAL").is_err() {
+        settings.poll_interval = Duration::from_secs(15);
+    }
+    settings.platform_http = crate::platforms::http::HttpPolicy::fast();
+    let listen = settings.listen;
+    settings.public_url = Some(format!("http://{listen}"));
+    let database = settings.database_url.clone();
+    let configured_token = settings
+        .admin_token
+        .as_ref()
+        .map(|t| t.expose().to_string());
+    let app = App::build(settings).await?;
+    let token = configured_token
+        .or(app.new_admin_token.clone())
+        .unwrap_or_default();
+    let base = format!("http://{}", app.addr());
+    let server = tokio::spawn(app.run_until_stopped());
+
+    let sources = start_simulators()?;
+    let client = reqwest::Client::new();
+    let gql = |query: &'static str, variables: Value| {
+        let client = client.clone();
+        let base = base.clone();
+        let token = token.clone();
+        async move {
+            client
+                .post(format!("{base}/graphql"))
+                .bearer_auth(token)
+                .json(&json!({"query": query, "variables": variables}))
+                .send()
+                .await
+                .map_err(|e| crate::Error::Internal(e.to_string()))?
+                .json::<Value>()
+                .await
+                .map_err(|e| crate::Error::Internal(e.to_string()))
+        }
+    };
+    let mut ids = vec![];
+    for s in &sources {
+        let answer = gql(
+            "mutation($i: CreateSourceInput!) { createSource(input: $i) { id } }",
+            json!({"i": {"name": s.name, "platform": s.platform, "currency": "UAH", "baseUrl": s.base_url,
+                "credentials": s.credentials, "storeCommission": true, "settings": {"min_interval_ms": 0, "reconcile_minutes": 5}}}),
+        )
+        .await?;
+        match answer["data"]["createSource"]["id"].as_str() {
+            Some(id) => ids.push((s.name, id.to_string())),
+            None => println!("could not connect {}: {}", s.name, answer["errors"]),
+        }
+    }
+
+    println!("\norderhub demo is running.");
+    println!("  database:  {database}");
+    println!("  GraphiQL:  {base}/graphql   (header: Authorization: Bearer {token})");
+    println!("  admin token: {token}");
+    println!("\nTry in GraphiQL:");
+    println!("  {{ orders(first: 20) {{ totalCount edges {{ node {{ number platformCreatedAt total currency source {{ platform }} status {{ name }} customer {{ firstName phone }} }} }} }} }}");
+    println!("  {{ sources {{ name platform lastSyncAt syncRuns(first: 3) {{ kind state ordersCreated ordersUpdated }} }} }}");
+    println!("  {{ commissionExpenses(from: \"2026-01-01T00:00:00Z\", to: \"2030-01-01T00:00:00Z\", groupBy: PLATFORM) {{ key amount currency count }} }}");
+    println!("\nBackfill progress:");
+
+    let feeder = tokio::spawn(feed_live_orders(
+        sources.iter().map(|s| s.control_url.clone()).collect(),
+    ));
+    let progress = tokio::spawn({
+        let gql_base = base.clone();
+        let token = token.clone();
+        async move {
+            let client = reqwest::Client::new();
+            let mut last = String::new();
+            loop {
+                let body = json!({"query": "{ sources { name syncRuns(first: 20) { kind state ordersCreated } } }"});
+                let answer: Value = match client
+                    .post(format!("{gql_base}/graphql"))
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await
+                {
+                    Ok(r) => r.json().await.unwrap_or(Value::Null),
+                    Err(_) => Value::Null,
+                };
+                let mut parts = vec![];
+                let mut done = true;
+                for s in answer["data"]["sources"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                {
+                    let runs = s["syncRuns"].as_array().cloned().unwrap_or_default();
+                    let backfill = runs.iter().find(|r| r["kind"] == "backfill");
+                    let state = backfill
+                        .map(|r| r["state"].as_str().unwrap_or("?").to_string())
+                        .unwrap_or_else(|| "waiting".into());
+                    let created: i64 = runs
+                        .iter()
+                        .map(|r| r["ordersCreated"].as_i64().unwrap_or(0))
+                        .sum();
+                    done &= state == "succeeded" || state == "failed";
+                    parts.push(format!(
+                        "{} {} ({created} orders)",
+                        s["name"].as_str().unwrap_or("?"),
+                        state
+                    ));
+                }
+                let line = parts.join(" | ");
+                if line != last {
+                    println!("  {line}");
+                    last = line;
+                }
+                if done && !parts.is_empty() {
+                    println!(
+                        "\nBackfill finished; new orders and edits keep arriving (Ctrl-C stops)."
+                    );
+                    break;
+                }
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        }
+    });
+    let result = server
+        .await
+        .map_err(|e| crate::Error::Internal(e.to_string()))?;
+    feeder.abort();
+    progress.abort();
+    let _ = ids;
+    result.map_err(io)
+}
+
+fn start_simulators() -> crate::Result<Vec<DemoSource>> {
+    let roz = rozetka::sim::start(
+        0,
+        rozetka::sim::SimOptions {
+            live: true,
+            carrier_tick: Some(Duration::from_secs(30)),
+            ..Default::default()
+        },
+    )
+    .map_err(io)?;
+    roz.state.seed(HISTORY, 60);
+    let pr = prom::sim::start(0, Default::default()).map_err(io)?;
+    pr.seed(HISTORY as usize, 60);
+    let ep = epicentr::sim::start(
+        0,
+        epicentr::sim::SimOptions {
+            auto_advance_secs: 60,
+            ..Default::default()
+        },
+    )
+    .map_err(io)?;
+    ep.state.seed(HISTORY, 60);
+    let ca = cartum::sim::start(0, Default::default()).map_err(io)?;
+    ca.seed(HISTORY, 60);
+    // the live generator runs for the life of the process
+    drop(ca.spawn_live_orders(Duration::from_secs(20)));
+    let sh = shopify::sim::start(
+        0,
+        shopify::sim::SimOptions {
+            live: Some(Duration::from_secs(20)),
+            ..Default::default()
+        },
+    )
+    .map_err(io)?;
+    sh.state.seed(HISTORY as usize, 60);
+    let wo = woocommerce::sim::start(
+        0,
+        woocommerce::sim::SimOptions {
+            live_every: Some(Duration::from_secs(20)),
+            queue_delay: Duration::from_secs(2),
+            ..Default::default()
+        },
+    )
+    .map_err(io)?;
+    wo.seed(HISTORY as usize, 60);
+    let sources = vec![
+        DemoSource {
+            name: "Rozetka",
+            platform: "ROZETKA",
+            base_url: roz.base_url(),
+            control_url: roz.base_url(),
+            credentials: json!({"login": "seller@example.com", "password": "rozetka-pass"}),
+        },
+        DemoSource {
+            name: "Prom.ua",
+            platform: "PROM",
+            base_url: pr.api_url(),
+            control_url: pr.server.base_url(),
+            credentials: json!({"token": "prom-sim-token"}),
+        },
+        DemoSource {
+            name: "Epicentr",
+            platform: "EPICENTR",
+            base_url: ep.base_url(),
+            control_url: ep.base_url(),
+            credentials: json!({"token": "epicentr-sim-token"}),
+        },
+        DemoSource {
+            name: "Cartum shop",
+            platform: "CARTUM",
+            base_url: ca.base_url(),
+            control_url: ca.base_url(),
+            credentials: json!({"login": "api_manager", "password": "cartum-secret"}),
+        },
+        DemoSource {
+            name: "Shopify store",
+            platform: "SHOPIFY",
+            base_url: sh.base_url(),
+            control_url: sh.base_url(),
+            credentials: json!({"shopDomain": "demo-store.myshopify.com", "accessToken": "shpat_sim_0123456789abcdef", "webhookSecret": "shopify-demo-client-secret"}),
+        },
+        DemoSource {
+            name: "WooCommerce shop",
+            platform: "WOOCOMMERCE",
+            base_url: wo.shop_url(),
+            control_url: wo.shop_url(),
+            credentials: json!({"consumerKey": "ck_sim0000000000000000000000000000000000000", "consumerSecret": "cs_sim0000000000000000000000000000000000000", "webhookSecret": "wc-demo-webhook-secret"}),
+        },
+    ];
+    // the simulators live as long as the process
+    std::mem::forget((roz, pr, ep, ca, sh, wo));
+    Ok(sources)
+}
+
+/// New orders on the polled platforms every few seconds (the webhook simulators make their own),
+/// so a user sees polls bring them in.
+async fn feed_live_orders(controls: Vec<String>) {
+    let client = reqwest::Client::new();
+    let mut n: u64 = 0;
+    loop {
+        tokio::time::sleep(Duration::from_secs(8)).await;
+        n += 1;
+        let url = &controls[(n as usize) % 4];
+        let body = json!({"buyer": n % 400, "items": [{"product": n % 12, "quantity": 1 + n % 2}]});
+        let _ = client
+            .post(format!("{url}/_sim/orders"))
+            .json(&body)
+            .send()
+            .await;
+    }
+}

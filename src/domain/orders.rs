@@ -1,0 +1,298 @@
+//! Order rules that need no database: list filters and cursors (API-2), the manual re-sync limit
+//! (SYNC-4) and write-off (SYNC-3).
+
+use super::{Platform, SourceId, StatusGroup, StatusId};
+use base64::Engine;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+/// Where an order came from (API-2 "shop origin").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Origin {
+    #[default]
+    All,
+    /// Created in orderhub by a user.
+    Here,
+    /// Imported from a connected source.
+    Integrations,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct OrderFilter {
+    pub source_id: Option<SourceId>,
+    pub platform: Option<Platform>,
+    pub origin: Origin,
+    pub status_id: Option<StatusId>,
+    pub status_group: Option<StatusGroup>,
+    pub source_status: Option<String>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    /// Matches the order number, the customer's name or phone.
+    pub search: Option<String>,
+}
+
+/// Position in the order list, newest first: (created-at on the platform, id).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OrderCursor {
+    pub created_at: DateTime<Utc>,
+    pub id: i64,
+}
+
+impl OrderCursor {
+    pub fn encode(&self) -> String {
+        let raw = format!("{}:{}", self.created_at.timestamp_micros(), self.id);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    }
+
+    pub fn decode(s: &str) -> Option<OrderCursor> {
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(s.trim())
+            .ok()?;
+        let raw = String::from_utf8(raw).ok()?;
+        let (ts, id) = raw.split_once(':')?;
+        let created_at = Utc.timestamp_micros(ts.parse().ok()?).single()?;
+        Some(OrderCursor {
+            created_at,
+            id: id.parse().ok()?,
+        })
+    }
+}
+
+pub const MAX_PAGE_SIZE: u64 = 200;
+pub const DEFAULT_PAGE_SIZE: u64 = 50;
+
+/// Page size the caller asked for, within bounds.
+pub fn page_size(first: Option<i32>) -> Result<u64, String> {
+    match first {
+        None => Ok(DEFAULT_PAGE_SIZE),
+        Some(n) if n < 0 => Err("`first` must not be negative".into()),
+        Some(n) => Ok((n as u64).min(MAX_PAGE_SIZE)),
+    }
+}
+
+/// SYNC-4: a manual re-sync of one order is allowed once per this interval.
+pub const MANUAL_SYNC_INTERVAL_MINUTES: i64 = 10;
+
+/// `Err(when)` says when the next manual sync is allowed.
+pub fn manual_sync_allowed(
+    last: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), DateTime<Utc>> {
+    match last {
+        Some(last) if now < last + Duration::minutes(MANUAL_SYNC_INTERVAL_MINUTES) => {
+            Err(last + Duration::minutes(MANUAL_SYNC_INTERVAL_MINUTES))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// SYNC-3: goods are written off once; afterwards platform edits no longer change the order.
+pub fn check_write_off(already_written_off: bool, item_count: usize) -> Result<(), &'static str> {
+    if already_written_off {
+        Err("the order's goods are already written off")
+    } else if item_count == 0 {
+        Err("the order has no items to write off")
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // covers: API-2
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        let c = OrderCursor {
+            created_at: Utc.with_ymd_and_hms(2026, 11, 1, 10, 30, 0).unwrap(),
+            id: 77,
+        };
+        assert_eq!(OrderCursor::decode(&c.encode()), Some(c));
+        assert_eq!(OrderCursor::decode("not a cursor"), None);
+        assert_eq!(OrderCursor::decode(""), None);
+    }
+
+    // covers: API-2
+    #[test]
+    fn page_size_is_bounded() {
+        assert_eq!(page_size(None), Ok(50));
+        assert_eq!(page_size(Some(10_000)), Ok(MAX_PAGE_SIZE));
+        assert!(page_size(Some(-1)).is_err());
+    }
+
+    // covers: SYNC-4
+    #[test]
+    fn manual_sync_once_per_ten_minutes() {
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 1, 10, 0, 0).unwrap();
+        assert_eq!(manual_sync_allowed(None, t0), Ok(()));
+        assert_eq!(
+            manual_sync_allowed(Some(t0), t0 + Duration::minutes(9)),
+            Err(t0 + Duration::minutes(10))
+        );
+        assert_eq!(
+            manual_sync_allowed(Some(t0), t0 + Duration::minutes(10)),
+            Ok(())
+        );
+    }
+
+    // covers: SYNC-3
+    #[test]
+    fn write_off_happens_once() {
+        assert!(check_write_off(false, 2).is_ok());
+        assert!(check_write_off(true, 2).is_err());
+        assert!(check_write_off(false, 0).is_err());
+    }
+}
+
+/// An order as a platform adapter hands it over, already in our terms (money parsed, phone
+/// normalised). The store turns it into rows; `merge` rules decide what a re-sync may change.
+#[derive(Clone, Debug)]
+pub struct ImportedOrder {
+    pub external_id: String,
+    pub number: String,
+    /// The platform's status code as the platform writes it (`"2"`, `"received"`, `"confirmed"`).
+    pub source_status: Option<String>,
+    /// Where the platform's status stands: decides ST-1 on import and the ST-2 cancellation.
+    pub status_class: StatusClass,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub customer: Option<ImportedCustomer>,
+    pub items: Vec<ImportedItem>,
+    pub total: rust_decimal::Decimal,
+    pub currency: String,
+    pub tracking_number: Option<String>,
+    pub commission: Option<rust_decimal::Decimal>,
+    pub delivery: Option<Delivery>,
+}
+
+/// The three states every platform status falls into (ST-1, ST-2, IMP-1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum StatusClass {
+    #[default]
+    Processing,
+    Completed,
+    Cancelled,
+}
+
+/// Delivery details, written into the order's feed as a comment (DLV-1).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Delivery {
+    /// Carrier or method, e.g. "Нова Пошта".
+    pub carrier: Option<String>,
+    pub method: Option<String>,
+    pub cost: Option<rust_decimal::Decimal>,
+    /// Recipient and address in one line, e.g. "Олена Шевченко, Київ, відділення №12".
+    pub address: Option<String>,
+    pub recipient_phone: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ImportedCustomer {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone: Option<super::phone::Phone>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    /// CUS-3: the platform hides who the buyer is.
+    pub unspecified: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImportedItem {
+    /// The platform's id of this order line.
+    pub external_id: Option<String>,
+    pub name: String,
+    pub sku: Option<String>,
+    /// The platform's product id (PRD-1 "identify by id"; PRD-2 code).
+    pub code: Option<String>,
+    pub description: Option<String>,
+    /// Category path from the most general to the deepest (PRD-2), empty when unknown.
+    pub category: Vec<String>,
+    pub quantity: rust_decimal::Decimal,
+    pub price: rust_decimal::Decimal,
+}
+
+/// What customer search matches: names, phone and e-mail in lower case. Kept as a column because
+/// SQLite's `lower()` folds ASCII only, and sellers search Cyrillic names.
+pub fn customer_search_text(
+    first: Option<&str>,
+    last: Option<&str>,
+    phone: Option<&str>,
+    email: Option<&str>,
+) -> String {
+    [first, last, phone, email]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// IMP-6 (WooCommerce): an order with no items, no customer, or a customer with neither e-mail
+/// nor phone is not imported; the reason is what the user reads.
+pub fn incomplete_order_reason(o: &ImportedOrder) -> Option<String> {
+    if o.items.is_empty() {
+        return Some(format!("order {} not imported: it has no items", o.number));
+    }
+    match &o.customer {
+        None => Some(format!(
+            "order {} not imported: it has no customer",
+            o.number
+        )),
+        Some(c) if c.phone.is_none() && c.email.is_none() => Some(format!(
+            "order {} not imported: the customer has neither an e-mail nor a phone",
+            o.number
+        )),
+        Some(_) => None,
+    }
+}
+
+/// IMP-5: a currency other than the source's is flagged, never converted.
+pub fn currency_mismatch(order_currency: &str, source_currency: &str) -> bool {
+    !order_currency
+        .trim()
+        .eq_ignore_ascii_case(source_currency.trim())
+}
+
+/// SRC-4: the manager for the next new order, and the index after it.
+pub fn next_manager<T: Copy>(managers: &[T], index: i32) -> (Option<T>, i32) {
+    if managers.is_empty() {
+        return (None, 0);
+    }
+    let i = (index.max(0) as usize) % managers.len();
+    (Some(managers[i]), ((i + 1) % managers.len()) as i32)
+}
+
+#[cfg(test)]
+mod import_tests {
+    use super::*;
+
+    #[test]
+    fn search_text_folds_cyrillic_case() {
+        let t = customer_search_text(Some("Тарас"), Some("ШЕВЧЕНКО"), Some("+380501234567"), None);
+        assert_eq!(t, "тарас шевченко +380501234567");
+    }
+
+    // covers: IMP-5
+    #[test]
+    fn currency_mismatch_is_case_insensitive() {
+        assert!(!currency_mismatch("uah", "UAH"));
+        assert!(currency_mismatch("PLN", "UAH"));
+    }
+
+    // covers: SRC-4
+    #[test]
+    fn managers_take_turns() {
+        let m = [10, 20, 30];
+        let (a, i) = next_manager(&m, 0);
+        let (b, i) = next_manager(&m, i);
+        let (c, i) = next_manager(&m, i);
+        let (d, _) = next_manager(&m, i);
+        assert_eq!([a, b, c, d], [Some(10), Some(20), Some(30), Some(10)]);
+        assert_eq!(next_manager::<i32>(&[], 5), (None, 0));
+        // a manager removed since: the index wraps instead of panicking
+        assert_eq!(next_manager(&[7], 3).0, Some(7));
+    }
+}

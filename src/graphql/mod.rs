@@ -1,0 +1,65 @@
+//! The GraphQL API (API-1..5): schema, resolvers, DataLoaders and the error mapping.
+
+pub mod guards;
+pub mod loaders;
+pub mod mutation;
+pub mod query;
+pub mod types;
+
+use crate::domain::auth::Principal;
+use crate::store::Store;
+use async_graphql::{EmptySubscription, Schema};
+
+pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
+
+/// Everything resolvers share; the per-request principal and loaders are added per request.
+#[derive(Clone)]
+pub struct ApiState {
+    pub store: Store,
+    pub secret_key: crate::secrets::SecretKey,
+    pub engine: crate::sync::SyncEngine,
+    /// The webhook routes' source cache, told when a source changes here.
+    pub webhook_sources: crate::http::webhooks::WebhookSources,
+}
+
+pub fn build_schema(state: Option<ApiState>) -> AppSchema {
+    let mut builder = Schema::build(query::Query, mutation::Mutation, EmptySubscription)
+        .limit_depth(12)
+        .limit_complexity(5_000);
+    if let Some(state) = state {
+        builder = builder.data(state);
+    }
+    builder.finish()
+}
+
+/// The SDL that `orderhub schema` prints and `schema.graphql` holds.
+pub fn sdl() -> String {
+    build_schema(None).sdl()
+}
+
+/// Adds what belongs to one request: who asks, and fresh loaders (a loader's cache is never
+/// shared between requests, so one user's rows cannot reach another).
+pub fn with_request_data(
+    req: async_graphql::Request,
+    store: &Store,
+    principal: Option<Principal>,
+) -> async_graphql::Request {
+    req.data(principal)
+        .data(loaders::new_loaders(store.clone()))
+}
+
+/// Errors that left no code (parse and validation errors, bad input values) are the caller's:
+/// they become BAD_INPUT so every error carries a code (API-5).
+pub fn ensure_error_codes(resp: &mut async_graphql::Response) {
+    for err in &mut resp.errors {
+        let has_code = err
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some());
+        if !has_code {
+            err.extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "BAD_INPUT");
+        }
+    }
+}

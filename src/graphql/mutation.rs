@@ -1,0 +1,553 @@
+//! Write side of the API (API-4). Resolvers parse, authorize and call the store; nothing more.
+
+use super::guards::{admin, parse_id, principal, state, GqlResult};
+use super::types::*;
+use crate::domain::credentials::Credentials;
+use crate::domain::money::Currency;
+use crate::domain::orders::manual_sync_allowed;
+use crate::domain::{OrderId, OrderItemId, Platform, SourceId, StatusId, UserId};
+use crate::platforms::PlatformError;
+use crate::store::orders::Actor;
+use crate::store::sources::SourceSettings;
+use crate::sync::RunKind;
+use crate::Error;
+use async_graphql::{Context, ErrorExtensions, Object, ID};
+
+pub struct Mutation;
+
+fn ids<T: std::str::FromStr>(field: &str, ids: &[ID]) -> async_graphql::Result<Vec<T>> {
+    ids.iter().map(|id| parse_id(field, id)).collect()
+}
+
+fn check_name(name: &str) -> async_graphql::Result<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(Error::bad_input("name", "must be 1 to 200 characters").extend());
+    }
+    Ok(name.to_string())
+}
+
+fn check_base_url(url: &str) -> async_graphql::Result<Option<String>> {
+    let url = url.trim().trim_end_matches('/');
+    if url.is_empty() {
+        return Ok(None);
+    }
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+            Ok(Some(url.to_string()))
+        }
+        _ => Err(Error::bad_input(
+            "baseUrl",
+            "must be an http(s) URL such as https://shop.example.com",
+        )
+        .extend()),
+    }
+}
+
+fn check_currency(c: &str) -> async_graphql::Result<String> {
+    Currency::parse(c)
+        .map(|c| c.as_str().to_string())
+        .map_err(|m| Error::bad_input("currency", m).extend())
+}
+
+/// The settings common to create and update, parsed and checked.
+#[allow(clippy::too_many_arguments)]
+fn settings(
+    name: Option<String>,
+    currency: Option<String>,
+    base_url: Option<String>,
+    language: Option<String>,
+    manager_ids: Option<Vec<ID>>,
+    send_tracking: Option<bool>,
+    tracking_status_ids: Option<Vec<ID>>,
+    store_commission: Option<bool>,
+    expense_type: Option<String>,
+    identify_products_by: Option<ProductIdentity>,
+    default_status_id: Option<ID>,
+) -> async_graphql::Result<SourceSettings> {
+    let expense_type = match expense_type.map(|e| e.trim().to_string()) {
+        Some(e) if e.is_empty() || e.len() > 100 => {
+            return Err(Error::bad_input("expenseType", "must be 1 to 100 characters").extend())
+        }
+        other => other,
+    };
+    Ok(SourceSettings {
+        name: name.as_deref().map(check_name).transpose()?,
+        currency: currency.as_deref().map(check_currency).transpose()?,
+        language: language.map(|l| Some(l.trim().to_lowercase()).filter(|l| !l.is_empty())),
+        base_url: base_url.as_deref().map(check_base_url).transpose()?,
+        credentials_enc: None,
+        default_status_id: default_status_id
+            .as_ref()
+            .map(|id| parse_id::<StatusId>("defaultStatusId", id))
+            .transpose()?,
+        manager_ids: manager_ids
+            .as_deref()
+            .map(|m| ids::<UserId>("managerIds", m))
+            .transpose()?,
+        send_tracking,
+        tracking_status_ids: tracking_status_ids
+            .as_deref()
+            .map(|m| ids::<StatusId>("trackingStatusIds", m))
+            .transpose()?,
+        store_commission,
+        expense_type,
+        identify_products_by: identify_products_by.map(|i| i.as_str().to_string()),
+        enabled: None,
+        settings: None,
+    })
+}
+
+/// Platform options must be a JSON object.
+fn check_settings(
+    v: Option<async_graphql::Json<serde_json::Value>>,
+) -> async_graphql::Result<Option<serde_json::Value>> {
+    match v.map(|j| j.0) {
+        Some(o @ serde_json::Value::Object(_)) => Ok(Some(o)),
+        Some(_) => Err(Error::bad_input("settings", "must be a JSON object").extend()),
+        None => Ok(None),
+    }
+}
+
+fn actor(ctx: &Context<'_>) -> async_graphql::Result<Actor> {
+    Ok(Actor::User(principal(ctx)?.user_id))
+}
+
+#[Object]
+impl Mutation {
+    /// Connects a shop or marketplace account (admins only). Credentials are checked for
+    /// completeness and stored encrypted (SRC-2, SRC-3).
+    async fn create_source(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateSourceInput,
+    ) -> async_graphql::Result<Source> {
+        admin(ctx)?;
+        let platform: Platform = input.platform.into();
+        let creds: Credentials = input.credentials.into();
+        if let Err(missing) = creds.check_complete(platform) {
+            return Err(Error::bad_input(
+                &format!("credentials.{missing}"),
+                format!("{platform} needs `{missing}` to connect"),
+            )
+            .extend());
+        }
+        let mut s = settings(
+            Some(input.name),
+            Some(input.currency),
+            input.base_url,
+            input.language,
+            input.manager_ids,
+            input.send_tracking,
+            input.tracking_status_ids,
+            input.store_commission,
+            input.expense_type,
+            input.identify_products_by,
+            input.default_status_id,
+        )?;
+        s.settings = check_settings(input.settings)?;
+        if s.base_url.as_ref().is_none_or(|u| u.is_none())
+            && platform.production_base_url().is_none()
+        {
+            let hint = match platform {
+                Platform::Shopify => creds.shop_domain.as_ref().map(|d| format!("https://{d}")),
+                _ => None,
+            };
+            match hint {
+                Some(url) => s.base_url = Some(check_base_url(&url)?),
+                None => {
+                    return Err(Error::bad_input(
+                        "baseUrl",
+                        format!("{platform} runs on the seller's own domain: give the shop's URL"),
+                    )
+                    .extend())
+                }
+            }
+        }
+        let st = state(ctx);
+        // bad references are the caller's mistake: say so before asking the platform anything
+        st.store.check_source_refs(&s).await.gql()?;
+        {
+            // SRC-2: a source is saved only after the platform accepted its credentials
+            let base_url = s
+                .base_url
+                .clone()
+                .flatten()
+                .or_else(|| platform.production_base_url().map(str::to_string))
+                .unwrap_or_default();
+            let client = st
+                .engine
+                .client_for_new(
+                    platform,
+                    base_url,
+                    creds.clone(),
+                    s.language.clone().flatten(),
+                    s.settings.clone().unwrap_or_else(|| serde_json::json!({})),
+                )
+                .gql()?;
+            match client.authorize().await {
+                Ok(()) => {}
+                Err(PlatformError::Unsupported(_)) => {}
+                Err(PlatformError::Unauthorized(m)) => {
+                    return Err(Error::Platform {
+                        platform: platform.to_string(),
+                        message: format!("credentials rejected: {m}"),
+                    }
+                    .extend())
+                }
+                Err(e) => {
+                    return Err(Error::Platform {
+                        platform: platform.to_string(),
+                        message: format!("could not check the credentials: {e}"),
+                    }
+                    .extend())
+                }
+            }
+        }
+        s.credentials_enc = Some(st.secret_key.encrypt_credentials(&creds));
+        let row = st.store.create_source(platform, s).await.gql()?;
+        // IMP-1: the backfill runs in the background (webhook platforms subscribe first, so
+        // nothing created meanwhile is missed); its progress is a sync run
+        let engine = st.engine.clone();
+        let id = SourceId(row.id);
+        tokio::spawn(async move {
+            if !platform.is_polled() {
+                engine.ensure_webhooks(id).await;
+            }
+            if let Err(e) = engine.run(id, RunKind::Backfill).await {
+                tracing::warn!(source_id = id.0, error = %e, "backfill failed");
+            }
+        });
+        Ok(Source(row))
+    }
+
+    /// Re-reads a source's changed orders now (SYNC-4: at most once per 10 minutes per source).
+    async fn sync_source(
+        &self,
+        ctx: &Context<'_>,
+        source_id: ID,
+    ) -> async_graphql::Result<SyncRun> {
+        let p = principal(ctx)?;
+        let id: SourceId = parse_id("sourceId", &source_id)?;
+        if !p.can_see_source(id) {
+            return Err(Error::not_found("source").extend());
+        }
+        let st = state(ctx);
+        let src = st
+            .store
+            .source_row(id)
+            .await
+            .gql()?
+            .ok_or_else(|| Error::not_found("source").extend())?;
+        if !src
+            .platform
+            .parse::<Platform>()
+            .map(|p| p.is_polled())
+            .unwrap_or(false)
+        {
+            return Err(Error::Conflict(format!(
+                "{} orders arrive by webhook; there is nothing to poll",
+                src.platform
+            ))
+            .extend());
+        }
+        if src.needs_reauth {
+            return Err(Error::Conflict(
+                "the platform rejected this source's credentials; update them first".into(),
+            )
+            .extend());
+        }
+        let recent = st.store.sync_runs(id, 20).await.gql()?;
+        if let Some(last) = recent.iter().find(|r| r.kind == RunKind::Manual.as_str()) {
+            if let Err(next) = manual_sync_allowed(Some(last.started_at), crate::store::now()) {
+                return Err(Error::RateLimited {
+                    message: format!(
+                        "this source was synced by hand less than 10 minutes ago; try again after {}",
+                        next.format("%H:%M:%S UTC")
+                    ),
+                    retry_at: Some(next),
+                }
+                .extend());
+            }
+        }
+        match st.engine.run(id, RunKind::Manual).await.gql()? {
+            Some(run) => Ok(SyncRun(run)),
+            None => Err(Error::Conflict(
+                "a sync of this source is running now; its result will be in syncRuns".into(),
+            )
+            .extend()),
+        }
+    }
+
+    /// Runs a stored webhook delivery again from its raw bytes (WH-4).
+    async fn replay_webhook_delivery(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<WebhookDelivery> {
+        let p = principal(ctx)?;
+        let delivery_id: i64 = parse_id::<crate::domain::WebhookDeliveryId>("id", &id)?.0;
+        let st = state(ctx);
+        let found = st.store.delivery(delivery_id).await.gql()?;
+        match found {
+            Some(d) if p.can_see_source(SourceId(d.source_id)) => {}
+            _ => return Err(Error::not_found("webhook delivery").extend()),
+        }
+        let row = st
+            .store
+            .replay_delivery(delivery_id)
+            .await
+            .gql()?
+            .ok_or_else(|| Error::not_found("webhook delivery").extend())?;
+        let source = SourceId(row.source_id);
+        crate::sync::inbox::process_source(&st.store, source, st.engine.instance())
+            .await
+            .gql()?;
+        let row = st.store.delivery(delivery_id).await.gql()?.unwrap_or(row);
+        Ok(WebhookDelivery(row))
+    }
+
+    /// Re-reads one order from its platform now (SYNC-4: at most once per 10 minutes per order).
+    async fn sync_order(&self, ctx: &Context<'_>, order_id: ID) -> async_graphql::Result<Order> {
+        let scope = principal(ctx)?.scope();
+        let id: OrderId = parse_id("orderId", &order_id)?;
+        Ok(Order(state(ctx).engine.sync_order(&scope, id).await.gql()?))
+    }
+
+    async fn update_source(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateSourceInput,
+    ) -> async_graphql::Result<Source> {
+        admin(ctx)?;
+        let id: SourceId = parse_id("id", &id)?;
+        let st = state(ctx);
+        let mut s = settings(
+            input.name,
+            input.currency,
+            input.base_url,
+            input.language,
+            input.manager_ids,
+            input.send_tracking,
+            input.tracking_status_ids,
+            input.store_commission,
+            input.expense_type,
+            input.identify_products_by,
+            input.default_status_id,
+        )?;
+        s.enabled = input.enabled;
+        s.settings = check_settings(input.settings)?;
+        if let Some(c) = input.credentials {
+            let row = st
+                .store
+                .source_row(id)
+                .await
+                .gql()?
+                .ok_or_else(|| Error::not_found("source").extend())?;
+            let platform: Platform = row
+                .platform
+                .parse()
+                .map_err(|_| Error::Internal("bad platform".into()).extend())?;
+            let creds: Credentials = c.into();
+            if let Err(missing) = creds.check_complete(platform) {
+                return Err(Error::bad_input(
+                    &format!("credentials.{missing}"),
+                    format!("{platform} needs `{missing}`"),
+                )
+                .extend());
+            }
+            s.credentials_enc = Some(st.secret_key.encrypt_credentials(&creds));
+        }
+        let row = st.store.update_source(id, s).await.gql()?;
+        st.webhook_sources.forget(id);
+        Ok(Source(row))
+    }
+
+    /// Stops polling and parks webhooks of a source until it is enabled again (SRC-5).
+    async fn disable_source(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Source> {
+        admin(ctx)?;
+        let id: SourceId = parse_id("id", &id)?;
+        let s = SourceSettings {
+            enabled: Some(false),
+            ..Default::default()
+        };
+        let row = state(ctx).store.update_source(id, s).await.gql()?;
+        state(ctx).webhook_sources.forget(id);
+        Ok(Source(row))
+    }
+
+    async fn enable_source(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Source> {
+        admin(ctx)?;
+        let id: SourceId = parse_id("id", &id)?;
+        let s = SourceSettings {
+            enabled: Some(true),
+            ..Default::default()
+        };
+        let row = state(ctx).store.update_source(id, s).await.gql()?;
+        state(ctx).webhook_sources.forget(id);
+        Ok(Source(row))
+    }
+
+    /// Removes a source; its orders stay (SRC-5).
+    async fn delete_source(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        admin(ctx)?;
+        let id: SourceId = parse_id("id", &id)?;
+        state(ctx).store.delete_source(id).await.gql()?;
+        state(ctx).webhook_sources.forget(id);
+        Ok(true)
+    }
+
+    async fn create_status(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateStatusInput,
+    ) -> async_graphql::Result<Status> {
+        admin(ctx)?;
+        Ok(Status(
+            state(ctx)
+                .store
+                .create_status(&input.name, input.group.into())
+                .await
+                .gql()?,
+        ))
+    }
+
+    async fn update_status(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateStatusInput,
+    ) -> async_graphql::Result<Status> {
+        admin(ctx)?;
+        let id: StatusId = parse_id("id", &id)?;
+        let row = state(ctx)
+            .store
+            .update_status(
+                id,
+                input.name.as_deref(),
+                input.group.map(Into::into),
+                input.position,
+            )
+            .await
+            .gql()?;
+        Ok(Status(row))
+    }
+
+    async fn delete_status(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        admin(ctx)?;
+        let id: StatusId = parse_id("id", &id)?;
+        state(ctx).store.delete_status(id).await.gql()?;
+        Ok(true)
+    }
+
+    /// Moves an order to one of our statuses; recorded in its feed.
+    async fn change_order_status(
+        &self,
+        ctx: &Context<'_>,
+        order_id: ID,
+        status_id: ID,
+        cancellation_reason: Option<String>,
+    ) -> async_graphql::Result<Order> {
+        let scope = principal(ctx)?.scope();
+        let order_id: OrderId = parse_id("orderId", &order_id)?;
+        let status_id: StatusId = parse_id("statusId", &status_id)?;
+        let reason = cancellation_reason
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty());
+        let row = state(ctx)
+            .store
+            .change_order_status(&scope, order_id, status_id, reason, actor(ctx)?)
+            .await
+            .gql()?;
+        Ok(Order(row))
+    }
+
+    async fn set_tracking_number(
+        &self,
+        ctx: &Context<'_>,
+        order_id: ID,
+        tracking_number: String,
+    ) -> async_graphql::Result<Order> {
+        let scope = principal(ctx)?.scope();
+        let order_id: OrderId = parse_id("orderId", &order_id)?;
+        let row = state(ctx)
+            .store
+            .set_tracking_number(&scope, order_id, &tracking_number, actor(ctx)?)
+            .await
+            .gql()?;
+        Ok(Order(row))
+    }
+
+    /// Writes the order's goods off stock; platform edits stop applying to it (SYNC-3).
+    async fn write_off_order(
+        &self,
+        ctx: &Context<'_>,
+        order_id: ID,
+    ) -> async_graphql::Result<Order> {
+        let scope = principal(ctx)?.scope();
+        let order_id: OrderId = parse_id("orderId", &order_id)?;
+        Ok(Order(
+            state(ctx)
+                .store
+                .write_off_order(&scope, order_id, actor(ctx)?)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Marks an item added on the platform after import as an upsell (SYNC-1).
+    async fn set_item_upsell(
+        &self,
+        ctx: &Context<'_>,
+        item_id: ID,
+        upsell: bool,
+    ) -> async_graphql::Result<OrderItem> {
+        let scope = principal(ctx)?.scope();
+        let item_id: OrderItemId = parse_id("itemId", &item_id)?;
+        let row = state(ctx)
+            .store
+            .set_item_upsell(&scope, item_id, upsell, actor(ctx)?)
+            .await
+            .gql()?;
+        Ok(OrderItem(row))
+    }
+
+    /// Creates a user (admins only); the token is in this answer only.
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateUserInput,
+    ) -> async_graphql::Result<CreatedUser> {
+        admin(ctx)?;
+        let sources = ids::<SourceId>("sourceIds", &input.source_ids)?;
+        let (user, token) = state(ctx)
+            .store
+            .create_user(&input.name, input.admin, &sources)
+            .await
+            .gql()?;
+        Ok(CreatedUser {
+            user: User(user),
+            token,
+        })
+    }
+
+    /// Replaces the sources a user may see (API-3; admins see all regardless).
+    async fn set_user_sources(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        source_ids: Vec<ID>,
+    ) -> async_graphql::Result<User> {
+        admin(ctx)?;
+        let user_id: UserId = parse_id("userId", &user_id)?;
+        let sources = ids::<SourceId>("sourceIds", &source_ids)?;
+        Ok(User(
+            state(ctx)
+                .store
+                .set_user_sources(user_id, &sources)
+                .await
+                .gql()?,
+        ))
+    }
+}

@@ -1,0 +1,211 @@
+//! Read side of the API. Every resolver starts from the caller's scope (API-3).
+
+use super::guards::{admin, parse_id, principal, state, GqlResult};
+use super::types::*;
+use crate::domain::expenses::group_expenses;
+use crate::domain::money::format_amount;
+use crate::domain::orders::{page_size, OrderCursor};
+use crate::domain::{OrderId, SourceId};
+use crate::Error;
+use async_graphql::{Context, ErrorExtensions, Object, ID};
+use chrono::{DateTime, Utc};
+
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// The user behind the bearer token.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        let p = principal(ctx)?;
+        state(ctx)
+            .store
+            .user(p.user_id)
+            .await
+            .gql()?
+            .map(User)
+            .ok_or_else(|| Error::Unauthenticated.extend())
+    }
+
+    /// All users (admins only).
+    async fn users(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<User>> {
+        admin(ctx)?;
+        Ok(state(ctx)
+            .store
+            .users()
+            .await
+            .gql()?
+            .into_iter()
+            .map(User)
+            .collect())
+    }
+
+    /// Sources the caller may see.
+    async fn sources(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Source>> {
+        let scope = principal(ctx)?.scope();
+        Ok(state(ctx)
+            .store
+            .sources(&scope)
+            .await
+            .gql()?
+            .into_iter()
+            .map(Source)
+            .collect())
+    }
+
+    async fn source(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Source>> {
+        let p = principal(ctx)?;
+        let id: SourceId = parse_id("id", &id)?;
+        if !p.can_see_source(id) {
+            return Ok(None);
+        }
+        Ok(state(ctx).store.source_row(id).await.gql()?.map(Source))
+    }
+
+    /// Our statuses, in display order, each in one of the six groups.
+    async fn statuses(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Status>> {
+        principal(ctx)?;
+        Ok(state(ctx)
+            .store
+            .statuses()
+            .await
+            .gql()?
+            .into_iter()
+            .map(Status)
+            .collect())
+    }
+
+    /// Orders, newest first, filtered and paged with cursors (API-2).
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OrderFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<OrderConnection> {
+        let scope = principal(ctx)?.scope();
+        let filter = filter.unwrap_or_default().into_domain()?;
+        let first = page_size(first)
+            .map_err(|m| Error::bad_input("first", m))
+            .gql()?;
+        let after = match after {
+            Some(c) => Some(
+                OrderCursor::decode(&c)
+                    .ok_or_else(|| Error::bad_input("after", "not a cursor returned by this API"))
+                    .gql()?,
+            ),
+            None => None,
+        };
+        let page = state(ctx)
+            .store
+            .orders_page(&scope, &filter, first, after)
+            .await
+            .gql()?;
+        Ok(OrderConnection::new(
+            page.rows,
+            page.has_next,
+            scope,
+            filter,
+        ))
+    }
+
+    async fn order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Order>> {
+        let scope = principal(ctx)?.scope();
+        let id: OrderId = parse_id("id", &id)?;
+        Ok(state(ctx).store.order(&scope, id).await.gql()?.map(Order))
+    }
+
+    /// Sync history of a source, newest first.
+    async fn sync_runs(
+        &self,
+        ctx: &Context<'_>,
+        source_id: ID,
+        #[graphql(default = 20)] first: i32,
+    ) -> async_graphql::Result<Vec<SyncRun>> {
+        let p = principal(ctx)?;
+        let id: SourceId = parse_id("sourceId", &source_id)?;
+        if !p.can_see_source(id) {
+            return Err(Error::not_found("source").extend());
+        }
+        let rows = state(ctx)
+            .store
+            .sync_runs(id, first.clamp(0, 200) as u64)
+            .await
+            .gql()?;
+        Ok(rows.into_iter().map(SyncRun).collect())
+    }
+
+    /// The product catalogue, by name (products are shared by all sources).
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+        #[graphql(default = 100)] first: i32,
+    ) -> async_graphql::Result<Vec<Product>> {
+        principal(ctx)?;
+        let rows = state(ctx)
+            .store
+            .products(search.as_deref(), first.clamp(0, 500) as u64)
+            .await
+            .gql()?;
+        Ok(rows
+            .into_iter()
+            .map(|(p, category)| Product {
+                id: ID(p.id.to_string()),
+                name: p.name,
+                sku: p.sku,
+                code: p.code,
+                unit: p.unit,
+                category,
+                stock_quantity: p.stock_quantity,
+            })
+            .collect())
+    }
+
+    /// Webhook deliveries of a source, newest first (WH-4).
+    async fn webhook_deliveries(
+        &self,
+        ctx: &Context<'_>,
+        source_id: ID,
+        #[graphql(default = 50)] first: i32,
+    ) -> async_graphql::Result<Vec<WebhookDelivery>> {
+        let p = principal(ctx)?;
+        let id: SourceId = parse_id("sourceId", &source_id)?;
+        if !p.can_see_source(id) {
+            return Err(Error::not_found("source").extend());
+        }
+        let rows = state(ctx)
+            .store
+            .deliveries(id, first.clamp(0, 500) as u64)
+            .await
+            .gql()?;
+        Ok(rows.into_iter().map(WebhookDelivery).collect())
+    }
+
+    /// Commission expenses over `[from, to)`, grouped (EXP-2).
+    async fn commission_expenses(
+        &self,
+        ctx: &Context<'_>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        group_by: ExpenseGroupingGql,
+    ) -> async_graphql::Result<Vec<ExpenseTotal>> {
+        let scope = principal(ctx)?.scope();
+        if to <= from {
+            return Err(Error::bad_input("to", "must be after `from`").extend());
+        }
+        let facts = state(ctx)
+            .store
+            .expense_facts(&scope, from, to)
+            .await
+            .gql()?;
+        Ok(group_expenses(&facts, group_by.into())
+            .into_iter()
+            .map(|r| ExpenseTotal {
+                key: r.key,
+                amount: format_amount(r.amount),
+                currency: r.currency,
+                count: r.count,
+            })
+            .collect())
+    }
+}

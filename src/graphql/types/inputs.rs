@@ -1,0 +1,145 @@
+//! GraphQL input types and their parsing into domain values (bad input names its field).
+
+use super::enums::*;
+use crate::domain::credentials::Credentials;
+use crate::domain::orders::OrderFilter as DomainFilter;
+use crate::domain::{SourceId, StatusId};
+use crate::graphql::guards::parse_id;
+use async_graphql::{InputObject, ID};
+use chrono::{DateTime, Utc};
+
+#[derive(InputObject, Default)]
+pub struct OrderFilter {
+    pub source_id: Option<ID>,
+    pub platform: Option<PlatformGql>,
+    pub origin: Option<OrderOrigin>,
+    pub status_id: Option<ID>,
+    pub status_group: Option<StatusGroupGql>,
+    pub source_status: Option<String>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    /// Order number, customer name or phone.
+    pub search: Option<String>,
+}
+
+impl OrderFilter {
+    pub fn into_domain(self) -> async_graphql::Result<DomainFilter> {
+        Ok(DomainFilter {
+            source_id: self
+                .source_id
+                .as_ref()
+                .map(|id| parse_id::<SourceId>("filter.sourceId", id))
+                .transpose()?,
+            platform: self.platform.map(Into::into),
+            origin: self.origin.map(Into::into).unwrap_or_default(),
+            status_id: self
+                .status_id
+                .as_ref()
+                .map(|id| parse_id::<StatusId>("filter.statusId", id))
+                .transpose()?,
+            status_group: self.status_group.map(Into::into),
+            source_status: self.source_status,
+            created_from: self.created_from,
+            created_to: self.created_to,
+            search: self.search,
+        })
+    }
+}
+
+/// Platform credentials; which fields a platform needs: Rozetka `login password`, Prom and
+/// Epicentr `token`, Cartum `login password` (and the shop's base URL), Shopify `shopDomain
+/// accessToken webhookSecret`, WooCommerce `consumerKey consumerSecret webhookSecret` (and the
+/// shop's base URL). Write-only: no field of any type returns them.
+#[derive(InputObject, Default)]
+pub struct CredentialsInput {
+    pub token: Option<String>,
+    pub login: Option<String>,
+    pub password: Option<String>,
+    pub shop_domain: Option<String>,
+    pub access_token: Option<String>,
+    pub webhook_secret: Option<String>,
+    pub consumer_key: Option<String>,
+    pub consumer_secret: Option<String>,
+}
+
+impl From<CredentialsInput> for Credentials {
+    fn from(c: CredentialsInput) -> Self {
+        let clean = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        Credentials {
+            token: clean(c.token),
+            login: clean(c.login),
+            password: clean(c.password),
+            shop_domain: clean(c.shop_domain),
+            access_token: clean(c.access_token),
+            webhook_secret: clean(c.webhook_secret),
+            consumer_key: clean(c.consumer_key),
+            consumer_secret: clean(c.consumer_secret),
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateSourceInput {
+    pub name: String,
+    pub platform: PlatformGql,
+    /// ISO code, e.g. UAH or PLN; orders in another currency are flagged (IMP-5).
+    pub currency: String,
+    /// Production URL of the platform when absent (SRC-1).
+    pub base_url: Option<String>,
+    pub credentials: CredentialsInput,
+    /// Language names of goods are stored in (Prom, Cartum).
+    pub language: Option<String>,
+    pub manager_ids: Option<Vec<ID>>,
+    pub send_tracking: Option<bool>,
+    pub tracking_status_ids: Option<Vec<ID>>,
+    pub store_commission: Option<bool>,
+    /// A free label for commission expenses, default `commission`.
+    pub expense_type: Option<String>,
+    pub identify_products_by: Option<ProductIdentity>,
+    /// Status of newly imported orders; the default `New` status when absent (IMP-7).
+    pub default_status_id: Option<ID>,
+    /// Platform options, the platform notes' ASSUMPTIONS (e.g. `{"page_size": 50, "min_interval_ms": 500}`).
+    pub settings: Option<async_graphql::Json<serde_json::Value>>,
+}
+
+#[derive(InputObject, Default)]
+pub struct UpdateSourceInput {
+    pub name: Option<String>,
+    pub currency: Option<String>,
+    pub base_url: Option<String>,
+    /// New credentials replace the stored ones and clear `needsReauth`.
+    pub credentials: Option<CredentialsInput>,
+    pub language: Option<String>,
+    pub manager_ids: Option<Vec<ID>>,
+    pub send_tracking: Option<bool>,
+    pub tracking_status_ids: Option<Vec<ID>>,
+    pub store_commission: Option<bool>,
+    pub expense_type: Option<String>,
+    pub identify_products_by: Option<ProductIdentity>,
+    pub default_status_id: Option<ID>,
+    pub enabled: Option<bool>,
+    /// Replaces the platform options.
+    pub settings: Option<async_graphql::Json<serde_json::Value>>,
+}
+
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    pub name: String,
+    #[graphql(default)]
+    pub admin: bool,
+    #[graphql(default)]
+    pub source_ids: Vec<ID>,
+}
+
+#[derive(InputObject)]
+pub struct CreateStatusInput {
+    pub name: String,
+    pub group: StatusGroupGql,
+}
+
+#[derive(InputObject, Default)]
+pub struct UpdateStatusInput {
+    pub name: Option<String>,
+    pub group: Option<StatusGroupGql>,
+    pub position: Option<i32>,
+}

@@ -1,0 +1,693 @@
+//! Object types over store rows; nested fields load through the request's DataLoader.
+
+use super::enums::*;
+use crate::domain::auth::SourceScope;
+use crate::domain::money::format_amount;
+use crate::domain::orders::{OrderCursor, OrderFilter as DomainFilter};
+use crate::domain::{Platform, SourceId, StatusGroup};
+use crate::graphql::guards::{principal, state, GqlResult};
+use crate::graphql::loaders::*;
+use crate::store::rows::*;
+use async_graphql::{ComplexObject, Context, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
+    ctx.data_unchecked::<Loaders>()
+}
+
+fn load_err(e: Arc<crate::Error>) -> async_graphql::Error {
+    use async_graphql::ErrorExtensions;
+    e.extend()
+}
+
+pub struct Source(pub SourceRow);
+
+#[Object]
+impl Source {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn platform(&self) -> async_graphql::Result<PlatformGql> {
+        let p: Platform = self
+            .0
+            .platform
+            .parse()
+            .map_err(|_| crate::Error::Internal(format!("unknown platform {}", self.0.platform)))
+            .gql()?;
+        Ok(p.into())
+    }
+    async fn enabled(&self) -> bool {
+        self.0.enabled
+    }
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+    async fn language(&self) -> Option<&str> {
+        self.0.language.as_deref()
+    }
+    /// The URL orderhub talks to: the override, else the platform's production URL.
+    async fn base_url(&self) -> Option<String> {
+        self.0.base_url.clone().or_else(|| {
+            self.0
+                .platform
+                .parse::<Platform>()
+                .ok()
+                .and_then(|p| p.production_base_url())
+                .map(str::to_string)
+        })
+    }
+    /// The platform rejected the stored credentials; polling pauses until they are replaced (SRC-6).
+    async fn needs_reauth(&self) -> bool {
+        self.0.needs_reauth
+    }
+    async fn last_error(&self) -> Option<&str> {
+        self.0.last_error.as_deref()
+    }
+    async fn last_sync_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_sync_at
+    }
+    async fn send_tracking(&self) -> bool {
+        self.0.send_tracking
+    }
+    async fn tracking_status_ids(&self) -> Vec<ID> {
+        self.0
+            .tracking_status_ids
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_i64())
+                    .map(|i| ID(i.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    async fn store_commission(&self) -> bool {
+        self.0.store_commission
+    }
+    async fn expense_type(&self) -> &str {
+        &self.0.expense_type
+    }
+    async fn identify_products_by(&self) -> ProductIdentity {
+        ProductIdentity::parse(&self.0.identify_products_by)
+    }
+    async fn status_rules_enabled(&self) -> bool {
+        self.0.status_rules_enabled
+    }
+    async fn default_status(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Status>> {
+        match self.0.default_status_id {
+            Some(id) => Ok(loaders(ctx)
+                .load_one(StatusKey(id))
+                .await
+                .map_err(load_err)?
+                .map(Status)),
+            None => Ok(None),
+        }
+    }
+    /// New orders are assigned to these users in turn (SRC-4).
+    async fn managers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<User>> {
+        let ids = state(ctx)
+            .store
+            .source_manager_ids(SourceId(self.0.id))
+            .await
+            .gql()?;
+        let keys: Vec<UserKey> = ids.iter().map(|u| UserKey(u.0)).collect();
+        let mut found = loaders(ctx).load_many(keys).await.map_err(load_err)?;
+        Ok(ids
+            .iter()
+            .filter_map(|u| found.remove(&UserKey(u.0)))
+            .map(User)
+            .collect())
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// What happened to the source: skipped orders (IMP-6), webhook subscriptions, newest first.
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50)] first: i32,
+    ) -> async_graphql::Result<Vec<SourceEvent>> {
+        let rows = state(ctx)
+            .store
+            .source_events(SourceId(self.0.id), first.clamp(0, 500) as u64)
+            .await
+            .gql()?;
+        Ok(rows
+            .into_iter()
+            .map(|e| SourceEvent {
+                kind: e.kind,
+                message: e.message,
+                created_at: e.created_at,
+            })
+            .collect())
+    }
+
+    /// The latest sync runs, newest first.
+    async fn sync_runs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+    ) -> async_graphql::Result<Vec<SyncRun>> {
+        let rows = state(ctx)
+            .store
+            .sync_runs(SourceId(self.0.id), first.clamp(0, 200) as u64)
+            .await
+            .gql()?;
+        Ok(rows.into_iter().map(SyncRun).collect())
+    }
+}
+
+pub struct Status(pub StatusRow);
+
+#[Object]
+impl Status {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn group(&self) -> async_graphql::Result<StatusGroupGql> {
+        let g: StatusGroup = self
+            .0
+            .status_group
+            .parse()
+            .map_err(crate::Error::Internal)
+            .gql()?;
+        Ok(g.into())
+    }
+    async fn position(&self) -> i32 {
+        self.0.position
+    }
+    /// Seeded defaults carry a stable key (e.g. `repeat_order`); user-made statuses have none.
+    async fn system_key(&self) -> Option<&str> {
+        self.0.system_key.as_deref()
+    }
+}
+
+pub struct Order(pub OrderRow);
+
+#[Object]
+impl Order {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn external_id(&self) -> Option<&str> {
+        self.0.external_id.as_deref()
+    }
+    async fn number(&self) -> &str {
+        &self.0.number
+    }
+    /// Where the order came from; null for an order created here.
+    async fn source(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Source>> {
+        match self.0.source_id {
+            Some(id) => Ok(loaders(ctx)
+                .load_one(SourceKey(id))
+                .await
+                .map_err(load_err)?
+                .map(Source)),
+            None => Ok(None),
+        }
+    }
+    async fn status(&self, ctx: &Context<'_>) -> async_graphql::Result<Status> {
+        loaders(ctx)
+            .load_one(StatusKey(self.0.status_id))
+            .await
+            .map_err(load_err)?
+            .map(Status)
+            .ok_or_else(|| crate::Error::Internal("order without status".into()))
+            .gql()
+    }
+    /// The order's status on the platform, shown "in brackets" beside ours.
+    async fn source_status(&self) -> Option<&str> {
+        self.0.source_status.as_deref()
+    }
+    async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
+        match self.0.customer_id {
+            Some(id) => Ok(loaders(ctx)
+                .load_one(CustomerKey(id))
+                .await
+                .map_err(load_err)?
+                .map(Customer)),
+            None => Ok(None),
+        }
+    }
+    async fn manager(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        match self.0.manager_id {
+            Some(id) => Ok(loaders(ctx)
+                .load_one(UserKey(id))
+                .await
+                .map_err(load_err)?
+                .map(User)),
+            None => Ok(None),
+        }
+    }
+    async fn items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderItem>> {
+        let rows = loaders(ctx)
+            .load_one(ItemsOf(self.0.id))
+            .await
+            .map_err(load_err)?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(OrderItem)
+            .collect())
+    }
+    /// Decimal string.
+    async fn total(&self) -> String {
+        format_amount(self.0.total)
+    }
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+    /// The order's currency differs from its source's (IMP-5); amounts are not converted.
+    async fn currency_mismatch(&self) -> bool {
+        self.0.currency_mismatch
+    }
+    async fn tracking_number(&self) -> Option<&str> {
+        self.0.tracking_number.as_deref()
+    }
+    /// Marketplace commission as the platform reported it (decimal string).
+    async fn commission(&self) -> Option<String> {
+        self.0.commission.map(format_amount)
+    }
+    async fn written_off(&self) -> bool {
+        self.0.written_off
+    }
+    async fn written_off_at(&self) -> Option<DateTime<Utc>> {
+        self.0.written_off_at
+    }
+    async fn platform_created_at(&self) -> DateTime<Utc> {
+        self.0.platform_created_at
+    }
+    async fn platform_updated_at(&self) -> Option<DateTime<Utc>> {
+        self.0.platform_updated_at
+    }
+    async fn last_synced_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_synced_at
+    }
+    /// Why the last push to the platform failed, in the platform's words.
+    async fn push_error(&self) -> Option<&str> {
+        self.0.push_error.as_deref()
+    }
+    async fn delivery(&self) -> Option<async_graphql::Json<serde_json::Value>> {
+        self.0.delivery.clone().map(async_graphql::Json)
+    }
+    /// The order's feed: imports, status changes, sync changes, comments (SYNC-5, DLV-1).
+    async fn events(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderEvent>> {
+        let rows = loaders(ctx)
+            .load_one(EventsOf(self.0.id))
+            .await
+            .map_err(load_err)?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(OrderEvent)
+            .collect())
+    }
+    async fn expenses(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Expense>> {
+        let rows = loaders(ctx)
+            .load_one(ExpensesOf(self.0.id))
+            .await
+            .map_err(load_err)?;
+        Ok(rows.unwrap_or_default().into_iter().map(Expense).collect())
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+pub struct OrderItem(pub OrderItemRow);
+
+#[Object]
+impl OrderItem {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn sku(&self) -> Option<&str> {
+        self.0.sku.as_deref()
+    }
+    async fn code(&self) -> Option<&str> {
+        self.0.code.as_deref()
+    }
+    /// Pieces (the unit is always "piece", PRD-2).
+    async fn quantity(&self) -> i64 {
+        self.0.quantity.trunc().try_into().unwrap_or(i64::MAX)
+    }
+    /// Unit price, decimal string.
+    async fn price(&self) -> String {
+        format_amount(self.0.price)
+    }
+    async fn upsell(&self) -> bool {
+        self.0.upsell
+    }
+    /// Added on the platform after import, so it may be marked as upsell (SYNC-1).
+    async fn upsell_capable(&self) -> bool {
+        self.0.added_by_sync
+    }
+    /// Removed on the platform; kept here (SYNC-2).
+    async fn removed_on_platform(&self) -> bool {
+        self.0.removed_on_platform
+    }
+    async fn written_off(&self) -> bool {
+        self.0.written_off
+    }
+    async fn product_id(&self) -> Option<ID> {
+        self.0.product_id.map(|p| ID(p.to_string()))
+    }
+}
+
+pub struct Customer(pub CustomerRow);
+
+#[Object]
+impl Customer {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn first_name(&self) -> Option<&str> {
+        self.0.first_name.as_deref()
+    }
+    async fn last_name(&self) -> Option<&str> {
+        self.0.last_name.as_deref()
+    }
+    /// E.164.
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    /// One line, as the platform gives it.
+    async fn address(&self) -> Option<&str> {
+        self.0.address.as_deref()
+    }
+    /// The platform hides the buyer (CUS-3).
+    async fn unspecified(&self) -> bool {
+        self.0.unspecified
+    }
+}
+
+pub struct OrderEvent(pub OrderEventRow);
+
+#[Object]
+impl OrderEvent {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    async fn message(&self) -> &str {
+        &self.0.message
+    }
+    async fn data(&self) -> Option<async_graphql::Json<serde_json::Value>> {
+        self.0.data.clone().map(async_graphql::Json)
+    }
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        match self.0.user_id {
+            Some(id) => Ok(loaders(ctx)
+                .load_one(UserKey(id))
+                .await
+                .map_err(load_err)?
+                .map(User)),
+            None => Ok(None),
+        }
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+pub struct Expense(pub ExpenseRow);
+
+#[Object]
+impl Expense {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Decimal string.
+    async fn amount(&self) -> String {
+        format_amount(self.0.amount)
+    }
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+    async fn expense_type(&self) -> &str {
+        &self.0.expense_type
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn source(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Source>> {
+        Ok(loaders(ctx)
+            .load_one(SourceKey(self.0.source_id))
+            .await
+            .map_err(load_err)?
+            .map(Source))
+    }
+    async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
+        Ok(loaders(ctx)
+            .load_one(OrderKey(self.0.order_id))
+            .await
+            .map_err(load_err)?
+            .map(Order))
+    }
+}
+
+/// One group of `commissionExpenses` (EXP-2); currencies are never summed together.
+#[derive(SimpleObject)]
+pub struct ExpenseTotal {
+    pub key: String,
+    /// Decimal string.
+    pub amount: String,
+    pub currency: String,
+    pub count: i64,
+}
+
+pub struct User(pub UserRow);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn admin(&self) -> bool {
+        self.0.admin
+    }
+    /// Sources this user may see: all of them for an admin, the granted ones otherwise (API-3).
+    /// Only sources the asking user may see are listed.
+    async fn sources(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Source>> {
+        let viewer = principal(ctx)?.scope();
+        let store = &state(ctx).store;
+        let rows = if self.0.admin {
+            store.sources(&viewer).await.gql()?
+        } else {
+            let granted = loaders(ctx)
+                .load_one(GrantsOf(self.0.id))
+                .await
+                .map_err(load_err)?;
+            let ids: Vec<SourceId> = granted
+                .unwrap_or_default()
+                .into_iter()
+                .map(SourceId)
+                .filter(|s| viewer.allows(*s))
+                .collect();
+            store.sources(&SourceScope::Only(ids)).await.gql()?
+        };
+        Ok(rows.into_iter().map(Source).collect())
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct CreatedUser {
+    pub user: User,
+    /// The bearer token, shown this once; only its hash is stored.
+    pub token: String,
+}
+
+#[derive(SimpleObject)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub end_cursor: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct OrderEdge {
+    pub cursor: String,
+    pub node: Order,
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct OrderConnection {
+    pub edges: Vec<OrderEdge>,
+    pub page_info: PageInfo,
+    #[graphql(skip)]
+    pub scope: SourceScope,
+    #[graphql(skip)]
+    pub filter: DomainFilter,
+}
+
+#[ComplexObject]
+impl OrderConnection {
+    /// All orders matching the filter, whatever the cursor; counted only when asked for.
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        Ok(state(ctx)
+            .store
+            .orders_count(&self.scope, &self.filter)
+            .await
+            .gql()? as i64)
+    }
+}
+
+impl OrderConnection {
+    pub fn new(
+        rows: Vec<OrderRow>,
+        has_next: bool,
+        scope: SourceScope,
+        filter: DomainFilter,
+    ) -> Self {
+        let edges: Vec<OrderEdge> = rows
+            .into_iter()
+            .map(|o| OrderEdge {
+                cursor: OrderCursor {
+                    created_at: o.platform_created_at,
+                    id: o.id,
+                }
+                .encode(),
+                node: Order(o),
+            })
+            .collect();
+        let end_cursor = edges.last().map(|e| e.cursor.clone());
+        OrderConnection {
+            edges,
+            page_info: PageInfo {
+                has_next_page: has_next,
+                end_cursor,
+            },
+            scope,
+            filter,
+        }
+    }
+}
+
+/// One sync of a source: backfill, scheduled poll or manual sync, with what it did (SYNC-5).
+pub struct SyncRun(pub SyncRunRow);
+
+#[Object]
+impl SyncRun {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// `backfill`, `poll`, `manual_source` or `manual_order`.
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    /// `running`, `succeeded` or `failed`.
+    async fn state(&self) -> &str {
+        &self.0.state
+    }
+    async fn started_at(&self) -> DateTime<Utc> {
+        self.0.started_at
+    }
+    async fn finished_at(&self) -> Option<DateTime<Utc>> {
+        self.0.finished_at
+    }
+    async fn orders_seen(&self) -> i32 {
+        self.0.orders_seen
+    }
+    async fn orders_created(&self) -> i32 {
+        self.0.orders_created
+    }
+    async fn orders_updated(&self) -> i32 {
+        self.0.orders_updated
+    }
+    async fn orders_skipped(&self) -> i32 {
+        self.0.orders_skipped
+    }
+    async fn error_count(&self) -> i32 {
+        self.0.error_count
+    }
+    /// The platform's answer when the run failed.
+    async fn error(&self) -> Option<&str> {
+        self.0.error.as_deref()
+    }
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    async fn source(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Source>> {
+        Ok(loaders(ctx)
+            .load_one(SourceKey(self.0.source_id))
+            .await
+            .map_err(load_err)?
+            .map(Source))
+    }
+}
+
+/// One webhook delivery as received, and what became of it (WH-2..4).
+pub struct WebhookDelivery(pub crate::store::inbox::DeliveryRow);
+
+#[Object]
+impl WebhookDelivery {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn topic(&self) -> Option<&str> {
+        self.0.topic.as_deref()
+    }
+    /// `pending`, `done`, `skipped`, `ignored`, `failed` (retried), or `parked` (replay it).
+    async fn state(&self) -> &str {
+        &self.0.state
+    }
+    async fn attempts(&self) -> i32 {
+        self.0.attempts
+    }
+    /// Why it failed, or why it was skipped or ignored.
+    async fn error(&self) -> Option<&str> {
+        self.0.last_error.as_deref()
+    }
+    async fn external_order_id(&self) -> Option<&str> {
+        self.0.external_order_id.as_deref()
+    }
+    async fn received_at(&self) -> DateTime<Utc> {
+        self.0.received_at
+    }
+    async fn processed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.processed_at
+    }
+    /// The raw body as received (UTF-8, lossy).
+    async fn body(&self) -> String {
+        String::from_utf8_lossy(&self.0.body).into_owned()
+    }
+}
+
+/// Something that happened to a source.
+#[derive(SimpleObject)]
+pub struct SourceEvent {
+    pub kind: String,
+    pub message: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A product of the catalogue (PRD-1/2).
+#[derive(SimpleObject)]
+pub struct Product {
+    pub id: ID,
+    pub name: String,
+    pub sku: Option<String>,
+    pub code: Option<String>,
+    pub unit: String,
+    /// Category path from the most general to the deepest.
+    pub category: Vec<String>,
+    pub stock_quantity: i64,
+}

@@ -1,0 +1,80 @@
+//! HTTP routes: GraphQL, GraphiQL, and the ops endpoints.
+
+pub mod graphql;
+pub mod ops;
+pub mod webhooks;
+
+use crate::graphql::AppSchema;
+use crate::metrics::Metrics;
+use crate::store::Store;
+use actix_web::dev::Service;
+use actix_web::web;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct HttpState {
+    pub store: Store,
+    pub schema: AppSchema,
+    pub metrics: Arc<Metrics>,
+    pub secret_key: crate::secrets::SecretKey,
+    /// Woken when a delivery is stored, so the inbox worker does not wait for its next tick.
+    pub inbox_wakeup: Arc<tokio::sync::Notify>,
+    /// Stores webhook deliveries in grouped commits.
+    pub inbox_writer: webhooks::InboxWriter,
+    /// Sources as webhooks need them, cached for a few seconds.
+    pub webhook_sources: webhooks::WebhookSources,
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/graphql")
+            .route(web::post().to(graphql::execute))
+            .route(web::get().to(graphql::graphiql)),
+    )
+    .service(web::resource("/graphql/ws").route(web::get().to(graphql::subscriptions)))
+    .service(
+        web::scope("/webhooks")
+            .app_data(web::PayloadConfig::new(webhooks::MAX_WEBHOOK_BODY))
+            .route("/shopify/{source_id}", web::post().to(webhooks::shopify))
+            .route(
+                "/woocommerce/{source_id}",
+                web::post().to(webhooks::woocommerce),
+            ),
+    )
+    .route("/healthz", web::get().to(ops::healthz))
+    .route("/readyz", web::get().to(ops::readyz))
+    .route("/metrics", web::get().to(ops::metrics));
+}
+
+/// Counts every request by route pattern (not raw path, so ids do not explode the label set).
+pub fn app(
+    state: HttpState,
+) -> actix_web::App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<actix_web::body::BoxBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let metrics = state.metrics.clone();
+    actix_web::App::new()
+        .app_data(web::Data::new(state))
+        .app_data(web::PayloadConfig::new(graphql::MAX_BODY))
+        .configure(configure)
+        .wrap_fn(move |req, srv| {
+            let started = Instant::now();
+            let method = req.method().to_string();
+            let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+            let metrics = metrics.clone();
+            let fut = srv.call(req);
+            async move {
+                let res = fut.await?;
+                metrics.observe_http(&method, &route, res.status().as_u16(), started.elapsed());
+                Ok(res)
+            }
+        })
+}

@@ -1,0 +1,328 @@
+//! Webhook endpoints (WH-1..4, WH-7): verify the HMAC on the raw bytes, store the delivery, then
+//! answer 200. Processing happens later, from the inbox; nothing here parses more of the body than
+//! the order id and updated-at needed to recognise duplicates.
+
+use super::HttpState;
+use crate::domain::{Platform, SourceId};
+use crate::platforms::signature;
+use crate::store::inbox::{NewDelivery, Stored};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// Bodies above this answer 413 without being buffered (orders with many lines stay far below).
+pub const MAX_WEBHOOK_BODY: usize = 2 << 20;
+
+pub async fn shopify(
+    state: web::Data<HttpState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    receive(&state, Platform::Shopify, &path, &req, body).await
+}
+
+pub async fn woocommerce(
+    state: web::Data<HttpState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    receive(&state, Platform::Woocommerce, &path, &req, body).await
+}
+
+fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+fn count(state: &HttpState, platform: Platform, outcome: &str) {
+    state.metrics.incr(&format!(
+        "orderhub_webhook_deliveries_total{{platform=\"{platform}\",outcome=\"{outcome}\"}}"
+    ));
+}
+
+async fn receive(
+    state: &HttpState,
+    platform: Platform,
+    source: &str,
+    req: &HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let Ok(source_id) = source.parse::<SourceId>() else {
+        count(state, platform, "unknown_source");
+        return HttpResponse::NotFound().finish();
+    };
+    let src = match state
+        .webhook_sources
+        .get(&state.store, &state.secret_key, source_id)
+        .await
+    {
+        Ok(Some(s)) if s.platform == platform => s,
+        Ok(_) => {
+            count(state, platform, "unknown_source");
+            return HttpResponse::NotFound().finish();
+        }
+        Err(_) => return HttpResponse::ServiceUnavailable().finish(),
+    };
+    let sig_header = match platform {
+        Platform::Shopify => "x-shopify-hmac-sha256",
+        _ => "x-wc-webhook-signature",
+    };
+    let signature = header(req, sig_header);
+    // WH-7: WooCommerce pings a new webhook with an unsigned form body `webhook_id=N`
+    if platform == Platform::Woocommerce && signature.is_none() && body.starts_with(b"webhook_id=")
+    {
+        count(state, platform, "ping");
+        return HttpResponse::Ok().finish();
+    }
+    let secret = &src.webhook_secret;
+    let verified = match signature {
+        Some(sig) if !secret.is_empty() => signature::verify(secret.as_bytes(), &body, sig),
+        _ => false,
+    };
+    if !verified {
+        // WH-1: nothing stored but a counter; the platform retries (Shopify) or counts a failure
+        count(state, platform, "bad_signature");
+        tracing::warn!(source_id = source_id.0, %platform, "webhook with a missing or wrong signature refused");
+        return HttpResponse::Unauthorized().finish();
+    }
+    let delivery = describe(platform, source_id, req, &body, src.enabled);
+    match state.inbox_writer.store(delivery).await {
+        Ok(Stored::New) => {
+            count(state, platform, "stored");
+            state.inbox_wakeup.notify_one();
+            HttpResponse::Ok().finish()
+        }
+        Ok(Stored::Duplicate) => {
+            count(state, platform, "duplicate");
+            HttpResponse::Ok().finish()
+        }
+        Err(e) => {
+            // not stored, so not acknowledged: the platform will deliver again
+            tracing::error!(source_id = source_id.0, error = %e, "cannot store a webhook delivery");
+            HttpResponse::ServiceUnavailable().finish()
+        }
+    }
+}
+
+/// The stored form of a delivery: headers that matter, raw body, keys for duplicate detection.
+fn describe(
+    platform: Platform,
+    source_id: SourceId,
+    req: &HttpRequest,
+    body: &[u8],
+    enabled: bool,
+) -> NewDelivery {
+    let names: &[&str] = match platform {
+        Platform::Shopify => &[
+            "x-shopify-topic",
+            "x-shopify-shop-domain",
+            "x-shopify-api-version",
+            "x-shopify-webhook-id",
+            "x-shopify-event-id",
+            "x-shopify-triggered-at",
+        ],
+        _ => &[
+            "x-wc-webhook-source",
+            "x-wc-webhook-topic",
+            "x-wc-webhook-resource",
+            "x-wc-webhook-event",
+            "x-wc-webhook-id",
+            "x-wc-webhook-delivery-id",
+        ],
+    };
+    let mut headers = serde_json::Map::new();
+    for n in names {
+        if let Some(v) = header(req, n) {
+            headers.insert((*n).to_string(), v.into());
+        }
+    }
+    let topic = match platform {
+        Platform::Shopify => header(req, "x-shopify-topic"),
+        _ => header(req, "x-wc-webhook-topic"),
+    }
+    .map(str::to_string);
+    let parsed: Result<serde_json::Value, _> = serde_json::from_slice(body);
+    let (external_order_id, updated_at, error) = match &parsed {
+        Ok(v) => {
+            let is_order = topic.as_deref().is_some_and(|t| t.starts_with("order"));
+            let id = v.get("id").and_then(json_id).filter(|_| is_order);
+            let updated = match platform {
+                Platform::Shopify => v
+                    .get("updated_at")
+                    .and_then(|u| u.as_str())
+                    .and_then(|u| DateTime::parse_from_rfc3339(u).ok())
+                    .map(|d| d.with_timezone(&Utc)),
+                _ => v
+                    .get("date_modified_gmt")
+                    .and_then(|u| u.as_str())
+                    .and_then(|u| NaiveDateTime::parse_from_str(u, "%Y-%m-%dT%H:%M:%S").ok())
+                    .map(|n| n.and_utc()),
+            }
+            .filter(|_| is_order);
+            (id, updated, None)
+        }
+        Err(e) => (None, None, Some(format!("the body is not valid JSON: {e}"))),
+    };
+    NewDelivery {
+        source_id,
+        platform: platform.as_str().to_string(),
+        topic,
+        webhook_id: header(req, "x-shopify-webhook-id")
+            .map(str::to_string)
+            .filter(|_| platform == Platform::Shopify),
+        event_id: header(req, "x-shopify-event-id")
+            .map(str::to_string)
+            .filter(|_| platform == Platform::Shopify),
+        external_order_id,
+        platform_updated_at: updated_at,
+        headers: serde_json::Value::Object(headers),
+        body: body.to_vec(),
+        state: if error.is_some() {
+            "failed"
+        } else if enabled {
+            "pending"
+        } else {
+            "parked"
+        },
+        last_error: error,
+    }
+}
+
+/// Order ids are integers that may exceed 2^53: read them as u64, never through f64.
+fn json_id(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::Number(n) => n
+            .as_u64()
+            .map(|n| n.to_string())
+            .or_else(|| n.as_i64().map(|n| n.to_string())),
+        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// Groups webhook deliveries into shared commits (WH-2): each handler hands its delivery over and
+/// waits; one task stores whatever has queued up (up to `MAX_BATCH`) in one transaction, then
+/// answers every waiting handler. A delivery is acknowledged only after its commit.
+#[derive(Clone)]
+pub struct InboxWriter {
+    tx: tokio::sync::mpsc::Sender<(
+        NewDelivery,
+        tokio::sync::oneshot::Sender<crate::Result<Stored>>,
+    )>,
+}
+
+const MAX_BATCH: usize = 256;
+
+impl InboxWriter {
+    pub fn start(store: crate::store::Store) -> InboxWriter {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(
+            NewDelivery,
+            tokio::sync::oneshot::Sender<crate::Result<Stored>>,
+        )>(4 * MAX_BATCH);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
+                let (deliveries, waiters): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+                match store.store_deliveries(deliveries).await {
+                    Ok(answers) => {
+                        for (w, a) in waiters.into_iter().zip(answers) {
+                            let _ = w.send(Ok(a));
+                        }
+                    }
+                    Err(e) => {
+                        let message = e.to_string();
+                        for w in waiters {
+                            let _ = w.send(Err(crate::Error::Internal(message.clone())));
+                        }
+                    }
+                }
+            }
+        });
+        InboxWriter { tx }
+    }
+
+    /// Stores one delivery with the next commit.
+    pub async fn store(&self, d: NewDelivery) -> crate::Result<Stored> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.tx
+            .send((d, tx))
+            .await
+            .map_err(|_| crate::Error::Internal("the inbox writer stopped".into()))?;
+        rx.await
+            .map_err(|_| crate::Error::Internal("the inbox writer stopped".into()))?
+    }
+}
+
+/// What a webhook needs of its source, kept for a few seconds so a burst of deliveries does not
+/// read and decrypt the source each time. A changed secret or a disabled source applies within
+/// [`SOURCE_TTL`].
+#[derive(Clone)]
+pub struct WebhookSource {
+    pub platform: Platform,
+    pub enabled: bool,
+    pub webhook_secret: String,
+}
+
+/// When a source was read, and what it was (None: no such source).
+type CachedSource = (Instant, Option<WebhookSource>);
+
+const SOURCE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+#[derive(Clone, Default)]
+pub struct WebhookSources {
+    cache: Arc<Mutex<HashMap<i64, CachedSource>>>,
+}
+
+impl WebhookSources {
+    /// Drops what is known of a source (it was changed here; other instances see it within the TTL).
+    pub fn forget(&self, id: SourceId) {
+        self.cache.lock().unwrap().remove(&id.0);
+    }
+
+    pub async fn get(
+        &self,
+        store: &crate::store::Store,
+        key: &crate::secrets::SecretKey,
+        id: SourceId,
+    ) -> crate::Result<Option<WebhookSource>> {
+        if let Some((at, cached)) = self.cache.lock().unwrap().get(&id.0) {
+            if at.elapsed() < SOURCE_TTL {
+                return Ok(cached.clone());
+            }
+        }
+        let found = match store.source_row(id).await? {
+            Some(row) => {
+                let platform: Option<Platform> = row.platform.parse().ok();
+                let secret = key
+                    .decrypt_credentials(&row.credentials_enc)
+                    .map_err(crate::Error::Internal)?
+                    .webhook_secret
+                    .unwrap_or_default();
+                platform.map(|platform| WebhookSource {
+                    platform,
+                    enabled: row.enabled,
+                    webhook_secret: secret,
+                })
+            }
+            None => None,
+        };
+        self.cache
+            .lock()
+            .unwrap()
+            .insert(id.0, (std::time::Instant::now(), found.clone()));
+        Ok(found)
+    }
+}

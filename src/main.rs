@@ -1,0 +1,112 @@
+//! The `orderhub` binary: parses the command line and calls into the library, nothing more.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use orderhub::app::App;
+use orderhub::config::Settings;
+
+#[derive(Parser)]
+#[command(
+    name = "orderhub",
+    version,
+    about = "One place for the orders of every marketplace and shop you sell on"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server: migrations first, then HTTP (GraphQL, webhooks, ops routes).
+    /// Configured by ORDERHUB_DATABASE_URL, ORDERHUB_LISTEN, ORDERHUB_SECRET_KEY,
+    /// ORDERHUB_ADMIN_TOKEN and ORDERHUB_POLL_INTERVAL.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL); equals schema.graphql byte for byte.
+    Schema,
+    /// The whole product on one machine: embedded SQLite, the six platform simulators with two
+    /// months of history and live orders, one source per platform. Honours the same environment as
+    /// `serve` (ORDERHUB_LISTEN, ORDERHUB_ADMIN_TOKEN, ORDERHUB_DATABASE_URL, ORDERHUB_POLL_INTERVAL,
+    /// default 15s here).
+    Demo,
+    /// Run one platform's simulator on its own, seeded with 200 orders, until Ctrl-C.
+    Simulate {
+        /// rozetka, prom, epicentr, cartum, shopify or woocommerce
+        platform: String,
+        /// Port on 127.0.0.1 (0 picks a free one and prints it).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
+}
+
+/// The demo prints its own progress; logs show warnings only unless RUST_LOG says otherwise.
+fn init_tracing_quiet() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
+}
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Schema => {
+            print!("{}", orderhub::graphql::sdl());
+        }
+        Command::Migrate => {
+            init_tracing();
+            let url = std::env::var("ORDERHUB_DATABASE_URL")
+                .unwrap_or_else(|_| orderhub::config::DEFAULT_DATABASE_URL.into());
+            let metrics = std::sync::Arc::new(orderhub::metrics::Metrics::default());
+            let store = orderhub::store::Store::connect(&url, metrics).await?;
+            store.migrate().await?;
+            println!("migrations applied");
+        }
+        Command::Serve => {
+            init_tracing();
+            let settings = Settings::from_env(false).map_err(anyhow::Error::msg)?;
+            let app = App::build(settings).await.context("starting orderhub")?;
+            if let Some(token) = &app.new_admin_token {
+                println!("Created the first admin user. Its bearer token (shown only now):\n\n    {token}\n");
+            }
+            tracing::info!(addr = %app.addr(), "orderhub listening");
+            app.run_until_stopped().await?;
+        }
+        Command::Simulate { platform, port } => {
+            init_tracing();
+            let p: orderhub::domain::Platform = platform
+                .parse()
+                .map_err(|_| anyhow::anyhow!("unknown platform `{platform}`"))?;
+            use orderhub::domain::Platform as P;
+            match p {
+                P::Rozetka => orderhub::platforms::rozetka::sim::run_standalone(port).await?,
+                P::Prom => orderhub::platforms::prom::sim::run_standalone(port).await?,
+                P::Epicentr => orderhub::platforms::epicentr::sim::run_standalone(port).await?,
+                P::Cartum => orderhub::platforms::cartum::sim::run_standalone(port).await?,
+                P::Shopify => orderhub::platforms::shopify::sim::run_standalone(port).await?,
+                P::Woocommerce => {
+                    orderhub::platforms::woocommerce::sim::run_standalone(port).await?
+                }
+            }
+        }
+        Command::Demo => {
+            init_tracing_quiet();
+            orderhub::demo::run().await.context("running the demo")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,835 @@
+//! Cartum client: `POST <base_url>/api/<function>/` with a JSON body carrying a 600-second token,
+//! `{status, response}` answers read whatever the HTTP status, offset/limit paging, and re-reading
+//! the window instead of a change-time filter (the API has none).
+//!
+//! Settings (`SourceConfig.settings`, the note's ASSUMPTIONS) and their defaults:
+//! `page_size` 100 (orders per `orders/get`, at most 500), `catalog_page_size` 100 (at most 500),
+//! `min_interval_ms` 500, `token_refresh_secs` 550, `update_method` "PUT", `date_format`
+//! "datetime" ("date" for shops before 3.30), `backfill_skip_statuses` [3], `resync_statuses` "all"
+//! ("open": only open statuses, the note's recipe), `completed_statuses` [], `cancelled_statuses`
+//! [], `currency` "UAH", customer field names `field_name` "delivery_name", `field_first_name` "",
+//! `field_last_name` "", `field_phone` "delivery_phone", `field_email` "delivery_email",
+//! `field_city` "delivery_city", `field_address` "delivery_address", `name_order` "last_first",
+//! `stock_mode` "presence" ("residues" with warehouse accounting), `warehouse` "main",
+//! `presence_in_stock` "В наявності", `presence_out_of_stock` "Немає", `import_batch_size` 50.
+
+use super::map::{self, MapContext, NameOrder};
+use super::wire::{self, CustomerFields, Envelope, Id};
+use crate::domain::orders::{ImportedOrder, StatusClass};
+use crate::platforms::http::{build_client, send_with_retry, HttpPolicy, Pace};
+use crate::platforms::{
+    PlatformClient, PlatformError, RemotePublication, SourceConfig, StockUpdate,
+};
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+/// The platform's cap on `limit` for `orders/get` and `catalog/export`.
+pub const MAX_LIMIT: u64 = 500;
+/// A guard against a shop that never returns a short page.
+const MAX_PAGES: u64 = 10_000;
+/// Custom statuses change rarely; re-read them this often.
+const STATUS_TABLE_TTL: Duration = Duration::from_secs(3600);
+
+struct Session {
+    token: String,
+    obtained: Instant,
+}
+
+/// What one exchange with the shop gave.
+enum Outcome {
+    Answer(Envelope),
+    /// The token was not accepted (expired, unknown): log in again once.
+    TokenRejected(String),
+}
+
+pub struct CartumClient {
+    config: SourceConfig,
+    http: reqwest::Client,
+    policy: HttpPolicy,
+    pace: Pace,
+    /// `<base_url>/api`
+    api_base: String,
+    session: Mutex<Option<Session>>,
+    statuses: Mutex<Option<(Instant, HashMap<u64, StatusClass>)>>,
+    page_size: u64,
+    catalog_page_size: u64,
+    token_refresh: Duration,
+}
+
+impl CartumClient {
+    pub fn new(config: SourceConfig) -> Result<Self, PlatformError> {
+        let mut policy = config.http.clone();
+        let min_interval = Duration::from_millis(config.setting_u64("min_interval_ms", 500));
+        policy.min_interval = policy.min_interval.max(min_interval);
+        let http = build_client(&policy)?;
+        // the shop's URL is the base URL; the domain credential stands in when it is blank
+        let base_url = match config.credentials.shop_domain.as_deref() {
+            Some(domain) if config.base_url.trim().is_empty() => domain.to_string(),
+            _ => config.base_url.clone(),
+        };
+        let api_base = api_base(&base_url)?;
+        Ok(CartumClient {
+            page_size: config.setting_u64("page_size", 100).clamp(1, MAX_LIMIT),
+            catalog_page_size: config
+                .setting_u64("catalog_page_size", 100)
+                .clamp(1, MAX_LIMIT),
+            token_refresh: Duration::from_secs(config.setting_u64("token_refresh_secs", 550)),
+            config,
+            http,
+            policy,
+            pace: Pace::default(),
+            api_base,
+            session: Mutex::new(None),
+            statuses: Mutex::new(None),
+        })
+    }
+
+    fn setting_ids(&self, key: &str, default: &[u64]) -> Vec<u64> {
+        match self.config.settings.get(key).and_then(|v| v.as_array()) {
+            Some(list) => list
+                .iter()
+                .filter_map(|v| {
+                    v.as_u64()
+                        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                })
+                .collect(),
+            None => default.to_vec(),
+        }
+    }
+
+    fn customer_fields(&self) -> CustomerFields {
+        let d = CustomerFields::default();
+        let s = |key: &str, default: &str| self.config.setting_str(key, default).to_string();
+        CustomerFields {
+            name: s("field_name", &d.name),
+            first_name: s("field_first_name", &d.first_name),
+            last_name: s("field_last_name", &d.last_name),
+            phone: s("field_phone", &d.phone),
+            email: s("field_email", &d.email),
+            city: s("field_city", &d.city),
+            address: s("field_address", &d.address),
+            comment: s("field_comment", &d.comment),
+        }
+    }
+
+    fn residues_mode(&self) -> bool {
+        self.config.setting_str("stock_mode", "presence") == "residues"
+    }
+
+    async fn map_context(&self) -> Result<MapContext, PlatformError> {
+        Ok(MapContext {
+            language: self.config.language.clone(),
+            statuses: self.status_table().await?,
+            fields: self.customer_fields(),
+            name_order: match self.config.setting_str("name_order", "last_first") {
+                "first_last" => NameOrder::FirstLast,
+                _ => NameOrder::LastFirst,
+            },
+            default_currency: self.config.setting_str("currency", "UAH").to_string(),
+        })
+    }
+
+    // ---- transport ----------------------------------------------------------------------
+
+    /// One function call without the token logic: retries what `send_with_retry` retries and
+    /// also unreadable bodies and `EXCEPTION` answers (server failures).
+    async fn exchange(&self, function: &str, body: &Value) -> Result<Outcome, PlatformError> {
+        let url = format!("{}/{}/", self.api_base, function);
+        let method = if function == "orders/update"
+            && self
+                .config
+                .setting_str("update_method", "PUT")
+                .eq_ignore_ascii_case("PUT")
+        {
+            reqwest::Method::PUT
+        } else {
+            reqwest::Method::POST
+        };
+        let attempts = self.policy.max_attempts.max(1);
+        let mut last = PlatformError::Transient("no attempt made".into());
+        for attempt in 1..=attempts {
+            let answer = send_with_retry(&self.policy, &self.pace, || {
+                self.http.request(method.clone(), &url).json(body)
+            })
+            .await?;
+            if answer.status == 401 || answer.status == 403 {
+                let message = answer
+                    .json::<Envelope>()
+                    .ok()
+                    .and_then(|e| e.error_message())
+                    .unwrap_or_else(|| format!("HTTP {}", answer.status));
+                return Ok(Outcome::TokenRejected(message));
+            }
+            let parsed = answer.json::<Envelope>();
+            match parsed {
+                Ok(env) if env.status == wire::STATUS_EXCEPTION => {
+                    last = PlatformError::Transient(format!(
+                        "Cartum `{function}` failed on the server: {}",
+                        env.error_message().unwrap_or_default()
+                    ));
+                }
+                Ok(env) => return Ok(Outcome::Answer(env)),
+                // the start of an unreadable auth answer may hold the token: keep it out of errors
+                Err(_) if answer.status == 200 && function == "auth" => {
+                    last = PlatformError::Transient("unreadable answer to Cartum `auth`".into())
+                }
+                Err(e) if answer.status == 200 => last = e,
+                Err(_) => {
+                    let snippet: String = String::from_utf8_lossy(&answer.body)
+                        .chars()
+                        .take(120)
+                        .collect();
+                    return Err(PlatformError::BadResponse(format!(
+                        "Cartum `{function}` answered HTTP {}: {snippet}",
+                        answer.status
+                    )));
+                }
+            }
+            if attempt < attempts {
+                let wait = self.policy.backoff(attempt, None);
+                tracing::debug!(source_id = %self.config.source_id, function, attempt, error = %last, "retrying Cartum call");
+                tokio::time::sleep(wait).await;
+            }
+        }
+        Err(last)
+    }
+
+    /// A fresh token from `auth`. A refusal is `Unauthorized` with the shop's words (SRC-2, SRC-6).
+    async fn login(&self) -> Result<Session, PlatformError> {
+        let creds = &self.config.credentials;
+        let (Some(login), Some(password)) = (
+            creds.login.as_deref().filter(|s| !s.trim().is_empty()),
+            creds.password.as_deref().filter(|s| !s.is_empty()),
+        ) else {
+            return Err(PlatformError::Unauthorized(
+                "Cartum needs the API user's login (username, not e-mail) and password".into(),
+            ));
+        };
+        let body = serde_json::to_value(wire::AuthRequest {
+            login: login.trim().to_string(),
+            password: password.to_string(),
+        })
+        .map_err(|e| PlatformError::BadResponse(e.to_string()))?;
+        let env = match self.exchange("auth", &body).await? {
+            Outcome::TokenRejected(message) => return Err(PlatformError::Unauthorized(message)),
+            Outcome::Answer(env) => env,
+        };
+        if env.status != wire::STATUS_OK {
+            let message = env
+                .error_message()
+                .unwrap_or_else(|| format!("auth answered {}", env.status));
+            return Err(PlatformError::Unauthorized(message));
+        }
+        let auth: wire::AuthResponse = serde_json::from_value(env.response)
+            // serde's message would quote the value, which is the token
+            .map_err(|_| PlatformError::BadResponse("Cartum auth answered no token".into()))?;
+        if auth.token.trim().is_empty() {
+            return Err(PlatformError::BadResponse(
+                "Cartum auth answered an empty token".into(),
+            ));
+        }
+        tracing::debug!(source_id = %self.config.source_id, "Cartum token obtained");
+        Ok(Session {
+            token: auth.token,
+            obtained: Instant::now(),
+        })
+    }
+
+    /// The current token, renewed before it expires (600 s on the platform).
+    async fn token(&self) -> Result<String, PlatformError> {
+        let mut session = self.session.lock().await;
+        if let Some(s) = session.as_ref() {
+            if s.obtained.elapsed() < self.token_refresh {
+                return Ok(s.token.clone());
+            }
+        }
+        let fresh = self.login().await?;
+        let token = fresh.token.clone();
+        *session = Some(fresh);
+        Ok(token)
+    }
+
+    async fn forget_token(&self, rejected: &str) {
+        let mut session = self.session.lock().await;
+        if session.as_ref().is_some_and(|s| s.token == rejected) {
+            *session = None;
+        }
+    }
+
+    /// Calls a function with the token; an answer of `OK`, `EMPTY` or `WARNING` comes back, any
+    /// other is an error. A rejected token is renewed once.
+    async fn call(&self, function: &str, mut body: Value) -> Result<Envelope, PlatformError> {
+        let mut renewed = false;
+        loop {
+            let token = self.token().await?;
+            if let Some(obj) = body.as_object_mut() {
+                obj.insert("token".into(), Value::String(token.clone()));
+            }
+            let env = match self.exchange(function, &body).await? {
+                Outcome::Answer(env) => env,
+                Outcome::TokenRejected(message) => {
+                    if renewed {
+                        return Err(PlatformError::Unauthorized(message));
+                    }
+                    self.forget_token(&token).await;
+                    renewed = true;
+                    continue;
+                }
+            };
+            match env.status.as_str() {
+                wire::STATUS_OK | wire::STATUS_EMPTY | wire::STATUS_WARNING => return Ok(env),
+                wire::STATUS_ERROR | wire::STATUS_HTTP_ERROR => {
+                    let message = env
+                        .error_message()
+                        .unwrap_or_else(|| format!("`{function}` answered {}", env.status));
+                    if message.to_lowercase().contains("token") {
+                        if renewed {
+                            return Err(PlatformError::Unauthorized(message));
+                        }
+                        tracing::debug!(source_id = %self.config.source_id, function, "Cartum token rejected, logging in again");
+                        self.forget_token(&token).await;
+                        renewed = true;
+                        continue;
+                    }
+                    return Err(PlatformError::Refused {
+                        code: env.error_code().or(Some(env.status.clone())),
+                        message,
+                    });
+                }
+                wire::STATUS_UNDEFINED_FUNCTION => {
+                    return Err(PlatformError::Refused {
+                        code: Some(wire::STATUS_UNDEFINED_FUNCTION.into()),
+                        message: format!(
+                            "the shop has no API function `{function}` (check the tariff and the platform version)"
+                        ),
+                    })
+                }
+                other => {
+                    return Err(PlatformError::BadResponse(format!(
+                        "Cartum `{function}` answered status `{other}`"
+                    )))
+                }
+            }
+        }
+    }
+
+    fn response_list<T: DeserializeOwned>(
+        env: &Envelope,
+        key: &str,
+        function: &str,
+    ) -> Result<Vec<(T, Value)>, PlatformError> {
+        if env.status == wire::STATUS_EMPTY {
+            return Ok(Vec::new());
+        }
+        let list = match &env.response {
+            Value::Object(o) => match o.get(key) {
+                Some(Value::Array(a)) => a.clone(),
+                None | Some(Value::Null) => Vec::new(),
+                Some(_) => {
+                    return Err(PlatformError::BadResponse(format!(
+                        "Cartum `{function}`: `{key}` is not a list"
+                    )))
+                }
+            },
+            Value::Array(a) if a.is_empty() => Vec::new(),
+            Value::Null => Vec::new(),
+            _ => {
+                return Err(PlatformError::BadResponse(format!(
+                    "Cartum `{function}`: unexpected response shape"
+                )))
+            }
+        };
+        list.into_iter()
+            .map(|raw| {
+                serde_json::from_value::<T>(raw.clone())
+                    .map(|t| (t, raw.clone()))
+                    .map_err(|e| {
+                        let id = raw
+                            .get("order_id")
+                            .or_else(|| raw.get("article"))
+                            .map(|v| v.to_string())
+                            .unwrap_or_default();
+                        PlatformError::BadResponse(format!("Cartum `{function}` row {id}: {e}"))
+                    })
+            })
+            .collect()
+    }
+
+    // ---- orders -------------------------------------------------------------------------
+
+    /// Status id → class, from `orders/get_available_statuses` (custom statuses by
+    /// `is_successful`) and the source's overrides.
+    async fn status_table(&self) -> Result<HashMap<u64, StatusClass>, PlatformError> {
+        let mut cache = self.statuses.lock().await;
+        if let Some((at, table)) = cache.as_ref() {
+            if at.elapsed() < STATUS_TABLE_TTL {
+                return Ok(table.clone());
+            }
+        }
+        let mut table = match self.call("orders/get_available_statuses", json!({})).await {
+            Ok(env) => {
+                let list: Vec<(wire::StatusInfo, Value)> =
+                    Self::response_list(&env, "statuses", "orders/get_available_statuses")?;
+                let list: Vec<wire::StatusInfo> = list.into_iter().map(|(s, _)| s).collect();
+                map::status_classes(&list)
+            }
+            // older shops: the five defaults are all there is
+            Err(e @ (PlatformError::Refused { .. } | PlatformError::BadResponse(_))) => {
+                tracing::warn!(source_id = %self.config.source_id, error = %e, "Cartum statuses unavailable, using the five defaults");
+                map::default_status_classes()
+            }
+            Err(e) => return Err(e),
+        };
+        for id in self.setting_ids("completed_statuses", &[]) {
+            table.insert(id, StatusClass::Completed);
+        }
+        for id in self.setting_ids("cancelled_statuses", &[]) {
+            table.insert(id, StatusClass::Cancelled);
+        }
+        *cache = Some((Instant::now(), table.clone()));
+        Ok(table)
+    }
+
+    fn shop_time(&self, t: DateTime<Utc>) -> String {
+        let local = crate::domain::time::utc_to_kyiv(t);
+        if self.config.setting_str("date_format", "datetime") == "date" {
+            local.format("%Y-%m-%d").to_string()
+        } else {
+            local.format("%Y-%m-%d %H:%M:%S").to_string()
+        }
+    }
+
+    /// Every order created at or after `from` (optionally of these statuses), all pages, each once.
+    async fn fetch_orders(
+        &self,
+        from: DateTime<Utc>,
+        statuses: Option<Vec<u64>>,
+    ) -> Result<Vec<wire::Order>, PlatformError> {
+        let limit = self.page_size;
+        let mut offset = 0;
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let request = wire::OrdersGetRequest {
+                from: Some(self.shop_time(from)),
+                status: statuses
+                    .as_ref()
+                    .map(|s| wire::StatusFilter::Many(s.iter().copied().map(Id).collect())),
+                offset: Some(offset),
+                limit: Some(limit),
+                ..Default::default()
+            };
+            let body = serde_json::to_value(&request)
+                .map_err(|e| PlatformError::BadResponse(e.to_string()))?;
+            let env = self.call("orders/get", body).await?;
+            let page: Vec<(wire::Order, Value)> =
+                Self::response_list(&env, "orders", "orders/get")?;
+            let n = page.len() as u64;
+            for (o, _) in page {
+                // an order created while paging shifts the offsets: keep the first copy
+                if seen.insert(o.order_id) {
+                    out.push(o);
+                }
+            }
+            if n < limit {
+                return Ok(out);
+            }
+            offset += limit;
+        }
+        Err(PlatformError::BadResponse(format!(
+            "Cartum `orders/get` did not end after {MAX_PAGES} pages"
+        )))
+    }
+
+    fn map_all(
+        orders: &[wire::Order],
+        ctx: &MapContext,
+        from: DateTime<Utc>,
+        skip: &[u64],
+    ) -> Result<Vec<ImportedOrder>, PlatformError> {
+        let mut out = Vec::new();
+        for o in orders {
+            if skip.contains(&o.stat_status.0) {
+                continue;
+            }
+            let m = map::order(o, ctx)?;
+            // `from` may have been sent as a date only
+            if m.created_at >= from {
+                out.push(m);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn update_order(&self, update: wire::OrderUpdate) -> Result<(), PlatformError> {
+        let order_id = update.order_id;
+        let body = serde_json::to_value(wire::OrdersUpdateRequest {
+            token: None,
+            orders: vec![update],
+        })
+        .map_err(|e| PlatformError::BadResponse(e.to_string()))?;
+        let env = self.call("orders/update", body).await?;
+        let log: wire::UpdateLog = serde_json::from_value(env.response.clone()).unwrap_or_default();
+        match log.log.iter().find(|e| e.order_id == order_id) {
+            Some(entry) if entry.code != 0 => Err(PlatformError::Refused {
+                code: Some(entry.code.to_string()),
+                message: entry.message.clone(),
+            }),
+            Some(_) => Ok(()),
+            None if env.status == wire::STATUS_OK => Ok(()),
+            None => Err(PlatformError::Refused {
+                code: Some(env.status.clone()),
+                message: env
+                    .error_message()
+                    .unwrap_or_else(|| "the order was not updated".into()),
+            }),
+        }
+    }
+
+    fn order_id(external_id: &str) -> Result<Id, PlatformError> {
+        external_id
+            .trim()
+            .parse()
+            .map(Id)
+            .map_err(|_| PlatformError::NotFound)
+    }
+
+    // ---- catalog ------------------------------------------------------------------------
+
+    async fn import_rows(&self, rows: Vec<wire::CatalogImportRow>) -> Result<(), PlatformError> {
+        let batch = self.config.setting_u64("import_batch_size", 50).max(1) as usize;
+        let mut failures = Vec::new();
+        for chunk in rows.chunks(batch) {
+            let body = serde_json::to_value(wire::CatalogImportRequest {
+                token: None,
+                products: chunk.to_vec(),
+            })
+            .map_err(|e| PlatformError::BadResponse(e.to_string()))?;
+            let env = self.call("catalog/import", body).await?;
+            failures.extend(import_failures(&env));
+        }
+        refusal(failures)
+    }
+
+    async fn import_residues(&self, rows: Vec<wire::ResidueRow>) -> Result<(), PlatformError> {
+        let batch = self.config.setting_u64("import_batch_size", 50).max(1) as usize;
+        let mut failures = Vec::new();
+        for chunk in rows.chunks(batch) {
+            let body = serde_json::to_value(wire::ResiduesRequest {
+                token: None,
+                products: chunk.to_vec(),
+            })
+            .map_err(|e| PlatformError::BadResponse(e.to_string()))?;
+            let env = self.call("catalog/importResidues", body).await?;
+            failures.extend(import_failures(&env));
+        }
+        refusal(failures)
+    }
+}
+
+/// `<base_url>/api` whether or not the source's URL already ends in `/api`.
+fn api_base(base_url: &str) -> Result<String, PlatformError> {
+    let trimmed = base_url.trim().trim_end_matches('/');
+    if trimmed.is_empty() {
+        return Err(PlatformError::BadResponse(
+            "Cartum needs the shop's URL (https://<shop-domain>)".into(),
+        ));
+    }
+    let with_scheme = if trimmed.contains("://") {
+        trimmed.to_string()
+    } else {
+        format!("https://{trimmed}")
+    };
+    Ok(if with_scheme.ends_with("/api") {
+        with_scheme
+    } else {
+        format!("{with_scheme}/api")
+    })
+}
+
+/// Publications are keyed by article; the SKU stands in for a blank external id.
+fn article_of(update: &StockUpdate) -> String {
+    let id = update.external_id.trim();
+    if id.is_empty() {
+        update.sku.clone().unwrap_or_default()
+    } else {
+        id.to_string()
+    }
+}
+
+/// (code, "article: message") of every row an import did not take.
+fn import_failures(env: &Envelope) -> Vec<(i64, String)> {
+    let log: wire::ImportLog = serde_json::from_value(env.response.clone()).unwrap_or_default();
+    log.log
+        .iter()
+        .flat_map(|entry| {
+            entry
+                .info
+                .iter()
+                .filter(|i| !wire::IMPORT_CODES_OK.contains(&i.code))
+                .map(move |i| (i.code, format!("{}: {}", entry.article, i.message)))
+        })
+        .collect()
+}
+
+fn refusal(failures: Vec<(i64, String)>) -> Result<(), PlatformError> {
+    match failures.first() {
+        None => Ok(()),
+        Some((code, _)) => Err(PlatformError::Refused {
+            code: Some(code.to_string()),
+            message: failures
+                .iter()
+                .map(|(_, m)| m.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        }),
+    }
+}
+
+#[async_trait::async_trait]
+impl PlatformClient for CartumClient {
+    #[tracing::instrument(skip_all, fields(source_id = %self.config.source_id, platform = "cartum"))]
+    async fn authorize(&self) -> Result<(), PlatformError> {
+        let fresh = self.login().await?;
+        *self.session.lock().await = Some(fresh);
+        Ok(())
+    }
+
+    /// IMP-1: orders of the window except those already delivered (status 3).
+    #[tracing::instrument(skip_all, fields(source_id = %self.config.source_id, platform = "cartum"))]
+    async fn orders_created_since(
+        &self,
+        from: DateTime<Utc>,
+    ) -> Result<Vec<ImportedOrder>, PlatformError> {
+        let ctx = self.map_context().await?;
+        let orders = self.fetch_orders(from, None).await?;
+        let skip = self.setting_ids("backfill_skip_statuses", &[map::STATUS_DELIVERED]);
+        Self::map_all(&orders, &ctx, from, &skip)
+    }
+
+    /// SYNC-1 without a change-time filter: every order of the window is re-read (all statuses
+    /// by default, so cancellations and deliveries arrive too) and the merge finds what changed.
+    #[tracing::instrument(skip_all, fields(source_id = %self.config.source_id, platform = "cartum"))]
+    async fn orders_changed_since(
+        &self,
+        _since: DateTime<Utc>,
+        window_from: DateTime<Utc>,
+    ) -> Result<Vec<ImportedOrder>, PlatformError> {
+        let ctx = self.map_context().await?;
+        let statuses = (self.config.setting_str("resync_statuses", "all") == "open").then(|| {
+            let mut open: Vec<u64> = ctx
+                .statuses
+                .iter()
+                .filter(|(_, c)| **c == StatusClass::Processing)
+                .map(|(id, _)| *id)
+                .collect();
+            open.sort_unstable();
+            open
+        });
+        let orders = self.fetch_orders(window_from, statuses).await?;
+        Self::map_all(&orders, &ctx, window_from, &[])
+    }
+
+    #[tracing::instrument(skip_all, fields(source_id = %self.config.source_id, platform = "cartum", external_id = %external_id))]
+    async fn fetch_order(&self, external_id: &str) -> Result<Option<ImportedOrder>, PlatformError> {
+        let Ok(id) = Self::order_id(external_id) else {
+            return Ok(None);
+        };
+        let ctx = self.map_context().await?;
+        let request = wire::OrdersGetRequest {
+            ids: Some(vec![id]),
+            ..Default::default()
+        };
+        let body = serde_json::to_value(&request)
+            .map_err(|e| PlatformError::BadResponse(e.to_string()))?;
+        let env = self.call("orders/get", body).await?;
+        let page: Vec<(wire::Order, Value)> = Self::response_list(&env, "orders", "orders/get")?;
+        page.iter()
+            .find(|(o, _)| o.order_id == id)
+            .map(|(o, _)| map::order(o, &ctx))
+            .transpose()
+    }
+
+    /// Cartum imposes no sequence of statuses.
+    async fn allowed_next_statuses(
+        &self,
+        _external_id: &str,
+    ) -> Result<Option<Vec<String>>, PlatformError> {
+        Ok(None)
+    }
+
+    /// ST-7. Cartum has no cancellation reasons; the reason stays here.
+    #[tracing::instrument(skip_all, fields(source_id = %self.config.source_id, platform = "cartum", external_id = %external_id, status = %status))]
+    async fn change_status(
+        &self,
+        external_id: &str,
+        status: &str,
+        _cancellation_reason: Option<&str>,
+    ) -> Result<(), PlatformError> {
+        let order_id = Self::order_id(external_id)?;
+        let status: u64 = status.trim().parse().map_err(|_| PlatformError::Refused {
+            code: None,
+            message: format!("`{status}` is not a Cartum status id"),
+        })?;
+        self.update_order(wire::OrderUpdate {
+            order_id,
+            status: Some(Id(status)),
+            ..Default::default()
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(source_id = %self.config.source_id, platform = "cartum", external_id = %external_id))]
+    async fn set_tracking_number(
+        &self,
+        external_id: &str,
+        number: &str,
+    ) -> Result<(), PlatformError> {
+        let order_id = Self::order_id(external_id)?;
+        self.update_order(wire::OrderUpdate {
+            order_id,
+            tracking_code: Some(number.trim().to_string()),
+            ..Default::default()
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(source_id = %self.config.source_id, platform = "cartum"))]
+    async fn list_publications(&self) -> Result<Vec<RemotePublication>, PlatformError> {
+        let ctx = MapContext {
+            language: self.config.language.clone(),
+            ..MapContext::default()
+        };
+        let residues = self.residues_mode();
+        let limit = self.catalog_page_size;
+        let mut offset = 0;
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let request = wire::CatalogExportRequest {
+                token: None,
+                offset: Some(offset),
+                limit: Some(limit),
+                // full rows carry HTML descriptions and images: ask for what we use
+                included_params: Some(
+                    [
+                        "article",
+                        "parent_article",
+                        "title",
+                        "price",
+                        "currency",
+                        "presence",
+                        "quantity",
+                        "display_in_showcase",
+                        "parent",
+                        "link",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
+                ),
+            };
+            let body = serde_json::to_value(&request)
+                .map_err(|e| PlatformError::BadResponse(e.to_string()))?;
+            let env = self.call("catalog/export", body).await?;
+            let page: Vec<(wire::CatalogProduct, Value)> =
+                Self::response_list(&env, "products", "catalog/export")?;
+            let n = page.len() as u64;
+            for (p, raw) in page {
+                let publication = map::publication(&p, raw, &ctx, residues)?;
+                if seen.insert(publication.external_id.clone()) {
+                    out.push(publication);
+                }
+            }
+            if n < limit {
+                return Ok(out);
+            }
+            offset += limit;
+        }
+        Err(PlatformError::BadResponse(format!(
+            "Cartum `catalog/export` did not end after {MAX_PAGES} pages"
+        )))
+    }
+
+    /// STK-1: warehouse quantities through `catalog/importResidues` on shops with warehouse
+    /// accounting, else in-stock/out-of-stock `presence` through `catalog/import`.
+    #[tracing::instrument(skip_all, fields(source_id = %self.config.source_id, platform = "cartum"))]
+    async fn push_stock(&self, updates: &[StockUpdate]) -> Result<(), PlatformError> {
+        if updates.is_empty() {
+            return Ok(());
+        }
+        let in_stock = self
+            .config
+            .setting_str("presence_in_stock", "В наявності")
+            .to_string();
+        let out_of_stock = self
+            .config
+            .setting_str("presence_out_of_stock", "Немає")
+            .to_string();
+        if self.residues_mode() {
+            let warehouse = self.config.setting_str("warehouse", "main").to_string();
+            let rows = updates
+                .iter()
+                .map(|u| wire::ResidueRow {
+                    article: article_of(u),
+                    warehouse: warehouse.clone(),
+                    quantity: u.quantity.max(0),
+                })
+                .collect();
+            self.import_residues(rows).await?;
+            let prices: Vec<wire::CatalogImportRow> = updates
+                .iter()
+                .filter_map(|u| {
+                    u.price.map(|p| wire::CatalogImportRow {
+                        article: article_of(u),
+                        price: Some(p.into()),
+                        ..Default::default()
+                    })
+                })
+                .collect();
+            if prices.is_empty() {
+                return Ok(());
+            }
+            return self.import_rows(prices).await;
+        }
+        let rows = updates
+            .iter()
+            .map(|u| wire::CatalogImportRow {
+                article: article_of(u),
+                presence: Some(if u.quantity > 0 {
+                    in_stock.clone()
+                } else {
+                    out_of_stock.clone()
+                }),
+                price: u.price.map(Into::into),
+                ..Default::default()
+            })
+            .collect();
+        self.import_rows(rows).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_api_path_is_appended_once() {
+        assert_eq!(
+            api_base("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080/api"
+        );
+        assert_eq!(
+            api_base("https://shop.example/api/").unwrap(),
+            "https://shop.example/api"
+        );
+        assert_eq!(
+            api_base("shop.example").unwrap(),
+            "https://shop.example/api"
+        );
+        assert!(api_base(" ").is_err());
+    }
+}

@@ -1,0 +1,660 @@
+//! Epicentr client: the Merchant API (OMS) with a static Bearer token, cursor paging newest first,
+//! no change-time filter (open orders are re-read), strict status graph, TTN only in `confirmed`.
+//!
+//! Settings (`SourceConfig::settings`), with defaults:
+//! - `min_interval_ms` 500 (self-limit of 120 requests a minute),
+//! - `page_size` 100 (clamped to 1..=100), `max_pages` 10000,
+//! - `list_path` `/v3/oms/orders`, `detail_path` `/v5/oms/orders` (versions move),
+//! - `fetch_details` true (the list holds summaries without settlement/office),
+//! - `open_statuses` / `completed_statuses` / `cancelled_statuses`: comma-separated codes or JSON
+//!   arrays, defaults from the note (ASSUMPTION 5),
+//! - `reread_final` true: `orders_changed_since` also reads final orders whose `updatedAt` is at or
+//!   after `since` (or that have no `updatedAt`), so platform cancellations arrive (ST-2),
+//! - `default_cancel_reason` `customer_other_reason`, `merchant_cancel_reason` `product_not_available`,
+//! - `sent_after_tracking` true: after a TTN is accepted, move to `sent` if allowed (the note's recipe),
+//! - `currency` `UAH` (ASSUMPTION 4),
+//! - `offers_batch` 200, `offers_result_polls` 5, `offers_poll_interval_ms` 1000.
+
+use super::map::{self, MapOptions};
+use super::wire;
+use crate::domain::orders::ImportedOrder;
+use crate::platforms::http::{build_client, send_with_retry, Answer, HttpPolicy, Pace};
+use crate::platforms::{
+    PlatformClient, PlatformError, RemotePublication, SourceConfig, StockUpdate,
+};
+use chrono::{DateTime, Utc};
+use reqwest::Method;
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+/// The main line of the status graph; a change further along it is walked one step at a time,
+/// because Epicentr forbids skipping statuses.
+const FORWARD: &[&str] = &[
+    "new",
+    "confirmed_by_merchant",
+    "confirmed",
+    "sent",
+    "delivered",
+    "completed",
+];
+
+const CANCEL_STATUSES: &[&str] = &["canceled", "canceled_by_merchant"];
+
+pub struct EpicentrClient {
+    config: SourceConfig,
+    http: reqwest::Client,
+    policy: HttpPolicy,
+    pace: Pace,
+    base_url: String,
+    token: String,
+    map: MapOptions,
+}
+
+impl EpicentrClient {
+    pub fn new(config: SourceConfig) -> Result<Self, PlatformError> {
+        let token = config
+            .credentials
+            .token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| PlatformError::Unauthorized("the Epicentr API token is missing".into()))?
+            .to_string();
+        let mut policy = config.http.clone();
+        let own_interval = Duration::from_millis(config.setting_u64("min_interval_ms", 500));
+        policy.min_interval = policy.min_interval.max(own_interval);
+        let http = build_client(&policy)?;
+        let map = MapOptions {
+            currency: config.setting_str("currency", "UAH").to_string(),
+            completed_statuses: list_setting(
+                &config,
+                "completed_statuses",
+                map::COMPLETED_STATUSES,
+            ),
+            cancelled_statuses: list_setting(
+                &config,
+                "cancelled_statuses",
+                map::CANCELLED_STATUSES,
+            ),
+        };
+        Ok(EpicentrClient {
+            base_url: config.base_url.trim_end_matches('/').to_string(),
+            http,
+            policy,
+            pace: Pace::default(),
+            token,
+            map,
+            config,
+        })
+    }
+
+    fn setting_bool(&self, key: &str, default: bool) -> bool {
+        match self.config.settings.get(key) {
+            Some(serde_json::Value::Bool(b)) => *b,
+            Some(serde_json::Value::Number(n)) => n.as_u64().map(|n| n != 0).unwrap_or(default),
+            _ => default,
+        }
+    }
+
+    fn page_size(&self) -> u64 {
+        self.config.setting_u64("page_size", 100).clamp(1, 100)
+    }
+
+    fn detail_path(&self, external_id: &str) -> String {
+        format!(
+            "{}/{}",
+            self.config.setting_str("detail_path", "/v5/oms/orders"),
+            path_segment(external_id)
+        )
+    }
+
+    /// One request with the token, retried on transient failures; non-2xx answers become errors.
+    async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<Answer, PlatformError> {
+        let url = format!("{}{}", self.base_url, path);
+        let answer = send_with_retry(&self.policy, &self.pace, || {
+            let mut rb = self
+                .http
+                .request(method.clone(), &url)
+                .bearer_auth(&self.token)
+                .header("Accept", "application/json")
+                .query(query);
+            if let Some(b) = body {
+                rb = rb.json(b);
+            }
+            rb
+        })
+        .await?;
+        if (200..300).contains(&answer.status) {
+            Ok(answer)
+        } else {
+            Err(error_from(&answer))
+        }
+    }
+
+    /// A JSON answer; an unreadable body (cut off mid-way) is asked for again with the same policy.
+    async fn request_json<T: serde::de::DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<T, PlatformError> {
+        let attempts = self.policy.max_attempts.max(1);
+        let mut attempt = 1;
+        loop {
+            let answer = self.request(method.clone(), path, query, body).await?;
+            match answer.json::<T>() {
+                Ok(v) => return Ok(v),
+                Err(e) if attempt < attempts => {
+                    tracing::debug!(source_id = self.config.source_id.0, attempt, error = %e, "unreadable Epicentr answer, asking again");
+                    tokio::time::sleep(self.policy.backoff(attempt, None)).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Every order of the list created at or after `from`, newest first, all pages.
+    async fn list_orders(
+        &self,
+        statuses: &[String],
+        from: DateTime<Utc>,
+    ) -> Result<Vec<wire::Order>, PlatformError> {
+        let path = self.config.setting_str("list_path", "/v3/oms/orders");
+        let max_pages = self.config.setting_u64("max_pages", 10_000);
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..max_pages {
+            let mut query: Vec<(&str, String)> = vec![
+                ("limit", self.page_size().to_string()),
+                ("sort[]", "-createdAt".into()),
+            ];
+            for s in statuses {
+                query.push(("filter[statusCode][]", s.clone()));
+            }
+            if let Some(c) = &cursor {
+                query.push(("cursor", c.clone()));
+            }
+            let page: wire::OrderPage = self.request_json(Method::GET, path, &query, None).await?;
+            let mut older_seen = false;
+            for o in page.items {
+                let created = o
+                    .created_at
+                    .as_deref()
+                    .and_then(map::parse_time)
+                    .ok_or_else(|| {
+                        PlatformError::BadResponse(format!(
+                            "order {} in the list has no readable `createdAt`",
+                            o.id
+                        ))
+                    })?;
+                if created < from {
+                    // newest first: everything after this is older still
+                    older_seen = true;
+                    continue;
+                }
+                // cursors over a list that grows at the top may repeat an order (IMP-4)
+                if seen.insert(o.id.clone()) {
+                    out.push(o);
+                }
+            }
+            match page.next.filter(|n| !n.trim().is_empty()) {
+                Some(next) if !older_seen && cursor.as_deref() != Some(next.as_str()) => {
+                    cursor = Some(next)
+                }
+                _ => return Ok(out),
+            }
+        }
+        Err(PlatformError::BadResponse(format!(
+            "the order list did not end within {max_pages} pages"
+        )))
+    }
+
+    async fn order_detail(&self, external_id: &str) -> Result<wire::Order, PlatformError> {
+        self.request_json(Method::GET, &self.detail_path(external_id), &[], None)
+            .await
+    }
+
+    /// Summaries → detailed orders in our terms (the list lacks settlement and office).
+    async fn complete_and_map(
+        &self,
+        orders: Vec<wire::Order>,
+    ) -> Result<Vec<ImportedOrder>, PlatformError> {
+        let details = self.setting_bool("fetch_details", true);
+        let mut out = Vec::with_capacity(orders.len());
+        for summary in orders {
+            let order = if details {
+                match self.order_detail(&summary.id).await {
+                    Ok(d) => d,
+                    // gone between the list and the detail: the summary is all there is
+                    Err(PlatformError::NotFound) => summary,
+                    Err(e) => return Err(e),
+                }
+            } else {
+                summary
+            };
+            out.push(map::map_order(&order, &self.map)?);
+        }
+        Ok(out)
+    }
+
+    async fn allowed_codes(&self, external_id: &str) -> Result<Vec<String>, PlatformError> {
+        let path = format!(
+            "/v2/oms/orders/{}/allowed-statuses",
+            path_segment(external_id)
+        );
+        let list: wire::CodeList = self.request_json(Method::GET, &path, &[], None).await?;
+        Ok(list.items.into_iter().map(|c| c.code).collect())
+    }
+
+    /// One `change-status/to/{code}` call; a refusal after which the order already stands in the
+    /// target (our earlier attempt went through before its answer was lost) counts as done.
+    async fn post_status(
+        &self,
+        external_id: &str,
+        status: &str,
+        reason: Option<&str>,
+    ) -> Result<(), PlatformError> {
+        let mut body = wire::ChangeStatusBody::default();
+        if CANCEL_STATUSES.contains(&status) {
+            let default = if status == "canceled_by_merchant" {
+                self.config
+                    .setting_str("merchant_cancel_reason", "product_not_available")
+            } else {
+                self.config
+                    .setting_str("default_cancel_reason", "customer_other_reason")
+            };
+            body.reason_code = Some(reason.unwrap_or(default).to_string());
+        }
+        let body = serde_json::to_value(&body)
+            .map_err(|e| PlatformError::BadResponse(format!("cannot encode the body: {e}")))?;
+        let path = format!(
+            "/v2/oms/orders/{}/change-status/to/{}",
+            path_segment(external_id),
+            path_segment(status)
+        );
+        tracing::debug!(
+            source_id = self.config.source_id.0,
+            external_id,
+            status,
+            "changing Epicentr status"
+        );
+        match self.request(Method::POST, &path, &[], Some(&body)).await {
+            Ok(_) => Ok(()),
+            Err(refusal @ PlatformError::Refused { .. }) => {
+                match self.order_detail(external_id).await {
+                    Ok(o) if o.status_code == status => Ok(()),
+                    _ => Err(refusal),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// A list setting: a JSON array or a comma-separated string, else the default.
+fn list_setting(config: &SourceConfig, key: &str, default: &[&str]) -> Vec<String> {
+    match config.settings.get(key) {
+        Some(serde_json::Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str())
+            .map(str::to_string)
+            .collect(),
+        Some(serde_json::Value::String(s)) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        _ => default.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+/// Percent-encodes an id for use as one URL path segment.
+fn path_segment(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for b in raw.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Epicentr answers errors with 4xx and `{"message": …}` (or `{"error": …}`).
+fn error_from(answer: &Answer) -> PlatformError {
+    let body: wire::ErrorBody = serde_json::from_slice(&answer.body).unwrap_or_default();
+    let message = body
+        .message
+        .or(body.error)
+        .filter(|m| !m.trim().is_empty())
+        .unwrap_or_else(|| {
+            let snippet: String = String::from_utf8_lossy(&answer.body)
+                .chars()
+                .take(120)
+                .collect();
+            format!("HTTP {}: {snippet}", answer.status)
+        });
+    match answer.status {
+        401 | 403 => PlatformError::Unauthorized(message),
+        404 => PlatformError::NotFound,
+        400..=499 => PlatformError::Refused {
+            code: body.code.or_else(|| Some(answer.status.to_string())),
+            message,
+        },
+        s => PlatformError::BadResponse(format!("HTTP {s}: {message}")),
+    }
+}
+
+/// The step to take towards `target` when it is not offered yet: the furthest offered status of the
+/// main line that still lies before the target.
+fn next_step<'a>(allowed: &'a [String], target: &str) -> Option<&'a str> {
+    let t = FORWARD.iter().position(|s| *s == target)?;
+    allowed
+        .iter()
+        .filter_map(|a| FORWARD.iter().position(|s| s == a).map(|i| (i, a.as_str())))
+        .filter(|(i, _)| *i < t)
+        .max_by_key(|(i, _)| *i)
+        .map(|(_, a)| a)
+}
+
+#[async_trait::async_trait]
+impl PlatformClient for EpicentrClient {
+    async fn authorize(&self) -> Result<(), PlatformError> {
+        // the probe the note picked for SRC-2: one order of the list
+        let path = self.config.setting_str("list_path", "/v3/oms/orders");
+        let _: wire::OrderPage = self
+            .request_json(Method::GET, path, &[("limit", "1".into())], None)
+            .await?;
+        Ok(())
+    }
+
+    async fn orders_created_since(
+        &self,
+        from: DateTime<Utc>,
+    ) -> Result<Vec<ImportedOrder>, PlatformError> {
+        // IMP-1 for Epicentr: every order of the window, final ones included (ST-1 maps them)
+        let orders = self.list_orders(&[], from).await?;
+        self.complete_and_map(orders).await
+    }
+
+    async fn orders_changed_since(
+        &self,
+        since: DateTime<Utc>,
+        window_from: DateTime<Utc>,
+    ) -> Result<Vec<ImportedOrder>, PlatformError> {
+        // no change-time filter: every open order of the window is re-read and the merge diffs
+        let open = list_setting(&self.config, "open_statuses", map::OPEN_STATUSES);
+        let mut orders = self.list_orders(&open, window_from).await?;
+        if self.setting_bool("reread_final", true) {
+            let mut finals = self.map.completed_statuses.clone();
+            finals.extend(self.map.cancelled_statuses.iter().cloned());
+            let closed = self.list_orders(&finals, window_from).await?;
+            orders.extend(closed.into_iter().filter(|o| {
+                match o.updated_at.as_deref().and_then(map::parse_time) {
+                    Some(t) => t >= since,
+                    None => true,
+                }
+            }));
+        }
+        // an order that moved between the two lists shows up twice: the later read wins
+        let mut position: HashMap<String, usize> = HashMap::new();
+        let mut unique: Vec<wire::Order> = Vec::with_capacity(orders.len());
+        for o in orders {
+            match position.get(&o.id) {
+                Some(&i) => unique[i] = o,
+                None => {
+                    position.insert(o.id.clone(), unique.len());
+                    unique.push(o);
+                }
+            }
+        }
+        self.complete_and_map(unique).await
+    }
+
+    async fn fetch_order(&self, external_id: &str) -> Result<Option<ImportedOrder>, PlatformError> {
+        match self.order_detail(external_id).await {
+            Ok(o) => Ok(Some(map::map_order(&o, &self.map)?)),
+            Err(PlatformError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn allowed_next_statuses(
+        &self,
+        external_id: &str,
+    ) -> Result<Option<Vec<String>>, PlatformError> {
+        Ok(Some(self.allowed_codes(external_id).await?))
+    }
+
+    async fn change_status(
+        &self,
+        external_id: &str,
+        status: &str,
+        cancellation_reason: Option<&str>,
+    ) -> Result<(), PlatformError> {
+        let current = self.order_detail(external_id).await?;
+        if current.status_code == status {
+            // a retry of a change that went through
+            return Ok(());
+        }
+        for _ in 0..FORWARD.len() {
+            let allowed = self.allowed_codes(external_id).await?;
+            if allowed.iter().any(|a| a == status) {
+                return self
+                    .post_status(external_id, status, cancellation_reason)
+                    .await;
+            }
+            match next_step(&allowed, status) {
+                Some(step) => self.post_status(external_id, step, None).await?,
+                // not reachable from here: ask anyway, so the refusal carries Epicentr's words
+                None => {
+                    return self
+                        .post_status(external_id, status, cancellation_reason)
+                        .await
+                }
+            }
+        }
+        self.post_status(external_id, status, cancellation_reason)
+            .await
+    }
+
+    async fn set_tracking_number(
+        &self,
+        external_id: &str,
+        number: &str,
+    ) -> Result<(), PlatformError> {
+        let path = format!(
+            "/v1/oms/orders/{}/shipment-number",
+            path_segment(external_id)
+        );
+        let body = serde_json::json!({ "number": number });
+        match self.request(Method::PATCH, &path, &[], Some(&body)).await {
+            Ok(_) => {}
+            Err(refusal @ PlatformError::Refused { .. }) => {
+                // our earlier attempt may have gone through before its answer was lost
+                let already = self.order_detail(external_id).await.ok().and_then(|o| {
+                    o.address
+                        .and_then(|a| a.shipment)
+                        .and_then(|s| s.number)
+                        .filter(|n| n == number)
+                });
+                if already.is_none() {
+                    return Err(refusal);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        if self.setting_bool("sent_after_tracking", true) {
+            let allowed = self.allowed_codes(external_id).await?;
+            if allowed.iter().any(|a| a == "sent") {
+                if let Err(e) = self.post_status(external_id, "sent", None).await {
+                    // the number is on the platform, which is what was asked; the move is a courtesy
+                    tracing::warn!(source_id = self.config.source_id.0, external_id, error = %e, "Epicentr kept the order out of `sent` after the TTN");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn list_publications(&self) -> Result<Vec<RemotePublication>, PlatformError> {
+        let max_pages = self.config.setting_u64("max_pages", 10_000);
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..max_pages {
+            let mut query: Vec<(&str, String)> = vec![("limit", self.page_size().to_string())];
+            if let Some(c) = &cursor {
+                query.push(("cursor", c.clone()));
+            }
+            let page: wire::ProductPage = self
+                .request_json(Method::GET, "/v2/pim/products", &query, None)
+                .await?;
+            for p in &page.items {
+                let publication = map::map_product(p)?;
+                if seen.insert(publication.external_id.clone()) {
+                    out.push(publication);
+                }
+            }
+            match page.next.filter(|n| !n.trim().is_empty()) {
+                Some(next) if cursor.as_deref() != Some(next.as_str()) => cursor = Some(next),
+                _ => return Ok(out),
+            }
+        }
+        Err(PlatformError::BadResponse(format!(
+            "the product list did not end within {max_pages} pages"
+        )))
+    }
+
+    async fn push_stock(&self, updates: &[StockUpdate]) -> Result<(), PlatformError> {
+        let batch = self.config.setting_u64("offers_batch", 200).max(1) as usize;
+        let polls = self.config.setting_u64("offers_result_polls", 5);
+        let poll_every =
+            Duration::from_millis(self.config.setting_u64("offers_poll_interval_ms", 1000));
+        let mut problems: Vec<String> = Vec::new();
+        for chunk in updates.chunks(batch) {
+            // ASSUMPTION 9: no numeric stock on Epicentr, only availability
+            let request = wire::OffersRequest {
+                items: chunk
+                    .iter()
+                    .map(|u| wire::OfferUpdate {
+                        sku: u.sku.clone().unwrap_or_else(|| u.external_id.clone()),
+                        prices: u.price.map(|p| wire::OfferPrices {
+                            price: Some(p.into()),
+                        }),
+                        availability: Some(
+                            if u.quantity > 0 {
+                                "in_stock"
+                            } else {
+                                "not_available"
+                            }
+                            .into(),
+                        ),
+                    })
+                    .collect(),
+            };
+            let body = serde_json::to_value(&request)
+                .map_err(|e| PlatformError::BadResponse(format!("cannot encode offers: {e}")))?;
+            let mut result: wire::OffersResult = self
+                .request_json(Method::POST, "/v1/offers", &[], Some(&body))
+                .await?;
+            let mut left = polls;
+            while left > 0 && result.items.iter().any(|i| i.status == "enqueued") {
+                let Some(id) = result.request_id.clone() else {
+                    break;
+                };
+                tokio::time::sleep(poll_every).await;
+                let path = format!("/v1/offers/update-results/{}", path_segment(&id));
+                result = self.request_json(Method::GET, &path, &[], None).await?;
+                left -= 1;
+            }
+            for item in &result.items {
+                if item.status == "forbidden" || item.status == "skipped" {
+                    let errors = item
+                        .errors
+                        .as_ref()
+                        .filter(|e| !e.is_null())
+                        .map(|e| format!(": {e}"))
+                        .unwrap_or_default();
+                    problems.push(format!(
+                        "{} {}{errors}",
+                        item.sku.as_deref().unwrap_or("?"),
+                        item.status
+                    ));
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(PlatformError::Refused {
+                code: Some("offers".into()),
+                message: problems.join("; "),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod unit_tests {
+    use super::*;
+
+    #[test]
+    fn walks_the_main_line_one_step_at_a_time() {
+        let allowed = vec![
+            "confirmed_by_merchant".to_string(),
+            "canceled_by_merchant".into(),
+        ];
+        assert_eq!(next_step(&allowed, "sent"), Some("confirmed_by_merchant"));
+        assert_eq!(next_step(&allowed, "confirmed_by_merchant"), None);
+        assert_eq!(next_step(&allowed, "canceled"), None);
+        assert_eq!(next_step(&[], "sent"), None);
+    }
+
+    #[test]
+    fn ids_are_encoded_as_one_path_segment() {
+        assert_eq!(path_segment("9d1b7c3e-6a2f"), "9d1b7c3e-6a2f");
+        assert_eq!(path_segment("a/b c"), "a%2Fb%20c");
+    }
+
+    #[test]
+    fn errors_keep_the_platforms_words() {
+        let a = Answer {
+            status: 422,
+            retry_after: None,
+            body: br#"{"message":"Recipient of the waybill does not match the order"}"#.to_vec(),
+        };
+        assert_eq!(
+            error_from(&a),
+            PlatformError::Refused {
+                code: Some("422".into()),
+                message: "Recipient of the waybill does not match the order".into()
+            }
+        );
+        let a = Answer {
+            status: 403,
+            retry_after: None,
+            body: br#"{"error":"Forbidden"}"#.to_vec(),
+        };
+        assert_eq!(
+            error_from(&a),
+            PlatformError::Unauthorized("Forbidden".into())
+        );
+        let a = Answer {
+            status: 404,
+            retry_after: None,
+            body: br#"{"message":"entity.not_found"}"#.to_vec(),
+        };
+        assert_eq!(error_from(&a), PlatformError::NotFound);
+    }
+}

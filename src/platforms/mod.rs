@@ -1,0 +1,238 @@
+//! Platform adapters: one folder per platform with its wire types, mapping, client and simulator.
+//! Everything the sync engine needs from a platform goes through [`PlatformClient`].
+
+pub mod http;
+pub mod signature;
+pub mod sim;
+pub mod wire_money;
+
+pub mod cartum;
+pub mod epicentr;
+pub mod prom;
+pub mod rozetka;
+pub mod shopify;
+pub mod woocommerce;
+
+use crate::domain::credentials::Credentials;
+use crate::domain::orders::ImportedOrder;
+use crate::domain::{Platform, SourceId};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What a platform said when it did not do what was asked.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum PlatformError {
+    /// The credentials were rejected (SRC-2 on create, SRC-6 later: the source needs re-authorization).
+    #[error("credentials rejected: {0}")]
+    Unauthorized(String),
+    /// Too many requests, still so after the client's own retries.
+    #[error("rate limited by the platform{}", .retry_after.map(|d| format!(", retry after {}s", d.as_secs())).unwrap_or_default())]
+    RateLimited { retry_after: Option<Duration> },
+    /// Timeouts, connection failures, 5xx, truncated bodies: worth retrying later.
+    #[error("platform unavailable: {0}")]
+    Transient(String),
+    /// The platform understood and refused (a status it does not allow now, a wrong tracking number).
+    #[error("platform refused: {message}")]
+    Refused {
+        code: Option<String>,
+        message: String,
+    },
+    /// An answer we cannot read (unknown shape, unexpected field types).
+    #[error("unexpected answer from the platform: {0}")]
+    BadResponse(String),
+    #[error("not found on the platform")]
+    NotFound,
+    #[error("{0} is not supported by this platform")]
+    Unsupported(&'static str),
+}
+
+impl PlatformError {
+    /// Worth another try later without anyone changing anything.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            PlatformError::Transient(_) | PlatformError::RateLimited { .. }
+        )
+    }
+}
+
+/// Everything a client needs to talk to one source.
+#[derive(Clone, Debug)]
+pub struct SourceConfig {
+    pub source_id: SourceId,
+    pub platform: Platform,
+    /// The production URL or the source's override (simulators in tests and the demo).
+    pub base_url: String,
+    pub credentials: Credentials,
+    /// Language of names (Prom `X-LANGUAGE`, Cartum), e.g. `uk`.
+    pub language: Option<String>,
+    /// Platform options (the notes' ASSUMPTIONS), e.g. `{"page_size": 100}`.
+    pub settings: serde_json::Value,
+    /// Client behaviour: timeouts and retries.
+    pub http: http::HttpPolicy,
+}
+
+impl SourceConfig {
+    /// A setting of the source, else the given default.
+    pub fn setting_u64(&self, key: &str, default: u64) -> u64 {
+        self.settings
+            .get(key)
+            .and_then(|v| v.as_u64())
+            .unwrap_or(default)
+    }
+
+    pub fn setting_str<'a>(&'a self, key: &str, default: &'a str) -> &'a str {
+        self.settings
+            .get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or(default)
+    }
+}
+
+/// A listing of the seller on a platform (PUB-1..3).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RemotePublication {
+    pub external_id: String,
+    pub name: String,
+    pub sku: Option<String>,
+    pub price: Option<rust_decimal::Decimal>,
+    pub currency: Option<String>,
+    pub stock: Option<i64>,
+    /// The platform's state of the listing, e.g. Rozetka's sell status.
+    pub state: Option<String>,
+    pub url: Option<String>,
+    pub raw: serde_json::Value,
+}
+
+/// A stock (and optionally price) change for one listing (STK-1).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StockUpdate {
+    pub external_id: String,
+    pub sku: Option<String>,
+    pub quantity: i64,
+    pub price: Option<rust_decimal::Decimal>,
+}
+
+/// One platform's client. Implementations speak exactly the endpoints of `platforms/<name>.md`,
+/// read the body even on HTTP 200 (Rozetka, Prom and Cartum report errors that way), and map wire
+/// types to domain values in their `map.rs`.
+#[async_trait::async_trait]
+pub trait PlatformClient: Send + Sync {
+    /// Checks the credentials against the platform (SRC-2), logging in where it has sessions.
+    async fn authorize(&self) -> Result<(), PlatformError>;
+
+    /// Every order created at or after `from`, all pages (the backfill of IMP-1). Orders the
+    /// platform's backfill rule excludes (Cartum: delivered) are left out here.
+    async fn orders_created_since(
+        &self,
+        from: DateTime<Utc>,
+    ) -> Result<Vec<ImportedOrder>, PlatformError>;
+
+    /// Orders changed at or after `since`, all pages (SYNC-1). Platforms that cannot filter by
+    /// change time (Epicentr, Cartum) return the open orders created at or after `window_from`,
+    /// and the merge finds what changed.
+    async fn orders_changed_since(
+        &self,
+        since: DateTime<Utc>,
+        window_from: DateTime<Utc>,
+    ) -> Result<Vec<ImportedOrder>, PlatformError>;
+
+    /// One order by its external id (SYNC-4 manual sync).
+    async fn fetch_order(&self, external_id: &str) -> Result<Option<ImportedOrder>, PlatformError>;
+
+    /// The platform statuses the order may move to next (Rozetka `status_available`, Epicentr
+    /// allowed-statuses); `None` where the platform has no such rule.
+    async fn allowed_next_statuses(
+        &self,
+        external_id: &str,
+    ) -> Result<Option<Vec<String>>, PlatformError>;
+
+    /// Moves the order to a platform status (ST-4), with a cancellation reason where needed (ST-5).
+    async fn change_status(
+        &self,
+        external_id: &str,
+        status: &str,
+        cancellation_reason: Option<&str>,
+    ) -> Result<(), PlatformError>;
+
+    /// Sends a tracking number (TRK-1, TRK-2).
+    async fn set_tracking_number(
+        &self,
+        external_id: &str,
+        number: &str,
+    ) -> Result<(), PlatformError>;
+
+    /// The seller's listings (PUB-1, PUB-2).
+    async fn list_publications(&self) -> Result<Vec<RemotePublication>, PlatformError>;
+
+    /// Pushes stock of listings, batched where the platform has a bulk endpoint (STK-1).
+    async fn push_stock(&self, updates: &[StockUpdate]) -> Result<(), PlatformError>;
+
+    /// What the last backfill could not do, for its sync run (Shopify's 60-day window).
+    fn backfill_note(&self) -> Option<String> {
+        None
+    }
+
+    /// Webhook platforms: subscribes `address` to the topics it lacks, re-activating disabled
+    /// subscriptions; returns what it (re)created. Polled platforms have no webhooks.
+    async fn ensure_webhooks(
+        &self,
+        _address: &str,
+        _topics: &[&str],
+    ) -> Result<Vec<String>, PlatformError> {
+        Err(PlatformError::Unsupported("webhooks"))
+    }
+}
+
+/// The client for a source's platform.
+pub fn client_for(config: SourceConfig) -> Result<Arc<dyn PlatformClient>, PlatformError> {
+    Ok(match config.platform {
+        Platform::Rozetka => Arc::new(rozetka::client::RozetkaClient::new(config)?),
+        Platform::Prom => Arc::new(prom::client::PromClient::new(config)?),
+        Platform::Epicentr => Arc::new(epicentr::client::EpicentrClient::new(config)?),
+        Platform::Cartum => Arc::new(cartum::client::CartumClient::new(config)?),
+        Platform::Shopify => Arc::new(shopify::client::ShopifyClient::new(config)?),
+        Platform::Woocommerce => Arc::new(woocommerce::client::WooCommerceClient::new(config)?),
+    })
+}
+
+/// What a webhook delivery means (WH-4): an order to apply, a skip with its reason (IMP-6), or a
+/// topic orderhub does not act on.
+pub fn webhook_mapping(
+    platform: Platform,
+    topic: &str,
+    body: &[u8],
+) -> Result<crate::sync::inbox::Mapped, String> {
+    use crate::sync::inbox::Mapped;
+    match (platform, topic) {
+        (
+            Platform::Shopify,
+            "orders/create"
+            | "orders/updated"
+            | "orders/paid"
+            | "orders/cancelled"
+            | "orders/fulfilled"
+            | "orders/partially_fulfilled",
+        ) => {
+            let order = shopify::map::parse_order(body).map_err(|e| e.to_string())?;
+            Ok(Mapped::Order(Box::new(shopify::map::to_imported(&order))))
+        }
+        (Platform::Woocommerce, "order.created" | "order.updated" | "order.restored") => {
+            let order = woocommerce::map::parse_order(body).map_err(|e| e.to_string())?;
+            if let Some(reason) = woocommerce::map::import_skip_reason(&order) {
+                return Ok(Mapped::Skip(format!(
+                    "order {} not imported: {reason}",
+                    order.id
+                )));
+            }
+            Ok(Mapped::Order(Box::new(woocommerce::map::to_imported(
+                &order,
+            ))))
+        }
+        (Platform::Shopify | Platform::Woocommerce, other) => Ok(Mapped::Ignore(format!(
+            "topic `{other}` is recorded but not acted on"
+        ))),
+        _ => Err(format!("{platform} does not send webhooks")),
+    }
+}

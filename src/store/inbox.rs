@@ -1,0 +1,319 @@
+//! The webhook inbox (WH-2..4): every verified delivery is stored before it is acknowledged, with
+//! its raw body, the headers that matter and its outcome. Duplicates are recognised here (WH-3).
+
+use super::{now, Store};
+use crate::domain::SourceId;
+use crate::error::Result;
+use chrono::{DateTime, Utc};
+use entity::webhook_delivery;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+
+pub use entity::webhook_delivery::Model as DeliveryRow;
+
+/// A verified delivery as received.
+#[derive(Clone, Debug)]
+pub struct NewDelivery {
+    pub source_id: SourceId,
+    pub platform: String,
+    pub topic: Option<String>,
+    /// Shopify `X-Shopify-Webhook-Id`: unique per delivery.
+    pub webhook_id: Option<String>,
+    /// Shopify `X-Shopify-Event-Id`: one merchant action, possibly several topics.
+    pub event_id: Option<String>,
+    pub external_order_id: Option<String>,
+    pub platform_updated_at: Option<DateTime<Utc>>,
+    pub headers: serde_json::Value,
+    pub body: Vec<u8>,
+    /// `pending`, `parked` (disabled source) or `failed` (unreadable body).
+    pub state: &'static str,
+    pub last_error: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stored {
+    New,
+    Duplicate,
+}
+
+impl Store {
+    /// Stores one delivery unless it is a duplicate (see [`Store::store_deliveries`]).
+    pub async fn store_delivery(&self, d: NewDelivery) -> Result<Stored> {
+        Ok(self
+            .store_deliveries(vec![d])
+            .await?
+            .pop()
+            .unwrap_or(Stored::Duplicate))
+    }
+
+    /// Stores a batch of deliveries in one transaction (one commit for many webhooks), each
+    /// unless it is a duplicate: the same webhook id, the same (topic, event id), or the same order
+    /// at the same platform updated-at (WooCommerce's delivery id is not unique), whether the twin
+    /// is stored already or earlier in the same batch. Answers in the batch's order.
+    pub async fn store_deliveries(&self, batch: Vec<NewDelivery>) -> Result<Vec<Stored>> {
+        use std::collections::HashSet;
+        let txn = self.write_txn().await?;
+        let webhook_ids: Vec<String> = batch.iter().filter_map(|d| d.webhook_id.clone()).collect();
+        let event_ids: Vec<String> = batch.iter().filter_map(|d| d.event_id.clone()).collect();
+        let order_ids: Vec<String> = batch
+            .iter()
+            .filter_map(|d| d.external_order_id.clone())
+            .collect();
+        let mut seen_webhooks: HashSet<(i64, String)> = HashSet::new();
+        let mut seen_events: HashSet<(i64, String, String)> = HashSet::new();
+        let mut seen_states: HashSet<(i64, String, String)> = HashSet::new();
+        if !webhook_ids.is_empty() {
+            for (s, w) in webhook_delivery::Entity::find()
+                .select_only()
+                .columns([
+                    webhook_delivery::Column::SourceId,
+                    webhook_delivery::Column::WebhookId,
+                ])
+                .filter(webhook_delivery::Column::WebhookId.is_in(webhook_ids))
+                .into_tuple::<(i64, Option<String>)>()
+                .all(&txn)
+                .await?
+            {
+                seen_webhooks.extend(w.map(|w| (s, w)));
+            }
+        }
+        if !event_ids.is_empty() {
+            for (s, e, t) in webhook_delivery::Entity::find()
+                .select_only()
+                .columns([
+                    webhook_delivery::Column::SourceId,
+                    webhook_delivery::Column::EventId,
+                    webhook_delivery::Column::Topic,
+                ])
+                .filter(webhook_delivery::Column::EventId.is_in(event_ids))
+                .into_tuple::<(i64, Option<String>, Option<String>)>()
+                .all(&txn)
+                .await?
+            {
+                if let (Some(e), Some(t)) = (e, t) {
+                    seen_events.insert((s, e, t));
+                }
+            }
+        }
+        if !order_ids.is_empty() {
+            for (s, o, u) in webhook_delivery::Entity::find()
+                .select_only()
+                .columns([
+                    webhook_delivery::Column::SourceId,
+                    webhook_delivery::Column::ExternalOrderId,
+                    webhook_delivery::Column::PlatformUpdatedAt,
+                ])
+                .filter(webhook_delivery::Column::ExternalOrderId.is_in(order_ids))
+                .into_tuple::<(i64, Option<String>, Option<DateTime<Utc>>)>()
+                .all(&txn)
+                .await?
+            {
+                if let (Some(o), Some(u)) = (o, u) {
+                    seen_states.insert((s, o, u.to_rfc3339()));
+                }
+            }
+        }
+        let t = now();
+        let mut answers = Vec::with_capacity(batch.len());
+        let mut rows = vec![];
+        for d in batch {
+            let s = d.source_id.0;
+            let dup_webhook = d
+                .webhook_id
+                .as_ref()
+                .is_some_and(|w| !seen_webhooks.insert((s, w.clone())));
+            let dup_event = match (&d.event_id, &d.topic) {
+                (Some(e), Some(tp)) => !seen_events.insert((s, e.clone(), tp.clone())),
+                _ => false,
+            };
+            let dup_state = match (&d.external_order_id, d.platform_updated_at) {
+                (Some(o), Some(u)) => !seen_states.insert((s, o.clone(), u.to_rfc3339())),
+                _ => false,
+            };
+            if dup_webhook || dup_event || dup_state {
+                answers.push(Stored::Duplicate);
+                continue;
+            }
+            answers.push(Stored::New);
+            rows.push(webhook_delivery::ActiveModel {
+                source_id: Set(s),
+                platform: Set(d.platform),
+                topic: Set(d.topic),
+                webhook_id: Set(d.webhook_id),
+                event_id: Set(d.event_id),
+                external_order_id: Set(d.external_order_id),
+                platform_updated_at: Set(d.platform_updated_at),
+                headers: Set(d.headers),
+                body: Set(d.body),
+                state: Set(d.state.to_string()),
+                attempts: Set(0),
+                last_error: Set(d.last_error),
+                next_attempt_at: Set(None),
+                received_at: Set(t),
+                processed_at: Set(None),
+                ..Default::default()
+            });
+        }
+        if !rows.is_empty() {
+            // another instance may have stored the same webhook id meanwhile: the unique key keeps one
+            webhook_delivery::Entity::insert_many(rows)
+                .on_conflict(
+                    OnConflict::columns([
+                        webhook_delivery::Column::SourceId,
+                        webhook_delivery::Column::WebhookId,
+                    ])
+                    .do_nothing()
+                    .to_owned(),
+                )
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(answers)
+    }
+
+    pub async fn deliveries(&self, source_id: SourceId, limit: u64) -> Result<Vec<DeliveryRow>> {
+        Ok(webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::SourceId.eq(source_id.0))
+            .order_by_desc(webhook_delivery::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?)
+    }
+}
+
+/// After this many failed attempts a delivery is parked until someone replays it (WH-4).
+pub const MAX_ATTEMPTS: i32 = 5;
+
+impl Store {
+    /// Sources with deliveries waiting: new ones, or failed ones whose retry time has come.
+    pub async fn sources_with_pending_deliveries(&self) -> Result<Vec<i64>> {
+        let rows: Vec<i64> = webhook_delivery::Entity::find()
+            .select_only()
+            .column(webhook_delivery::Column::SourceId)
+            .distinct()
+            .filter(ready_condition())
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows)
+    }
+
+    /// The next deliveries of a source, in order of arrival.
+    pub async fn next_deliveries(
+        &self,
+        source_id: SourceId,
+        limit: u64,
+    ) -> Result<Vec<DeliveryRow>> {
+        Ok(webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::SourceId.eq(source_id.0))
+            .filter(ready_condition())
+            .order_by_asc(webhook_delivery::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Records how processing went: `done`, `ignored`, `skipped` (with the reason), or a failure
+    /// that is retried later and parked after [`MAX_ATTEMPTS`].
+    pub async fn finish_delivery(
+        &self,
+        d: &DeliveryRow,
+        outcome: Result<(&str, Option<String>), String>,
+    ) -> Result<()> {
+        let mut am: webhook_delivery::ActiveModel = d.clone().into();
+        let attempts = d.attempts + 1;
+        am.attempts = Set(attempts);
+        match outcome {
+            Ok((state, note)) => {
+                am.state = Set(state.to_string());
+                am.last_error = Set(note);
+                am.processed_at = Set(Some(now()));
+                am.next_attempt_at = Set(None);
+            }
+            Err(error) => {
+                let parked = attempts >= MAX_ATTEMPTS;
+                am.state = Set(if parked { "parked" } else { "failed" }.to_string());
+                am.last_error = Set(Some(error));
+                // 2, 4, 8, 16 seconds: a database hiccup passes, a bad payload parks quickly
+                let wait = chrono::Duration::seconds(1i64 << attempts.min(10));
+                am.next_attempt_at = Set((!parked).then(|| now() + wait));
+            }
+        }
+        sea_orm::ActiveModelTrait::update(am, &self.db).await?;
+        Ok(())
+    }
+
+    /// WH-4: runs a delivery again from its stored bytes.
+    pub async fn replay_delivery(&self, id: i64) -> Result<Option<DeliveryRow>> {
+        let Some(d) = webhook_delivery::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut am: webhook_delivery::ActiveModel = d.into();
+        am.state = Set("pending".into());
+        am.attempts = Set(0);
+        am.next_attempt_at = Set(None);
+        Ok(Some(sea_orm::ActiveModelTrait::update(am, &self.db).await?))
+    }
+
+    pub async fn delivery(&self, id: i64) -> Result<Option<DeliveryRow>> {
+        Ok(webhook_delivery::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?)
+    }
+}
+
+fn ready_condition() -> sea_orm::Condition {
+    sea_orm::Condition::any()
+        .add(webhook_delivery::Column::State.eq("pending"))
+        .add(
+            sea_orm::Condition::all()
+                .add(webhook_delivery::Column::State.eq("failed"))
+                .add(webhook_delivery::Column::Attempts.gt(0))
+                .add(webhook_delivery::Column::NextAttemptAt.lte(now())),
+        )
+}
+
+impl Store {
+    /// Something that happened to a source, shown in its feed (IMP-6 skips, subscription repairs).
+    pub async fn add_source_event(
+        &self,
+        source_id: SourceId,
+        kind: &str,
+        message: &str,
+    ) -> Result<()> {
+        sea_orm::ActiveModelTrait::insert(
+            entity::source_event::ActiveModel {
+                source_id: Set(source_id.0),
+                kind: Set(kind.to_string()),
+                message: Set(message.to_string()),
+                data: Set(None),
+                created_at: Set(now()),
+                ..Default::default()
+            },
+            &self.db,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// A source's feed, newest first.
+    pub async fn source_events(
+        &self,
+        source_id: SourceId,
+        limit: u64,
+    ) -> Result<Vec<entity::source_event::Model>> {
+        use entity::source_event;
+        Ok(source_event::Entity::find()
+            .filter(source_event::Column::SourceId.eq(source_id.0))
+            .order_by_desc(source_event::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?)
+    }
+}

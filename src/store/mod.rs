@@ -1,0 +1,150 @@
+//! The only code that touches SeaORM: connecting, migrating, and loading and saving domain values.
+
+pub mod batch;
+pub mod expenses;
+pub mod inbox;
+pub mod leases;
+pub mod orders;
+pub mod sources;
+pub mod statuses;
+pub mod sync;
+pub mod users;
+
+use crate::error::Result;
+use crate::metrics::Metrics;
+use chrono::{DateTime, SubsecRound, Utc};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Rows as the store hands them out. Resolvers read them; only the store writes them.
+pub mod rows {
+    pub use entity::category::Model as CategoryRow;
+    pub use entity::customer::Model as CustomerRow;
+    pub use entity::expense::Model as ExpenseRow;
+    pub use entity::order::Model as OrderRow;
+    pub use entity::order_event::Model as OrderEventRow;
+    pub use entity::order_item::Model as OrderItemRow;
+    pub use entity::product::Model as ProductRow;
+    pub use entity::publication::Model as PublicationRow;
+    pub use entity::source::Model as SourceRow;
+    pub use entity::source_event::Model as SourceEventRow;
+    pub use entity::status::Model as StatusRow;
+    pub use entity::status_rule::Model as StatusRuleRow;
+    pub use entity::sync_run::Model as SyncRunRow;
+    pub use entity::user::Model as UserRow;
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) db: DatabaseConnection,
+}
+
+/// Timestamps are kept to the microsecond so SQLite text and PostgreSQL `timestamptz` compare alike
+/// (cursors depend on exact equality).
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+impl Store {
+    /// Opens the pool. SQLite runs in WAL mode with a busy timeout so readers never block the writer.
+    pub async fn connect(url: &str, metrics: Arc<Metrics>) -> Result<Store> {
+        let mut opts = ConnectOptions::new(url.to_string());
+        let sqlite = url.starts_with("sqlite:");
+        opts.max_connections(if sqlite { 8 } else { 16 })
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        let mut db = Database::connect(opts)
+            .await
+            .map_err(|e| crate::error::Error::Internal(format!("cannot open the database: {e}")))?;
+        db.set_metric_callback(move |info| metrics.observe_db(info.elapsed, info.failed));
+        Ok(Store { db })
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        Migrator::up(&self.db, None).await?;
+        statuses::seed_defaults(&self.db).await?;
+        Ok(())
+    }
+
+    /// Ready = reachable and no migration pending (`/readyz`).
+    pub async fn ready(&self) -> Result<bool> {
+        self.db.ping().await?;
+        Ok(Migrator::get_pending_migrations(&self.db).await?.is_empty())
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// (open, idle) connections of the pool, for `/metrics`.
+    pub fn pool_stats(&self) -> Option<(u32, usize)> {
+        match self.backend() {
+            DbBackend::Sqlite => {
+                let p = self.db.get_sqlite_connection_pool();
+                Some((p.size(), p.num_idle()))
+            }
+            DbBackend::Postgres => {
+                let p = self.db.get_postgres_connection_pool();
+                Some((p.size(), p.num_idle()))
+            }
+            _ => None,
+        }
+    }
+
+    /// SQLite's journal mode (`wal` when opened by `connect`); `None` on PostgreSQL.
+    pub async fn sqlite_journal_mode(&self) -> Result<Option<String>> {
+        use sea_orm::ConnectionTrait;
+        if self.backend() != DbBackend::Sqlite {
+            return Ok(None);
+        }
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                DbBackend::Sqlite,
+                "PRAGMA journal_mode",
+            ))
+            .await?;
+        Ok(match row {
+            Some(r) => Some(r.try_get_by_index::<String>(0)?),
+            None => None,
+        })
+    }
+
+    /// A write transaction. On SQLite it takes the write lock at BEGIN (IMMEDIATE): a deferred
+    /// transaction that reads first and writes later fails with SQLITE_BUSY_SNAPSHOT when another
+    /// connection committed in between, and busy_timeout cannot help with that.
+    pub(crate) async fn write_txn(&self) -> Result<sea_orm::DatabaseTransaction> {
+        use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+        let options = TransactionOptions {
+            sqlite_transaction_mode: (self.backend() == DbBackend::Sqlite)
+                .then_some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        Ok(self.db.begin_with_options(options).await?)
+    }
+
+    pub async fn close(self) {
+        let _ = self.db.close().await;
+    }
+}
+
+/// `LIKE` pattern for a user's search text, with the wildcards they typed escaped.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}

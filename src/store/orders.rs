@@ -1,0 +1,564 @@
+//! Orders: the filtered, cursor-paged list (API-2), status changes, tracking numbers, write-off
+//! (SYNC-3), the upsell switch (SYNC-1) and the first import of an order (IMP-3/4/5, CUS-1, SRC-4).
+
+use super::{like_pattern, now, rows::*, Store};
+use crate::domain::auth::SourceScope;
+use crate::domain::orders::ImportedItem;
+use crate::domain::orders::{
+    check_write_off, customer_search_text, ImportedCustomer, ImportedOrder, OrderCursor,
+    OrderFilter, Origin,
+};
+use crate::domain::{OrderId, OrderItemId, SourceId, StatusGroup, StatusId, SyncRunId, UserId};
+use crate::error::{Error, Result};
+use entity::{customer, order, order_event, order_item, product, source, status};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+pub struct OrderPage {
+    pub rows: Vec<OrderRow>,
+    pub has_next: bool,
+}
+
+/// Who did something to an order, for its event feed.
+#[derive(Clone, Copy, Debug)]
+pub enum Actor {
+    User(UserId),
+    System,
+    /// A poll, backfill or manual sync (SYNC-5 names the run).
+    Sync(SyncRunId),
+    /// A webhook delivery (SYNC-5 names it).
+    Webhook(crate::domain::WebhookDeliveryId),
+}
+
+impl Store {
+    pub async fn orders_page(
+        &self,
+        scope: &SourceScope,
+        filter: &OrderFilter,
+        first: u64,
+        after: Option<OrderCursor>,
+    ) -> Result<OrderPage> {
+        let Some(mut cond) = order_condition(scope, filter) else {
+            return Ok(OrderPage {
+                rows: vec![],
+                has_next: false,
+            });
+        };
+        if let Some(c) = after {
+            cond = cond.add(
+                Condition::any()
+                    .add(order::Column::PlatformCreatedAt.lt(c.created_at))
+                    .add(
+                        Condition::all()
+                            .add(order::Column::PlatformCreatedAt.eq(c.created_at))
+                            .add(order::Column::Id.lt(c.id)),
+                    ),
+            );
+        }
+        let mut rows = order::Entity::find()
+            .filter(cond)
+            .order_by_desc(order::Column::PlatformCreatedAt)
+            .order_by_desc(order::Column::Id)
+            .limit(first + 1)
+            .all(&self.db)
+            .await?;
+        let has_next = rows.len() as u64 > first;
+        rows.truncate(first as usize);
+        Ok(OrderPage { rows, has_next })
+    }
+
+    pub async fn orders_count(&self, scope: &SourceScope, filter: &OrderFilter) -> Result<u64> {
+        let Some(cond) = order_condition(scope, filter) else {
+            return Ok(0);
+        };
+        Ok(order::Entity::find().filter(cond).count(&self.db).await?)
+    }
+
+    /// An order the scope may see; `None` for one that does not exist or is not visible (API-3).
+    pub async fn order(&self, scope: &SourceScope, id: OrderId) -> Result<Option<OrderRow>> {
+        let row = order::Entity::find_by_id(id.0).one(&self.db).await?;
+        Ok(row.filter(|o| visible(scope, o.source_id)))
+    }
+
+    async fn visible_order(&self, scope: &SourceScope, id: OrderId) -> Result<OrderRow> {
+        self.order(scope, id)
+            .await?
+            .ok_or_else(|| Error::not_found("order"))
+    }
+
+    pub async fn change_order_status(
+        &self,
+        scope: &SourceScope,
+        id: OrderId,
+        status_id: StatusId,
+        cancellation_reason: Option<String>,
+        actor: Actor,
+    ) -> Result<OrderRow> {
+        let order = self.visible_order(scope, id).await?;
+        let target = self
+            .status(status_id)
+            .await?
+            .ok_or_else(|| Error::bad_input("statusId", "no such status"))?;
+        let group: StatusGroup = target.status_group.parse().map_err(Error::Internal)?;
+        if cancellation_reason.is_some() && group != StatusGroup::Cancelled {
+            return Err(Error::bad_input(
+                "cancellationReason",
+                "only a status of the cancelled group takes a cancellation reason",
+            ));
+        }
+        if order.status_id == status_id.0 {
+            return Ok(order);
+        }
+        let from = self.status(StatusId(order.status_id)).await?;
+        let txn = self.write_txn().await?;
+        let mut am: order::ActiveModel = order.into();
+        am.status_id = Set(status_id.0);
+        am.updated_at = Set(now());
+        let row = am.update(&txn).await?;
+        let mut message = format!(
+            "Status changed from {} to {}",
+            from.map(|s| s.name).unwrap_or_else(|| "?".into()),
+            target.name
+        );
+        if let Some(r) = &cancellation_reason {
+            message.push_str(&format!(" (reason: {r})"));
+        }
+        add_event(
+            &txn,
+            id,
+            "status_changed",
+            message,
+            Some(serde_json::json!({
+                "statusId": status_id.0,
+                "group": group.as_str(),
+                "cancellationReason": cancellation_reason,
+            })),
+            actor,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(row)
+    }
+
+    pub async fn set_tracking_number(
+        &self,
+        scope: &SourceScope,
+        id: OrderId,
+        tracking: &str,
+        actor: Actor,
+    ) -> Result<OrderRow> {
+        let tracking = tracking.trim();
+        if tracking.is_empty() || tracking.len() > 64 {
+            return Err(Error::bad_input(
+                "trackingNumber",
+                "must be 1 to 64 characters",
+            ));
+        }
+        let order = self.visible_order(scope, id).await?;
+        if order.tracking_number.as_deref() == Some(tracking) {
+            return Ok(order);
+        }
+        let txn = self.write_txn().await?;
+        let mut am: order::ActiveModel = order.into();
+        am.tracking_number = Set(Some(tracking.to_string()));
+        am.updated_at = Set(now());
+        let row = am.update(&txn).await?;
+        add_event(
+            &txn,
+            id,
+            "tracking_number_set",
+            format!("Tracking number set to {tracking}"),
+            None,
+            actor,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(row)
+    }
+
+    /// SYNC-3: deducts the goods from stock; afterwards platform edits no longer apply.
+    pub async fn write_off_order(
+        &self,
+        scope: &SourceScope,
+        id: OrderId,
+        actor: Actor,
+    ) -> Result<OrderRow> {
+        let order = self.visible_order(scope, id).await?;
+        let items = order_item::Entity::find()
+            .filter(order_item::Column::OrderId.eq(id.0))
+            .all(&self.db)
+            .await?;
+        check_write_off(order.written_off, items.len()).map_err(|m| Error::Conflict(m.into()))?;
+        let txn = self.write_txn().await?;
+        // the guard on `written_off` makes two concurrent write-offs deduct stock once
+        let claimed = order::Entity::update_many()
+            .col_expr(order::Column::WrittenOff, Expr::value(true))
+            .col_expr(order::Column::WrittenOffAt, Expr::value(now()))
+            .col_expr(order::Column::UpdatedAt, Expr::value(now()))
+            .filter(order::Column::Id.eq(id.0))
+            .filter(order::Column::WrittenOff.eq(false))
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected == 0 {
+            return Err(Error::Conflict(
+                "the order's goods are already written off".into(),
+            ));
+        }
+        order_item::Entity::update_many()
+            .col_expr(order_item::Column::WrittenOff, Expr::value(true))
+            .filter(order_item::Column::OrderId.eq(id.0))
+            .exec(&txn)
+            .await?;
+        for item in items.iter().filter(|i| !i.removed_on_platform) {
+            if let Some(pid) = item.product_id {
+                let qty: i64 = item.quantity.trunc().try_into().unwrap_or(0);
+                product::Entity::update_many()
+                    .col_expr(
+                        product::Column::StockQuantity,
+                        Expr::col(product::Column::StockQuantity).sub(qty),
+                    )
+                    .filter(product::Column::Id.eq(pid))
+                    .exec(&txn)
+                    .await?;
+            }
+        }
+        add_event(
+            &txn,
+            id,
+            "written_off",
+            format!("{} items written off from stock", items.len()),
+            None,
+            actor,
+        )
+        .await?;
+        let row = order::Entity::find_by_id(id.0)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| Error::not_found("order"))?;
+        txn.commit().await?;
+        Ok(row)
+    }
+
+    /// SYNC-1: only items added on the platform after import can be marked as upsell.
+    pub async fn set_item_upsell(
+        &self,
+        scope: &SourceScope,
+        item_id: OrderItemId,
+        upsell: bool,
+        actor: Actor,
+    ) -> Result<OrderItemRow> {
+        let item = order_item::Entity::find_by_id(item_id.0)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| Error::not_found("order item"))?;
+        self.visible_order(scope, OrderId(item.order_id))
+            .await
+            .map_err(|_| Error::not_found("order item"))?;
+        if upsell && !item.added_by_sync {
+            return Err(Error::bad_input(
+                "itemId",
+                "only items added on the platform after the order was imported can be marked as upsell",
+            ));
+        }
+        if item.upsell == upsell {
+            return Ok(item);
+        }
+        let order_id = OrderId(item.order_id);
+        let name = item.name.clone();
+        let txn = self.write_txn().await?;
+        let mut am: order_item::ActiveModel = item.into();
+        am.upsell = Set(upsell);
+        let row = am.update(&txn).await?;
+        let verb = if upsell {
+            "marked as upsell"
+        } else {
+            "no longer an upsell"
+        };
+        add_event(
+            &txn,
+            order_id,
+            "upsell_changed",
+            format!("{name}: {verb}"),
+            None,
+            actor,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(row)
+    }
+
+    /// Stores one imported order as a sync would (IMP-4: a second import of the same external id
+    /// changes nothing new); returns the order and whether it was created now.
+    pub async fn import_new_order(
+        &self,
+        source_id: SourceId,
+        o: &ImportedOrder,
+    ) -> Result<(OrderRow, bool)> {
+        let counts = self
+            .apply_orders(source_id, std::slice::from_ref(o), Actor::System)
+            .await?;
+        let row = self
+            .order_by_external(source_id, &o.external_id)
+            .await?
+            .ok_or_else(|| Error::Internal("imported order not found".into()))?;
+        Ok((row, counts.created == 1))
+    }
+
+    /// SYNC-1: an item that appeared on the platform after import; it may be marked as upsell.
+    pub async fn add_item_from_platform(
+        &self,
+        order_id: OrderId,
+        item: &ImportedItem,
+    ) -> Result<OrderItemId> {
+        let txn = self.write_txn().await?;
+        let row = order_item::ActiveModel {
+            order_id: Set(order_id.0),
+            product_id: Set(None),
+            external_id: Set(item.external_id.clone()),
+            name: Set(item.name.clone()),
+            sku: Set(item.sku.clone()),
+            code: Set(item.code.clone()),
+            quantity: Set(item.quantity),
+            price: Set(item.price),
+            upsell: Set(false),
+            added_by_sync: Set(true),
+            removed_on_platform: Set(false),
+            written_off: Set(false),
+            created_at: Set(now()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        add_event(
+            &txn,
+            order_id,
+            "item_added",
+            format!("{} × {} added on the platform", item.quantity, item.name),
+            None,
+            Actor::System,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(OrderItemId(row.id))
+    }
+
+    pub async fn order_by_external(
+        &self,
+        source_id: SourceId,
+        external_id: &str,
+    ) -> Result<Option<OrderRow>> {
+        Ok(order::Entity::find()
+            .filter(order::Column::SourceId.eq(source_id.0))
+            .filter(order::Column::ExternalId.eq(external_id))
+            .one(&self.db)
+            .await?)
+    }
+}
+
+fn visible(scope: &SourceScope, source_id: Option<i64>) -> bool {
+    match (scope, source_id) {
+        (SourceScope::All, _) => true,
+        // orders created here belong to no source: only admins see them
+        (SourceScope::Only(_), None) => false,
+        (SourceScope::Only(ids), Some(s)) => ids.contains(&SourceId(s)),
+    }
+}
+
+/// The WHERE clause of the order list; `None` when the scope can see nothing at all.
+fn order_condition(scope: &SourceScope, f: &OrderFilter) -> Option<Condition> {
+    let mut c = Condition::all();
+    if let SourceScope::Only(ids) = scope {
+        if ids.is_empty() {
+            return None;
+        }
+        c = c.add(order::Column::SourceId.is_in(ids.iter().map(|s| s.0)));
+    }
+    if let Some(s) = f.source_id {
+        c = c.add(order::Column::SourceId.eq(s.0));
+    }
+    if let Some(p) = f.platform {
+        c = c.add(
+            order::Column::SourceId.in_subquery(
+                Query::select()
+                    .column(source::Column::Id)
+                    .from(source::Entity)
+                    .and_where(source::Column::Platform.eq(p.as_str()))
+                    .to_owned(),
+            ),
+        );
+    }
+    match f.origin {
+        Origin::All => {}
+        Origin::Here => c = c.add(order::Column::SourceId.is_null()),
+        Origin::Integrations => c = c.add(order::Column::SourceId.is_not_null()),
+    }
+    if let Some(s) = f.status_id {
+        c = c.add(order::Column::StatusId.eq(s.0));
+    }
+    if let Some(g) = f.status_group {
+        c = c.add(
+            order::Column::StatusId.in_subquery(
+                Query::select()
+                    .column(status::Column::Id)
+                    .from(status::Entity)
+                    .and_where(status::Column::StatusGroup.eq(g.as_str()))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(s) = &f.source_status {
+        c = c.add(order::Column::SourceStatus.eq(s.as_str()));
+    }
+    if let Some(t) = f.created_from {
+        c = c.add(order::Column::PlatformCreatedAt.gte(t));
+    }
+    if let Some(t) = f.created_to {
+        c = c.add(order::Column::PlatformCreatedAt.lt(t));
+    }
+    if let Some(text) = f.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = LikeExpr::new(like_pattern(text)).escape('\\');
+        let mut who = Condition::any().add(customer::Column::SearchText.like(pattern.clone()));
+        let digits: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
+        if digits.len() >= 3 {
+            who = who.add(customer::Column::Phone.like(LikeExpr::new(format!("%{digits}%"))));
+        }
+        c = c.add(
+            Condition::any()
+                .add(
+                    Expr::expr(Func::lower(Expr::col((
+                        order::Entity,
+                        order::Column::Number,
+                    ))))
+                    .like(pattern),
+                )
+                .add(
+                    order::Column::CustomerId.in_subquery(
+                        Query::select()
+                            .column(customer::Column::Id)
+                            .from(customer::Entity)
+                            .cond_where(who)
+                            .to_owned(),
+                    ),
+                ),
+        );
+    }
+    Some(c)
+}
+
+/// CUS-1: the customer with this phone, else this e-mail; a new one only when neither matches.
+pub(crate) async fn find_or_create_customer<C: ConnectionTrait>(
+    db: &C,
+    c: &ImportedCustomer,
+) -> Result<i64> {
+    let mut found = None;
+    if let Some(phone) = &c.phone {
+        found = customer::Entity::find()
+            .filter(customer::Column::Phone.eq(phone.as_str()))
+            .order_by_asc(customer::Column::Id)
+            .one(db)
+            .await?;
+    }
+    if found.is_none() {
+        if let Some(email) = &c.email {
+            found = customer::Entity::find()
+                .filter(customer::Column::Email.eq(email.as_str()))
+                .order_by_asc(customer::Column::Id)
+                .one(db)
+                .await?;
+        }
+    }
+    if let Some(existing) = found {
+        // fill in what the earlier order did not know, never overwrite
+        let mut am: customer::ActiveModel = existing.clone().into();
+        let mut changed = false;
+        if existing.email.is_none() && c.email.is_some() {
+            am.email = Set(c.email.clone());
+            changed = true;
+        }
+        if existing.phone.is_none() && c.phone.is_some() {
+            am.phone = Set(c.phone.as_ref().map(|p| p.as_str().to_string()));
+            changed = true;
+        }
+        if existing.address.is_none() && c.address.is_some() {
+            am.address = Set(c.address.clone());
+            changed = true;
+        }
+        if changed {
+            let merged = customer_search_text(
+                existing.first_name.as_deref(),
+                existing.last_name.as_deref(),
+                existing
+                    .phone
+                    .as_deref()
+                    .or(c.phone.as_ref().map(|p| p.as_str())),
+                existing.email.as_deref().or(c.email.as_deref()),
+            );
+            am.search_text = Set(merged);
+            am.updated_at = Set(now());
+            am.update(db).await?;
+        }
+        return Ok(existing.id);
+    }
+    let t = now();
+    let (first, last) = if c.unspecified {
+        (Some("Unspecified".to_string()), None)
+    } else {
+        (c.first_name.clone(), c.last_name.clone())
+    };
+    Ok(customer::ActiveModel {
+        first_name: Set(first.clone()),
+        last_name: Set(last.clone()),
+        phone: Set(c.phone.as_ref().map(|p| p.as_str().to_string())),
+        email: Set(c.email.clone()),
+        address: Set(c.address.clone()),
+        unspecified: Set(c.unspecified),
+        search_text: Set(customer_search_text(
+            first.as_deref(),
+            last.as_deref(),
+            c.phone.as_ref().map(|p| p.as_str()),
+            c.email.as_deref(),
+        )),
+        created_at: Set(t),
+        updated_at: Set(t),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?
+    .id)
+}
+
+pub(crate) async fn add_event<C: ConnectionTrait>(
+    db: &C,
+    order_id: OrderId,
+    kind: &str,
+    message: String,
+    data: Option<serde_json::Value>,
+    actor: Actor,
+) -> Result<()> {
+    order_event::ActiveModel {
+        order_id: Set(order_id.0),
+        kind: Set(kind.to_string()),
+        message: Set(message),
+        data: Set(data),
+        user_id: Set(match actor {
+            Actor::User(u) => Some(u.0),
+            _ => None,
+        }),
+        sync_run_id: Set(match actor {
+            Actor::Sync(r) => Some(r.0),
+            _ => None,
+        }),
+        webhook_delivery_id: Set(match actor {
+            Actor::Webhook(w) => Some(w.0),
+            _ => None,
+        }),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}

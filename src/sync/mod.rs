@@ -1,0 +1,8 @@
+//! Keeping orders in step with the platforms: the sync engine (backfill, polls, manual syncs),
+//! leases so that several instances never poll one source at once, and the scheduler.
+
+pub mod engine;
+pub mod inbox;
+pub mod scheduler;
+
+pub use engine::{RunKind, SyncEngine};

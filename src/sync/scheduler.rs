@@ -1,0 +1,65 @@
+//! The polling schedule (IMP-2): every `ORDERHUB_POLL_INTERVAL` each enabled polled source is
+//! re-read (or backfilled, if its backfill never finished). Leases keep instances apart.
+
+use super::{RunKind, SyncEngine};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tokio_cron_scheduler::{Job, JobScheduler};
+
+/// At most this many sources sync at once per instance.
+const CONCURRENT_SOURCES: usize = 4;
+
+pub async fn poll_all(engine: &SyncEngine, limit: &Arc<Semaphore>) {
+    let sources = match engine.sources_to_poll().await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list sources to poll");
+            return;
+        }
+    };
+    let mut tasks = Vec::new();
+    for src in sources {
+        let engine = engine.clone();
+        let limit = limit.clone();
+        tasks.push(tokio::spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let kind = if src.backfill_done_at.is_none() {
+                RunKind::Backfill
+            } else {
+                RunKind::Poll
+            };
+            if let Err(e) = engine.run(crate::domain::SourceId(src.id), kind).await {
+                tracing::warn!(source_id = src.id, error = %e, "scheduled sync failed");
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+}
+
+/// Starts the repeating poll job; the returned scheduler must be shut down on exit.
+pub async fn start(
+    engine: SyncEngine,
+    interval: Duration,
+) -> Result<JobScheduler, tokio_cron_scheduler::JobSchedulerError> {
+    let sched = JobScheduler::new().await?;
+    let limit = Arc::new(Semaphore::new(CONCURRENT_SOURCES));
+    let running = Arc::new(tokio::sync::Mutex::new(()));
+    let job = Job::new_repeated_async(interval, move |_id, _sched| {
+        let engine = engine.clone();
+        let limit = limit.clone();
+        let running = running.clone();
+        Box::pin(async move {
+            // a slow round is not overlapped by the next tick
+            let Ok(_guard) = running.try_lock() else {
+                return;
+            };
+            poll_all(&engine, &limit).await;
+        })
+    })?;
+    sched.add(job).await?;
+    sched.start().await?;
+    Ok(sched)
+}

@@ -1,0 +1,310 @@
+//! `spawn_app()`: the real server on a random port with a fresh database, SQLite by default and
+//! PostgreSQL when `ORDERHUB_TEST_DATABASE_URL` points at one (each test its own database).
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use orderhub::app::App;
+use orderhub::config::{SecretString, Settings};
+use orderhub::domain::credentials::Credentials;
+use orderhub::domain::orders::{ImportedCustomer, ImportedItem, ImportedOrder};
+use orderhub::domain::phone::Phone;
+use orderhub::domain::{Platform, SourceId, StatusId, UserId};
+use orderhub::secrets::SecretKey;
+use orderhub::store::sources::SourceSettings;
+use rust_decimal::Decimal;
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{json, Value};
+use std::str::FromStr;
+
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+pub struct TestApp {
+    pub base: String,
+    pub app_store: orderhub::store::Store,
+    pub metrics: std::sync::Arc<orderhub::metrics::Metrics>,
+    pub client: reqwest::Client,
+    pub handle: actix_web::dev::ServerHandle,
+    pub secret_key: SecretKey,
+    pub engine: orderhub::sync::SyncEngine,
+}
+
+/// A database URL only this test uses.
+pub async fn fresh_database_url() -> String {
+    let suffix: u64 = rand::random();
+    match std::env::var("ORDERHUB_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        Some(admin_url) => {
+            let name = format!("oh_test_{suffix:x}");
+            let db = Database::connect(&admin_url)
+                .await
+                .expect("connect to the test Postgres");
+            db.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create the test database");
+            db.close().await.ok();
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b)
+                .unwrap_or(&admin_url);
+            format!("{base}/{name}")
+        }
+        None => {
+            let path = std::env::temp_dir().join(format!("orderhub-test-{suffix:x}.db"));
+            format!("sqlite://{}?mode=rwc", path.display())
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let database_url = fresh_database_url().await;
+    spawn_app_on(&database_url).await
+}
+
+pub async fn spawn_app_on(database_url: &str) -> TestApp {
+    spawn_app_with(database_url, std::time::Duration::from_secs(600)).await
+}
+
+/// With a poll interval of its own (scheduler tests).
+pub async fn spawn_app_with(database_url: &str, poll_interval: std::time::Duration) -> TestApp {
+    // a known port, so the simulators can be told where to send webhooks (ORDERHUB_PUBLIC_URL)
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let secret_key = SecretKey::generate();
+    let settings = Settings {
+        database_url: database_url.to_string(),
+        listen: format!("127.0.0.1:{port}").parse().unwrap(),
+        secret_key: secret_key.clone(),
+        admin_token: Some(SecretString::new(ADMIN_TOKEN)),
+        poll_interval,
+        platform_http: orderhub::platforms::http::HttpPolicy::fast(),
+        public_url: Some(format!("http://127.0.0.1:{port}")),
+    };
+    let app = App::build(settings).await.expect("app builds");
+    let base = format!("http://{}", app.addr());
+    let store = app.store().clone();
+    let metrics = app.metrics();
+    let handle = app.handle();
+    let engine = app.engine().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        base,
+        app_store: store,
+        metrics,
+        client: reqwest::Client::new(),
+        handle,
+        secret_key,
+        engine,
+    }
+}
+
+impl TestApp {
+    /// Runs a GraphQL operation with a bearer token; returns the whole response body.
+    pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self
+            .client
+            .post(format!("{}/graphql", self.base))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request sent");
+        assert!(resp.status().is_success(), "HTTP {}", resp.status());
+        resp.json().await.expect("JSON body")
+    }
+
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.gql_as(Some(ADMIN_TOKEN), query, variables).await
+    }
+
+    /// Runs an operation that must succeed and returns its `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.gql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// Stores a source directly, without asking its platform (tests of other things than SRC-2).
+    /// `extra` takes the GraphQL input's names: managerIds, storeCommission, expenseType, language,
+    /// sendTracking, trackingStatusIds, identifyProductsBy, baseUrl.
+    pub async fn create_source(&self, name: &str, platform: &str, extra: Value) -> SourceId {
+        let platform: Platform = platform.to_lowercase().parse().unwrap();
+        let ids = |k: &str| -> Option<Vec<i64>> {
+            extra.get(k).and_then(|v| v.as_array()).map(|a| {
+                a.iter()
+                    .map(|x| {
+                        x.as_str()
+                            .map(|s| s.parse().unwrap())
+                            .unwrap_or_else(|| x.as_i64().unwrap())
+                    })
+                    .collect()
+            })
+        };
+        let text = |k: &str| extra.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let creds = Credentials {
+            login: Some("seller".into()),
+            password: Some("pw".into()),
+            token: Some("tok".into()),
+            ..Default::default()
+        };
+        let settings = SourceSettings {
+            name: Some(name.to_string()),
+            currency: Some("UAH".into()),
+            language: text("language").map(|l| Some(l.to_lowercase())),
+            base_url: text("baseUrl").map(Some),
+            credentials_enc: Some(self.secret_key.encrypt_credentials(&creds)),
+            manager_ids: ids("managerIds").map(|v| v.into_iter().map(UserId).collect()),
+            send_tracking: extra.get("sendTracking").and_then(|v| v.as_bool()),
+            tracking_status_ids: ids("trackingStatusIds")
+                .map(|v| v.into_iter().map(StatusId).collect()),
+            store_commission: extra.get("storeCommission").and_then(|v| v.as_bool()),
+            expense_type: text("expenseType"),
+            identify_products_by: text("identifyProductsBy").map(|s| s.to_lowercase()),
+            ..Default::default()
+        };
+        SourceId(
+            self.app_store
+                .create_source(platform, settings)
+                .await
+                .expect("source stored")
+                .id,
+        )
+    }
+
+    pub async fn create_user(&self, name: &str, sources: &[SourceId]) -> (String, String) {
+        let ids: Vec<String> = sources.iter().map(|s| s.to_string()).collect();
+        let d = self
+            .data(
+                "mutation($i: CreateUserInput!) { createUser(input: $i) { user { id } token } }",
+                json!({ "i": { "name": name, "sourceIds": ids } }),
+            )
+            .await;
+        (
+            d["createUser"]["user"]["id"].as_str().unwrap().to_string(),
+            d["createUser"]["token"].as_str().unwrap().to_string(),
+        )
+    }
+
+    /// Stores an order as an import would; returns its id.
+    pub async fn import(&self, source: SourceId, order: ImportedOrder) -> i64 {
+        self.app_store
+            .import_new_order(source, &order)
+            .await
+            .expect("import")
+            .0
+            .id
+    }
+
+    pub fn db_statements(&self) -> u64 {
+        self.metrics.db_statements()
+    }
+}
+
+pub fn dec(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+
+pub fn at(days_ago: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap() - Duration::days(days_ago)
+}
+
+/// A realistic order: a Ukrainian buyer, two items, UAH.
+pub fn sample_order(
+    external_id: &str,
+    created: DateTime<Utc>,
+    first: &str,
+    phone: &str,
+) -> ImportedOrder {
+    ImportedOrder {
+        external_id: external_id.to_string(),
+        number: format!("R-{external_id}"),
+        source_status: Some("new".into()),
+        status_class: Default::default(),
+        created_at: created,
+        updated_at: Some(created),
+        customer: Some(ImportedCustomer {
+            first_name: Some(first.to_string()),
+            last_name: Some("Шевченко".into()),
+            phone: Phone::parse(phone),
+            email: None,
+            address: Some("Київ, вул. Хрещатик, 1".into()),
+            unspecified: false,
+        }),
+        items: vec![
+            ImportedItem {
+                external_id: Some(format!("{external_id}-1")),
+                name: "Чайник електричний".into(),
+                sku: Some("KET-1".into()),
+                code: Some("1001".into()),
+                quantity: dec("1"),
+                price: dec("899.00"),
+                ..Default::default()
+            },
+            ImportedItem {
+                external_id: Some(format!("{external_id}-2")),
+                name: "Фільтр для води".into(),
+                sku: Some("FLT-2".into()),
+                code: Some("1002".into()),
+                quantity: dec("2"),
+                price: dec("150.50"),
+                ..Default::default()
+            },
+        ],
+        total: dec("1200.00"),
+        currency: "UAH".into(),
+        tracking_number: None,
+        commission: Some(dec("96.00")),
+        delivery: Some(orderhub::domain::orders::Delivery {
+            carrier: Some("Нова Пошта".into()),
+            address: Some("Київ, відділення №1".into()),
+            ..Default::default()
+        }),
+    }
+}
+
+/// A running Shopify or WooCommerce simulator a source can be created against.
+pub enum ShopSim {
+    Shopify(orderhub::platforms::shopify::sim::Sim),
+    Woo(orderhub::platforms::woocommerce::sim::Sim),
+}
+
+impl ShopSim {
+    pub fn base_url(&self) -> String {
+        match self {
+            ShopSim::Shopify(s) => s.base_url(),
+            ShopSim::Woo(s) => s.shop_url(),
+        }
+    }
+}
+
+/// Creates a Shopify or WooCommerce source through the API, against a fresh simulator of the
+/// platform (createSource checks the credentials with the platform, SRC-2). The simulators'
+/// webhook secrets are the platform notes' example secrets.
+pub async fn webhook_source(app: &TestApp, platform: &str, currency: &str) -> (SourceId, ShopSim) {
+    use orderhub::platforms::{shopify, woocommerce};
+    let (sim, creds) = if platform == "SHOPIFY" {
+        let sim = shopify::sim::start(0, Default::default()).unwrap();
+        let creds = json!({"shopDomain": "demo-store.myshopify.com", "accessToken": "shpat_sim_0123456789abcdef",
+            "webhookSecret": "shopify-demo-client-secret"});
+        (ShopSim::Shopify(sim), creds)
+    } else {
+        let sim = woocommerce::sim::start(0, Default::default()).unwrap();
+        let creds = json!({"consumerKey": "ck_sim0000000000000000000000000000000000000",
+            "consumerSecret": "cs_sim0000000000000000000000000000000000000", "webhookSecret": "wc-demo-webhook-secret"});
+        (ShopSim::Woo(sim), creds)
+    };
+    let d = app
+        .data(
+            "mutation($i: CreateSourceInput!) { createSource(input: $i) { id } }",
+            json!({"i": {"name": platform, "platform": platform, "currency": currency,
+                "baseUrl": sim.base_url(), "credentials": creds}}),
+        )
+        .await;
+    (
+        d["createSource"]["id"].as_str().unwrap().parse().unwrap(),
+        sim,
+    )
+}

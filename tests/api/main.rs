@@ -1,0 +1,16 @@
+//! The API test suite: one binary (one link step) with a module per capability.
+
+mod helpers;
+
+mod auth_permissions;
+mod demo;
+mod expenses;
+mod leases;
+mod ops;
+mod orders;
+mod polling_sync;
+mod schema;
+mod sources;
+mod webhook_platforms;
+mod webhooks_process;
+mod webhooks_receive;

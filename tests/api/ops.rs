@@ -1,0 +1,162 @@
+//! Ops routes: liveness, readiness (503 when the database is gone), Prometheus metrics.
+
+use crate::helpers::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn health_ready_and_metrics() {
+    let app = spawn_app().await;
+    let get = |path: &str| app.client.get(format!("{}{path}", app.base)).send();
+    assert_eq!(get("/healthz").await.unwrap().status(), 200);
+    assert_eq!(get("/readyz").await.unwrap().status(), 200);
+    app.data("{ statuses { id } }", json!({})).await;
+    let m = get("/metrics").await.unwrap();
+    assert_eq!(m.status(), 200);
+    let text = m.text().await.unwrap();
+    assert!(
+        text.contains(
+            "orderhub_http_requests_total{method=\"POST\",route=\"/graphql\",status=\"200\"}"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("orderhub_http_request_duration_seconds_bucket{route=\"/graphql\""));
+    assert!(text.contains("orderhub_db_statements_total"));
+    assert!(text.contains("orderhub_db_pool_connections{state=\"open\"}"));
+    let graphiql = get("/graphql").await.unwrap();
+    assert_eq!(graphiql.status(), 200);
+    assert!(graphiql
+        .text()
+        .await
+        .unwrap()
+        .to_lowercase()
+        .contains("graphiql"));
+
+    // the database goes away: not ready, but still alive
+    app.app_store.clone().close().await;
+    assert_eq!(get("/readyz").await.unwrap().status(), 503);
+    assert_eq!(get("/healthz").await.unwrap().status(), 200);
+    app.handle.stop(false).await;
+}
+
+// Migrations run on start and again without harm (a second instance, a restart).
+#[tokio::test]
+async fn a_second_start_on_the_same_database_is_harmless() {
+    let url = fresh_database_url().await;
+    let first = spawn_app_on(&url).await;
+    let src = first.create_source("R", "ROZETKA", json!({})).await;
+    first
+        .import(src, sample_order("1", at(1), "Олена", "0501234567"))
+        .await;
+    let second = spawn_app_on(&url).await;
+    let d = second
+        .data("{ orders { totalCount } statuses { id } }", json!({}))
+        .await;
+    assert_eq!(d["orders"]["totalCount"], 1);
+    assert_eq!(
+        d["statuses"].as_array().unwrap().len(),
+        10,
+        "default statuses seeded once"
+    );
+}
+
+// covers: API-5 — malformed requests get a coded answer, never a crash
+#[tokio::test]
+async fn malformed_requests_are_refused_with_a_code() {
+    let app = spawn_app().await;
+    let post = |body: Vec<u8>| {
+        app.client
+            .post(format!("{}/graphql", app.base))
+            .bearer_auth(ADMIN_TOKEN)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    for body in [
+        &b"{\"query\": broken"[..],
+        b"",
+        b"[]",
+        b"\xff\xfe",
+        b"{\"query\": 5}",
+    ] {
+        let r = post(body.to_vec()).await.unwrap();
+        // `[]` is a well-formed (empty) request to serde, so the executor answers it
+        assert!(
+            matches!(r.status().as_u16(), 200 | 400),
+            "{:?}",
+            String::from_utf8_lossy(body)
+        );
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["errors"][0]["extensions"]["code"], "BAD_INPUT");
+    }
+    let huge = vec![b' '; 3 << 20];
+    assert_eq!(post(huge).await.unwrap().status(), 413);
+    for q in [
+        "{",
+        "{ orders(first: 1) { edges { node { nope } } } }",
+        "query { __typename ",
+        "mutation { createSource }",
+    ] {
+        let v = app.gql(q, json!({})).await;
+        assert_eq!(
+            v["errors"][0]["extensions"]["code"], "BAD_INPUT",
+            "{q}: {v}"
+        );
+    }
+    // still serving
+    assert_eq!(
+        app.data("{ me { name } }", json!({})).await["me"]["name"],
+        "admin"
+    );
+}
+
+// The first start without ORDERHUB_ADMIN_TOKEN creates an admin and hands its token out once.
+#[tokio::test]
+async fn first_start_creates_an_admin_once() {
+    use orderhub::app::App;
+    use orderhub::config::Settings;
+    let url = fresh_database_url().await;
+    let settings = || Settings {
+        database_url: url.clone(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        secret_key: orderhub::secrets::SecretKey::generate(),
+        admin_token: None,
+        poll_interval: std::time::Duration::from_secs(600),
+        platform_http: orderhub::platforms::http::HttpPolicy::fast(),
+        public_url: None,
+    };
+    let first = App::build(settings()).await.unwrap();
+    let token = first
+        .new_admin_token
+        .clone()
+        .expect("a token on the first start");
+    let store = first.store().clone();
+    let p = store
+        .principal_by_token(&token)
+        .await
+        .unwrap()
+        .expect("the token works");
+    assert!(p.admin);
+    let second = App::build(settings()).await.unwrap();
+    assert!(
+        second.new_admin_token.is_none(),
+        "no second admin on restart"
+    );
+}
+
+// SQLite runs in WAL mode, so API reads do not wait for a sync's write transaction.
+#[tokio::test]
+async fn sqlite_runs_in_wal_mode() {
+    let url = fresh_database_url().await;
+    if !url.starts_with("sqlite:") {
+        return; // PostgreSQL run: nothing to check
+    }
+    let app = spawn_app_on(&url).await;
+    assert_eq!(
+        app.app_store
+            .sqlite_journal_mode()
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("wal")
+    );
+}

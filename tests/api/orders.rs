@@ -1,0 +1,420 @@
+//! Orders through the API: filters and cursor paging (API-2), the cost of a page (DataLoaders),
+//! status changes, tracking numbers, write-off (SYNC-3), the upsell switch (SYNC-1), the event
+//! feed, import uniqueness (IMP-4), currency mismatch (IMP-5), customer dedup (CUS-1),
+//! manager round robin (SRC-4), commission expense (EXP-1).
+// covers: API-2, API-4, IMP-4, IMP-5, CUS-1, SRC-4, SYNC-1, SYNC-3, EXP-1, PRD-4
+
+use crate::helpers::*;
+use orderhub::domain::orders::ImportedItem;
+use serde_json::{json, Value};
+
+const PAGE: &str = r#"query($f: OrderFilter, $first: Int, $after: String) {
+  orders(filter: $f, first: $first, after: $after) {
+    edges { cursor node { id number sourceStatus total currency
+      customer { firstName lastName phone } status { name group } source { name platform }
+      items { name sku quantity price } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"#;
+
+fn numbers(data: &Value) -> Vec<String> {
+    data["orders"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["number"].as_str().unwrap().to_string())
+        .collect()
+}
+
+// covers: API-2
+#[tokio::test]
+async fn cursor_pages_walk_every_order_once_newest_first() {
+    let app = spawn_app().await;
+    let src = app
+        .create_source("Rozetka shop", "ROZETKA", json!({}))
+        .await;
+    for i in 0..7 {
+        app.import(
+            src,
+            sample_order(&format!("{i}"), at(i), "Олена", &format!("050123450{i}")),
+        )
+        .await;
+    }
+    let mut seen = vec![];
+    let mut after: Option<String> = None;
+    loop {
+        let d = app.data(PAGE, json!({"first": 3, "after": after})).await;
+        seen.extend(numbers(&d));
+        let info = &d["orders"]["pageInfo"];
+        if !info["hasNextPage"].as_bool().unwrap() {
+            break;
+        }
+        after = info["endCursor"].as_str().map(str::to_string);
+    }
+    let want: Vec<String> = (0..7).map(|i| format!("R-{i}")).collect();
+    assert_eq!(seen, want, "newest first, no gaps, no repeats");
+
+    let total = app
+        .data("{ orders(first: 2) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(total["orders"]["totalCount"], 7);
+
+    let bad = app.gql(PAGE, json!({"after": "garbage"})).await;
+    assert_eq!(bad["errors"][0]["extensions"]["code"], "BAD_INPUT");
+    assert_eq!(bad["errors"][0]["extensions"]["field"], "after");
+}
+
+// covers: API-2
+#[tokio::test]
+async fn filters_by_source_platform_status_dates_and_text() {
+    let app = spawn_app().await;
+    let roz = app.create_source("Rozetka", "ROZETKA", json!({})).await;
+    let prom = app.create_source("Prom", "PROM", json!({})).await;
+    app.import(roz, sample_order("1", at(1), "Олена", "0501111111"))
+        .await;
+    app.import(roz, sample_order("2", at(10), "Тарас", "0502222222"))
+        .await;
+    let mut p = sample_order("3", at(3), "Ірина", "0503333333");
+    p.source_status = Some("received".into());
+    let prom_order = app.import(prom, p).await;
+
+    let by = |f: Value| {
+        let app = &app;
+        async move { numbers(&app.data(PAGE, json!({"f": f})).await) }
+    };
+    assert_eq!(
+        by(json!({"sourceId": roz.to_string()})).await,
+        ["R-1", "R-2"]
+    );
+    assert_eq!(by(json!({"platform": "PROM"})).await, ["R-3"]);
+    assert_eq!(by(json!({"sourceStatus": "received"})).await, ["R-3"]);
+    assert_eq!(by(json!({"origin": "HERE"})).await, Vec::<String>::new());
+    assert_eq!(by(json!({"origin": "INTEGRATIONS"})).await.len(), 3);
+    assert_eq!(
+        by(json!({"createdFrom": at(5).to_rfc3339(), "createdTo": at(0).to_rfc3339()})).await,
+        ["R-1", "R-3"]
+    );
+    // text: number, customer name, phone in any written form
+    assert_eq!(by(json!({"search": "r-2"})).await, ["R-2"]);
+    assert_eq!(by(json!({"search": "Тарас"})).await, ["R-2"]);
+    assert_eq!(by(json!({"search": "050 333 33"})).await, ["R-3"]);
+    assert_eq!(by(json!({"search": "100%_"})).await, Vec::<String>::new());
+
+    // status group: move the Prom order to a cancelled status
+    let statuses = app.data("{ statuses { id group } }", json!({})).await;
+    let cancelled = statuses["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["group"] == "CANCELLED")
+        .unwrap()["id"]
+        .clone();
+    app.data(
+        "mutation($o: ID!, $s: ID!) { changeOrderStatus(orderId: $o, statusId: $s) { id } }",
+        json!({"o": prom_order.to_string(), "s": cancelled}),
+    )
+    .await;
+    assert_eq!(by(json!({"statusGroup": "CANCELLED"})).await, ["R-3"]);
+    assert_eq!(by(json!({"statusGroup": "NEW"})).await, ["R-1", "R-2"]);
+    assert_eq!(by(json!({"statusId": cancelled})).await, ["R-3"]);
+}
+
+// The whole page of 50 orders with customer, items, source and status costs a fixed number of
+// statements: 1 auth + 1 page + 4 batched relations.
+#[tokio::test]
+async fn a_page_costs_at_most_six_statements_whatever_its_size() {
+    let app = spawn_app().await;
+    let roz = app.create_source("Rozetka", "ROZETKA", json!({})).await;
+    let prom = app.create_source("Prom", "PROM", json!({})).await;
+    for i in 0..60 {
+        let src = if i % 2 == 0 { roz } else { prom };
+        app.import(
+            src,
+            sample_order(
+                &format!("{i}"),
+                at(i % 30),
+                "Покупець",
+                &format!("067{i:07}"),
+            ),
+        )
+        .await;
+    }
+    let mut costs = vec![];
+    for first in [5, 50] {
+        // the statement counter is process-wide and the inbox worker looks for work every second:
+        // the cheapest of three runs is the page's own cost
+        let mut cheapest = u64::MAX;
+        let mut d = serde_json::Value::Null;
+        for _ in 0..3 {
+            let before = app.db_statements();
+            d = app.data(PAGE, json!({"first": first})).await;
+            cheapest = cheapest.min(app.db_statements() - before);
+        }
+        costs.push(cheapest);
+        let edges = d["orders"]["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), first as usize);
+        assert!(edges
+            .iter()
+            .all(|e| e["node"]["items"].as_array().unwrap().len() == 2));
+        assert!(edges
+            .iter()
+            .all(|e| e["node"]["customer"]["phone"].is_string()));
+        assert!(edges
+            .iter()
+            .all(|e| e["node"]["source"]["platform"].is_string()));
+    }
+    eprintln!("statements per page (5, 50): {costs:?}");
+    assert!(costs[1] <= 6, "a page of 50 cost {} statements", costs[1]);
+    assert_eq!(costs[0], costs[1], "cost must not grow with the page size");
+}
+
+// covers: IMP-4, IMP-5, CUS-1, SRC-4, EXP-1, PRD-4
+#[tokio::test]
+async fn imports_are_unique_customers_deduped_managers_rotated() {
+    let app = spawn_app().await;
+    let (m1, _) = app.create_user("Manager One", &[]).await;
+    let (m2, _) = app.create_user("Manager Two", &[]).await;
+    let src = app
+        .create_source(
+            "Rozetka",
+            "ROZETKA",
+            json!({"managerIds": [m1, m2], "storeCommission": true, "expenseType": "marketplace fee"}),
+        )
+        .await;
+    let a = app
+        .import(src, sample_order("100", at(1), "Олена", "380501234567"))
+        .await;
+    let again = app
+        .import(src, sample_order("100", at(1), "Олена", "380501234567"))
+        .await;
+    assert_eq!(a, again, "IMP-4: the same external id is one order");
+    let b = app
+        .import(
+            src,
+            sample_order("101", at(2), "Олена", "+38 050 123 45 67"),
+        )
+        .await;
+    let mut other = sample_order("102", at(3), "Ольга", "0671112233");
+    other.currency = "PLN".into();
+    let c = app.import(src, other).await;
+
+    let q = r#"query($id: ID!) { order(id: $id) { currencyMismatch customer { id phone }
+        manager { name } items { quantity price writtenOff } events { kind message }
+        expenses { amount currency expenseType source { name } order { number } } } }"#;
+    let oa = app.data(q, json!({"id": a.to_string()})).await["order"].clone();
+    let ob = app.data(q, json!({"id": b.to_string()})).await["order"].clone();
+    let oc = app.data(q, json!({"id": c.to_string()})).await["order"].clone();
+    assert_eq!(
+        oa["customer"]["id"], ob["customer"]["id"],
+        "CUS-1: same phone, one customer"
+    );
+    assert_eq!(oa["customer"]["phone"], "+380501234567");
+    assert_ne!(oa["customer"]["id"], oc["customer"]["id"]);
+    assert_eq!(
+        [
+            &oa["manager"]["name"],
+            &ob["manager"]["name"],
+            &oc["manager"]["name"]
+        ],
+        [
+            &json!("Manager One"),
+            &json!("Manager Two"),
+            &json!("Manager One")
+        ]
+    );
+    assert_eq!(oa["currencyMismatch"], false);
+    assert_eq!(oc["currencyMismatch"], true);
+    assert!(oc["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "currency_mismatch"));
+    assert_eq!(
+        oa["items"][1],
+        json!({"quantity": 2, "price": "150.50", "writtenOff": false})
+    );
+    assert_eq!(
+        oa["expenses"],
+        json!([{"amount": "96.00", "currency": "UAH", "expenseType": "marketplace fee",
+                "source": {"name": "Rozetka"}, "order": {"number": "R-100"}}])
+    );
+    let total = app.data("{ orders { totalCount } }", json!({})).await;
+    assert_eq!(total["orders"]["totalCount"], 3);
+}
+
+// covers: API-4, SYNC-3, SYNC-1
+#[tokio::test]
+async fn status_tracking_write_off_and_upsell_are_recorded_in_the_feed() {
+    let app = spawn_app().await;
+    let src = app.create_source("Prom", "PROM", json!({})).await;
+    let id = app
+        .import(src, sample_order("7", at(1), "Олена", "0501234567"))
+        .await
+        .to_string();
+    let statuses = app.data("{ statuses { id name group } }", json!({})).await;
+    let find = |name: &str| {
+        statuses["statuses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()["id"]
+            .clone()
+    };
+
+    let d = app
+        .data(
+            "mutation($o: ID!, $s: ID!) { changeOrderStatus(orderId: $o, statusId: $s) { status { name group } } }",
+            json!({"o": id, "s": find("Packing")}),
+        )
+        .await;
+    assert_eq!(
+        d["changeOrderStatus"]["status"],
+        json!({"name": "Packing", "group": "PRODUCTION"})
+    );
+
+    let wrong_reason = app
+        .gql(
+            "mutation($o: ID!, $s: ID!) { changeOrderStatus(orderId: $o, statusId: $s, cancellationReason: \"x\") { id } }",
+            json!({"o": id, "s": find("Shipped")}),
+        )
+        .await;
+    assert_eq!(wrong_reason["errors"][0]["extensions"]["code"], "BAD_INPUT");
+
+    let d = app
+        .data(
+            "mutation($o: ID!) { setTrackingNumber(orderId: $o, trackingNumber: \" 20450000000001 \") { trackingNumber } }",
+            json!({"o": id}),
+        )
+        .await;
+    assert_eq!(d["setTrackingNumber"]["trackingNumber"], "20450000000001");
+
+    // upsell only for items added on the platform after import
+    let items = app
+        .data(
+            "query($o: ID!) { order(id: $o) { items { id upsellCapable } } }",
+            json!({"o": id}),
+        )
+        .await;
+    let item = items["order"]["items"][0]["id"].clone();
+    assert_eq!(items["order"]["items"][0]["upsellCapable"], false);
+    let refused = app
+        .gql(
+            "mutation($i: ID!) { setItemUpsell(itemId: $i, upsell: true) { upsell } }",
+            json!({"i": item}),
+        )
+        .await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "BAD_INPUT");
+    assert_eq!(refused["errors"][0]["extensions"]["field"], "itemId");
+
+    let d = app
+        .data(
+            "mutation($o: ID!) { writeOffOrder(orderId: $o) { writtenOff items { writtenOff } } }",
+            json!({"o": id}),
+        )
+        .await;
+    assert_eq!(d["writeOffOrder"]["writtenOff"], true);
+    assert!(d["writeOffOrder"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["writtenOff"] == true));
+    let twice = app
+        .gql(
+            "mutation($o: ID!) { writeOffOrder(orderId: $o) { id } }",
+            json!({"o": id}),
+        )
+        .await;
+    assert_eq!(twice["errors"][0]["extensions"]["code"], "CONFLICT");
+
+    let feed = app
+        .data(
+            "query($o: ID!) { order(id: $o) { events { kind message user { name } } } }",
+            json!({"o": id}),
+        )
+        .await;
+    let kinds: Vec<&str> = feed["order"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "imported",
+            "delivery",
+            "status_changed",
+            "tracking_number_set",
+            "written_off"
+        ]
+    );
+    assert_eq!(
+        feed["order"]["events"][2]["message"],
+        "Status changed from New to Packing"
+    );
+    assert_eq!(feed["order"]["events"][2]["user"]["name"], "admin");
+}
+
+// covers: SYNC-1
+#[tokio::test]
+async fn an_item_added_by_a_resync_can_be_marked_as_upsell() {
+    let app = spawn_app().await;
+    let src = app.create_source("Rozetka", "ROZETKA", json!({})).await;
+    let id = app
+        .import(src, sample_order("9", at(1), "Олена", "0501234567"))
+        .await;
+    let added = ImportedItem {
+        external_id: Some("9-3".into()),
+        name: "Чохол".into(),
+        sku: Some("CASE".into()),
+        code: None,
+        quantity: dec("1"),
+        price: dec("99"),
+        ..Default::default()
+    };
+    let item_id = app
+        .app_store
+        .add_item_from_platform(orderhub::domain::OrderId(id), &added)
+        .await
+        .unwrap();
+    let d = app
+        .data(
+            "mutation($i: ID!) { setItemUpsell(itemId: $i, upsell: true) { upsell upsellCapable } }",
+            json!({"i": item_id.to_string()}),
+        )
+        .await;
+    assert_eq!(
+        d["setItemUpsell"],
+        json!({"upsell": true, "upsellCapable": true})
+    );
+}
+
+// covers: PRD-1, PRD-2 — new goods become products with their category path; a second order of
+// the same SKU reuses the product
+#[tokio::test]
+async fn goods_become_products_with_categories_once() {
+    let app = spawn_app().await;
+    let src = app.create_source("Rozetka", "ROZETKA", json!({})).await;
+    let mut first = sample_order("1", at(2), "Олена", "0501111111");
+    first.items[0].category = vec![
+        "Побутова техніка".into(),
+        "Техніка для кухні".into(),
+        "Чайники".into(),
+    ];
+    first.items[1].category = vec!["Побутова техніка".into(), "Фільтри".into()];
+    app.import(src, first).await;
+    let mut second = sample_order("2", at(1), "Тарас", "0502222222");
+    second.items[0].name = "Чайник (інша назва в іншому магазині)".into();
+    app.import(src, second).await;
+    let d = app
+        .data("{ products { name sku unit category } }", json!({}))
+        .await;
+    assert_eq!(
+        d["products"],
+        json!([
+            {"name": "Фільтр для води", "sku": "FLT-2", "unit": "piece", "category": ["Побутова техніка", "Фільтри"]},
+            {"name": "Чайник електричний", "sku": "KET-1", "unit": "piece", "category": ["Побутова техніка", "Техніка для кухні", "Чайники"]}
+        ])
+    );
+}
