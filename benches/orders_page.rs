@@ -71,6 +71,7 @@ fn bench(c: &mut Criterion) {
             admin_token: Some(SecretString::new(TOKEN)),
             poll_interval: std::time::Duration::from_secs(600),
             platform_http: orderhub::platforms::http::HttpPolicy::fast(),
+            outbox: Default::default(),
             public_url: None,
         })
         .await

@@ -167,6 +167,7 @@ fn main() {
             admin_token: Some(SecretString::new("bench")),
             poll_interval: Duration::from_secs(3600),
             platform_http: Default::default(),
+            outbox: Default::default(),
             public_url: None,
         })
         .await

@@ -36,7 +36,8 @@ impl App {
             settings.secret_key.clone(),
             settings.platform_http.clone(),
         )
-        .with_public_url(settings.public_url.clone());
+        .with_public_url(settings.public_url.clone())
+        .with_outbox_policy(settings.outbox.clone());
         let webhook_sources = crate::http::webhooks::WebhookSources::default();
         let schema = build_schema(Some(ApiState {
             store: store.clone(),
@@ -111,6 +112,10 @@ impl App {
             stop_rx,
             self.engine.instance().to_string(),
         ));
+        let outbox = tokio::spawn(crate::sync::outbox::run(
+            self.engine.clone(),
+            stop_tx.subscribe(),
+        ));
         let handle = self.server.handle();
         let stopper = tokio::spawn(async move {
             shutdown_signal().await;
@@ -122,6 +127,7 @@ impl App {
         let _ = scheduler.shutdown().await;
         let _ = stop_tx.send(true);
         let _ = inbox.await;
+        let _ = outbox.await;
         self.store.close().await;
         result
     }

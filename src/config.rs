@@ -35,6 +35,8 @@ pub struct Settings {
     pub secret_key: SecretKey,
     pub admin_token: Option<SecretString>,
     pub poll_interval: Duration,
+    /// Retry schedule of pushes to the platforms (not an environment setting).
+    pub outbox: crate::sync::outbox::OutboxPolicy,
     /// Timeouts and retries of calls to the platforms (not an environment setting).
     pub platform_http: crate::platforms::http::HttpPolicy,
     /// `ORDERHUB_PUBLIC_URL`: where Shopify and WooCommerce reach this server; webhook
@@ -72,6 +74,7 @@ impl Settings {
             admin_token: var("ORDERHUB_ADMIN_TOKEN").map(SecretString::new),
             poll_interval,
             platform_http: Default::default(),
+            outbox: Default::default(),
             public_url: var("ORDERHUB_PUBLIC_URL"),
         })
     }

@@ -38,6 +38,7 @@ pub async fn run() -> crate::Result<()> {
         settings.poll_interval = Duration::from_secs(15);
     }
     settings.platform_http = crate::platforms::http::HttpPolicy::fast();
+    settings.outbox = crate::sync::outbox::OutboxPolicy::fast();
     let listen = settings.listen;
     settings.public_url = Some(format!("http://{listen}"));
     let database = settings.database_url.clone();

@@ -20,6 +20,11 @@ pub struct Model {
     pub product_id: Option<i64>,
     #[sea_orm(column_type = "JsonBinary")]
     pub raw: Json,
+    /// The stock last pushed to the platform (STK-1); `None` before the first push.
+    pub pushed_stock: Option<i64>,
+    /// Why the last stock push of this listing failed.
+    #[sea_orm(column_type = "Text")]
+    pub push_error: Option<String>,
     pub synced_at: DateTimeUtc,
     pub created_at: DateTimeUtc,
 }

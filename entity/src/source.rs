@@ -33,6 +33,8 @@ pub struct Model {
     pub last_sync_at: Option<DateTimeUtc>,
     pub sync_cursor: Option<String>,
     pub backfill_done_at: Option<DateTimeUtc>,
+    /// Last full sync of the source's publications (PUB-1: weekly, manual at most daily).
+    pub publications_synced_at: Option<DateTimeUtc>,
     pub next_manager_index: i32,
     /// Platform-specific options (`{}` by default).
     #[sea_orm(column_type = "JsonBinary")]

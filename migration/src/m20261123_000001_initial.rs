@@ -122,6 +122,7 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(timestamp_with_time_zone_null(Sources::LastSyncAt))
             .col(string_null(Sources::SyncCursor))
             .col(timestamp_with_time_zone_null(Sources::BackfillDoneAt))
+            .col(timestamp_with_time_zone_null(Sources::PublicationsSyncedAt))
             .col(integer(Sources::NextManagerIndex).default(0))
             .col(json_binary(Sources::Settings).default("{}"))
             .col(timestamp_with_time_zone_null(Sources::DeletedAt))
@@ -264,6 +265,8 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(string_null(Publications::Url))
             .col(big_integer_null(Publications::ProductId))
             .col(json_binary(Publications::Raw).default("{}"))
+            .col(big_integer_null(Publications::PushedStock))
+            .col(text_null(Publications::PushError))
             .col(timestamp_with_time_zone(Publications::SyncedAt))
             .col(timestamp_with_time_zone(Publications::CreatedAt))
             .foreign_key(&mut fk(
@@ -550,6 +553,21 @@ fn indexes() -> Vec<IndexCreateStatement> {
             Publications::Table,
             [Publications::SourceId, Publications::ExternalId],
         ),
+        index(
+            "idx_publications_product_id",
+            Publications::Table,
+            [Publications::ProductId],
+        ),
+        index(
+            "idx_outbox_jobs_state_next_attempt_at",
+            OutboxJobs::Table,
+            [OutboxJobs::State, OutboxJobs::NextAttemptAt],
+        ),
+        index(
+            "idx_outbox_jobs_order_id",
+            OutboxJobs::Table,
+            [OutboxJobs::OrderId],
+        ),
         unique(
             "uq_orders_source_id_external_id",
             Orders::Table,
@@ -652,6 +670,7 @@ enum Sources {
     LastSyncAt,
     SyncCursor,
     BackfillDoneAt,
+    PublicationsSyncedAt,
     NextManagerIndex,
     Settings,
     DeletedAt,
@@ -752,6 +771,8 @@ enum Publications {
     Url,
     ProductId,
     Raw,
+    PushedStock,
+    PushError,
     SyncedAt,
     CreatedAt,
 }

@@ -9,6 +9,7 @@ pub mod money;
 pub mod orders;
 pub mod phone;
 pub mod platform;
+pub mod push;
 pub mod status;
 pub mod time;
 

@@ -25,6 +25,8 @@ pub struct EventsOf(pub i64);
 pub struct ExpensesOf(pub i64);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct GrantsOf(pub i64);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ProductKey(pub i64);
 
 pub struct Db(Store);
 
@@ -78,3 +80,19 @@ many_of!(ItemsOf, OrderItemRow, items_by_order_ids);
 many_of!(EventsOf, OrderEventRow, events_by_order_ids);
 many_of!(ExpensesOf, ExpenseRow, expenses_by_order_ids);
 many_of!(GrantsOf, i64, grants_by_user_ids);
+
+impl Loader<ProductKey> for Db {
+    type Value = (ProductRow, Vec<String>);
+    type Error = LoadError;
+    async fn load(
+        &self,
+        keys: &[ProductKey],
+    ) -> Result<HashMap<ProductKey, (ProductRow, Vec<String>)>, LoadError> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let rows = self.0.products_by_ids(&ids).await.map_err(Arc::new)?;
+        Ok(rows
+            .into_iter()
+            .map(|(p, path)| (ProductKey(p.id), (p, path)))
+            .collect())
+    }
+}

@@ -3,14 +3,21 @@
 pub mod guards;
 pub mod loaders;
 pub mod mutation;
+pub mod push;
 pub mod query;
 pub mod types;
 
 use crate::domain::auth::Principal;
 use crate::store::Store;
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 
-pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(query::Query, push::PushQuery);
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(mutation::Mutation, push::PushMutation);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// Everything resolvers share; the per-request principal and loaders are added per request.
 #[derive(Clone)]
@@ -23,9 +30,13 @@ pub struct ApiState {
 }
 
 pub fn build_schema(state: Option<ApiState>) -> AppSchema {
-    let mut builder = Schema::build(query::Query, mutation::Mutation, EmptySubscription)
-        .limit_depth(12)
-        .limit_complexity(5_000);
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .limit_depth(12)
+    .limit_complexity(5_000);
     if let Some(state) = state {
         builder = builder.data(state);
     }

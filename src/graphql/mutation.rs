@@ -13,6 +13,7 @@ use crate::sync::RunKind;
 use crate::Error;
 use async_graphql::{Context, ErrorExtensions, Object, ID};
 
+#[derive(Default)]
 pub struct Mutation;
 
 fn ids<T: std::str::FromStr>(field: &str, ids: &[ID]) -> async_graphql::Result<Vec<T>> {

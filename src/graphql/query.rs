@@ -10,6 +10,7 @@ use crate::Error;
 use async_graphql::{Context, ErrorExtensions, Object, ID};
 use chrono::{DateTime, Utc};
 
+#[derive(Default)]
 pub struct Query;
 
 #[Object]
@@ -149,15 +150,7 @@ impl Query {
             .gql()?;
         Ok(rows
             .into_iter()
-            .map(|(p, category)| Product {
-                id: ID(p.id.to_string()),
-                name: p.name,
-                sku: p.sku,
-                code: p.code,
-                unit: p.unit,
-                category,
-                stock_quantity: p.stock_quantity,
-            })
+            .map(|(p, category)| Product::from_row(p, category))
             .collect())
     }
 

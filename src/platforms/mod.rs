@@ -185,6 +185,67 @@ pub trait PlatformClient: Send + Sync {
     }
 }
 
+/// PUB-2: whether a listing read from the platform counts as a publication. Rozetka: only goods
+/// whose sell status is "call" (2), "running out" (3) or "in stock" (4).
+pub fn publication_listed(platform: Platform, p: &RemotePublication) -> bool {
+    match platform {
+        Platform::Rozetka => p
+            .state
+            .as_deref()
+            .is_some_and(|s| rozetka::PUBLISHED_SELL_STATUSES.contains(&s)),
+        _ => true,
+    }
+}
+
+/// What each platform takes as the target of a status rule (ST-5..7), from its platform note.
+/// Statuses that shops define themselves (Cartum, WooCommerce plugins) are not listed.
+pub fn rule_targets(platform: Platform) -> crate::domain::push::RuleTargets {
+    use crate::domain::push::RuleTargets;
+    let strings = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let base = RuleTargets {
+        supported: true,
+        by_group: false,
+        statuses: None,
+        never: vec![],
+        cancel_status: None,
+        cancellation_reasons: vec![],
+    };
+    match platform {
+        Platform::Rozetka => RuleTargets {
+            statuses: Some(
+                rozetka::statuses::STATUSES
+                    .iter()
+                    .map(|s| s.0.to_string())
+                    .collect(),
+            ),
+            never: vec![(
+                rozetka::statuses::REPEAT_ORDER.to_string(),
+                "status 49 (repeat order) is never sent to Rozetka (ST-6)".into(),
+            )],
+            ..base
+        },
+        Platform::Prom => RuleTargets {
+            by_group: true,
+            statuses: Some(strings(prom::SET_STATUS_TARGETS)),
+            cancel_status: Some("canceled".into()),
+            cancellation_reasons: strings(prom::CANCELLATION_REASONS),
+            ..base
+        },
+        Platform::Epicentr => RuleTargets {
+            statuses: Some(strings(epicentr::RULE_TARGETS)),
+            // the client sends a default reason code when the rule names none
+            cancel_status: Some("canceled_by_merchant".into()),
+            ..base
+        },
+        Platform::Cartum => base,
+        Platform::Woocommerce => base,
+        Platform::Shopify => RuleTargets {
+            supported: false,
+            ..base
+        },
+    }
+}
+
 /// The client for a source's platform.
 pub fn client_for(config: SourceConfig) -> Result<Arc<dyn PlatformClient>, PlatformError> {
     Ok(match config.platform {

@@ -107,7 +107,7 @@ impl Store {
         search: Option<&str>,
         limit: u64,
     ) -> Result<Vec<(ProductRow, Vec<String>)>> {
-        use entity::{category, product};
+        use entity::product;
         use sea_orm::QuerySelect;
         let mut q = product::Entity::find()
             .order_by_asc(product::Column::Name)
@@ -120,6 +120,27 @@ impl Store {
             );
         }
         let rows = q.all(&self.db).await?;
+        self.with_category_paths(rows).await
+    }
+
+    /// Products by id, with their category paths (the products loader).
+    pub async fn products_by_ids(&self, ids: &[i64]) -> Result<Vec<(ProductRow, Vec<String>)>> {
+        use entity::product;
+        let rows = product::Entity::find()
+            .filter(product::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await?;
+        self.with_category_paths(rows).await
+    }
+
+    async fn with_category_paths(
+        &self,
+        rows: Vec<ProductRow>,
+    ) -> Result<Vec<(ProductRow, Vec<String>)>> {
+        use entity::category;
+        if rows.iter().all(|p| p.category_id.is_none()) {
+            return Ok(rows.into_iter().map(|p| (p, vec![])).collect());
+        }
         let categories: HashMap<i64, category::Model> = category::Entity::find()
             .all(&self.db)
             .await?

@@ -5,6 +5,8 @@ pub mod expenses;
 pub mod inbox;
 pub mod leases;
 pub mod orders;
+pub mod publications;
+pub mod push;
 pub mod sources;
 pub mod statuses;
 pub mod sync;
@@ -39,6 +41,8 @@ pub mod rows {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) db: DatabaseConnection,
+    /// Rung when a push is queued, so the outbox worker does not wait for its next tick.
+    outbox_wakeup: Arc<tokio::sync::Notify>,
 }
 
 /// Timestamps are kept to the microsecond so SQLite text and PostgreSQL `timestamptz` compare alike
@@ -67,7 +71,19 @@ impl Store {
             .await
             .map_err(|e| crate::error::Error::Internal(format!("cannot open the database: {e}")))?;
         db.set_metric_callback(move |info| metrics.observe_db(info.elapsed, info.failed));
-        Ok(Store { db })
+        Ok(Store {
+            db,
+            outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
+        })
+    }
+
+    pub fn wake_outbox(&self) {
+        self.outbox_wakeup.notify_one();
+    }
+
+    /// Resolves when a push was queued since the last call (see [`Store::wake_outbox`]).
+    pub async fn outbox_woken(&self) {
+        self.outbox_wakeup.notified().await
     }
 
     pub async fn migrate(&self) -> Result<()> {

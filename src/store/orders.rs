@@ -8,14 +8,20 @@ use crate::domain::orders::{
     check_write_off, customer_search_text, ImportedCustomer, ImportedOrder, OrderCursor,
     OrderFilter, Origin,
 };
+use crate::domain::push::TrackingMoment;
+use crate::domain::Platform;
 use crate::domain::{OrderId, OrderItemId, SourceId, StatusGroup, StatusId, SyncRunId, UserId};
 use crate::error::{Error, Result};
+use crate::store::push::{queue_status_push, queue_tracking_push};
 use entity::{customer, order, order_event, order_item, product, source, status};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
+
+/// A burst of stock changes within this time becomes one push per source (STK-1).
+pub const STOCK_DEBOUNCE: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub struct OrderPage {
     pub rows: Vec<OrderRow>,
@@ -113,6 +119,7 @@ impl Store {
             return Ok(order);
         }
         let from = self.status(StatusId(order.status_id)).await?;
+        let push = self.push_context(&order).await?;
         let txn = self.write_txn().await?;
         let mut am: order::ActiveModel = order.into();
         am.status_id = Set(status_id.0);
@@ -139,7 +146,24 @@ impl Store {
             actor,
         )
         .await?;
+        let mut queued = false;
+        if let Some(ctx) = &push {
+            queued |= queue_status_push(
+                &txn,
+                ctx,
+                &row,
+                group,
+                cancellation_reason.as_deref(),
+                actor,
+            )
+            .await?;
+            queued |=
+                queue_tracking_push(&txn, ctx, &row, TrackingMoment::EnteredStatus, actor).await?;
+        }
         txn.commit().await?;
+        if queued {
+            self.wake_outbox();
+        }
         Ok(row)
     }
 
@@ -161,6 +185,7 @@ impl Store {
         if order.tracking_number.as_deref() == Some(tracking) {
             return Ok(order);
         }
+        let push = self.push_context(&order).await?;
         let txn = self.write_txn().await?;
         let mut am: order::ActiveModel = order.into();
         am.tracking_number = Set(Some(tracking.to_string()));
@@ -175,7 +200,14 @@ impl Store {
             actor,
         )
         .await?;
+        let mut queued = false;
+        if let Some(ctx) = &push {
+            queued = queue_tracking_push(&txn, ctx, &row, TrackingMoment::NumberSet, actor).await?;
+        }
         txn.commit().await?;
+        if queued {
+            self.wake_outbox();
+        }
         Ok(row)
     }
 
@@ -192,6 +224,7 @@ impl Store {
             .all(&self.db)
             .await?;
         check_write_off(order.written_off, items.len()).map_err(|m| Error::Conflict(m.into()))?;
+        let push = self.push_context(&order).await?;
         let txn = self.write_txn().await?;
         // the guard on `written_off` makes two concurrent write-offs deduct stock once
         let claimed = order::Entity::update_many()
@@ -238,7 +271,33 @@ impl Store {
             .one(&txn)
             .await?
             .ok_or_else(|| Error::not_found("order"))?;
+        // STK-1: the stock shown on every marketplace follows
+        let products: Vec<i64> = items
+            .iter()
+            .filter(|i| !i.removed_on_platform)
+            .filter_map(|i| i.product_id)
+            .collect();
+        let mut queued = self
+            .queue_stock_pushes(&txn, &products, STOCK_DEBOUNCE)
+            .await?
+            > 0;
+        // ST-7: WooCommerce "completed" waited for this write-off
+        if let Some(ctx) = push
+            .as_ref()
+            .filter(|c| c.platform == Platform::Woocommerce)
+        {
+            let group = self
+                .status(StatusId(row.status_id))
+                .await?
+                .and_then(|s| s.status_group.parse().ok());
+            if let Some(group) = group.filter(|g: &StatusGroup| *g == StatusGroup::Completed) {
+                queued |= queue_status_push(&txn, ctx, &row, group, None, actor).await?;
+            }
+        }
         txn.commit().await?;
+        if queued {
+            self.wake_outbox();
+        }
         Ok(row)
     }
 

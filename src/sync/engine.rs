@@ -55,6 +55,7 @@ pub struct SyncEngine {
     lease_ttl: std::time::Duration,
     /// Where platforms reach this instance (`ORDERHUB_PUBLIC_URL`), for webhook subscriptions.
     public_url: Option<String>,
+    outbox: super::outbox::OutboxPolicy,
 }
 
 impl SyncEngine {
@@ -68,7 +69,17 @@ impl SyncEngine {
             overlap: Duration::minutes(15),
             lease_ttl: std::time::Duration::from_secs(300),
             public_url: None,
+            outbox: Default::default(),
         }
+    }
+
+    pub fn with_outbox_policy(mut self, policy: super::outbox::OutboxPolicy) -> Self {
+        self.outbox = policy;
+        self
+    }
+
+    pub fn outbox_policy(&self) -> &super::outbox::OutboxPolicy {
+        &self.outbox
     }
 
     pub fn with_public_url(mut self, url: Option<String>) -> Self {
@@ -169,6 +180,11 @@ impl SyncEngine {
             http: self.http.clone(),
         };
         client_for(config).map_err(|e| platform_error(platform, e))
+    }
+
+    /// The client of a stored source (credentials decrypted here, never kept elsewhere).
+    pub fn client_of(&self, src: &SourceRow) -> Result<Arc<dyn PlatformClient>> {
+        self.client(src)
     }
 
     fn client(&self, src: &SourceRow) -> Result<Arc<dyn PlatformClient>> {

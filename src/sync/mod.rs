@@ -3,6 +3,8 @@
 
 pub mod engine;
 pub mod inbox;
+pub mod outbox;
+pub mod publications;
 pub mod scheduler;
 
 pub use engine::{RunKind, SyncEngine};

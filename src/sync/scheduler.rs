@@ -45,6 +45,8 @@ pub async fn start(
     interval: Duration,
 ) -> Result<JobScheduler, tokio_cron_scheduler::JobSchedulerError> {
     let sched = JobScheduler::new().await?;
+    let engine_for_publications = engine.clone();
+    let engine_store = engine.store.clone();
     let limit = Arc::new(Semaphore::new(CONCURRENT_SOURCES));
     let running = Arc::new(tokio::sync::Mutex::new(()));
     let job = Job::new_repeated_async(interval, move |_id, _sched| {
@@ -60,6 +62,32 @@ pub async fn start(
         })
     })?;
     sched.add(job).await?;
+    // PUB-1: each source's listings weekly (checked hourly, so a new source gets them soon)
+    let publications_engine = engine_for_publications;
+    sched
+        .add(Job::new_repeated_async(
+            Duration::from_secs(3600),
+            move |_id, _sched| {
+                let engine = publications_engine.clone();
+                Box::pin(async move { engine.sync_due_publications().await })
+            },
+        )?)
+        .await?;
+    // STK-1: stock of linked listings re-asserted daily, whatever was pushed in between
+    let stock_store = engine_store;
+    sched
+        .add(Job::new_repeated_async(
+            Duration::from_secs(24 * 3600),
+            move |_id, _sched| {
+                let store = stock_store.clone();
+                Box::pin(async move {
+                    if let Err(e) = store.queue_scheduled_stock_pushes().await {
+                        tracing::warn!(error = %e, "cannot queue the scheduled stock push");
+                    }
+                })
+            },
+        )?)
+        .await?;
     sched.start().await?;
     Ok(sched)
 }

@@ -81,6 +81,7 @@ pub async fn spawn_app_with(database_url: &str, poll_interval: std::time::Durati
         admin_token: Some(SecretString::new(ADMIN_TOKEN)),
         poll_interval,
         platform_http: orderhub::platforms::http::HttpPolicy::fast(),
+        outbox: orderhub::sync::outbox::OutboxPolicy::fast(),
         public_url: Some(format!("http://127.0.0.1:{port}")),
     };
     let app = App::build(settings).await.expect("app builds");

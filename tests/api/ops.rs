@@ -122,6 +122,7 @@ async fn first_start_creates_an_admin_once() {
         admin_token: None,
         poll_interval: std::time::Duration::from_secs(600),
         platform_http: orderhub::platforms::http::HttpPolicy::fast(),
+        outbox: Default::default(),
         public_url: None,
     };
     let first = App::build(settings()).await.unwrap();

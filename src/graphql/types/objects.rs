@@ -691,3 +691,17 @@ pub struct Product {
     pub category: Vec<String>,
     pub stock_quantity: i64,
 }
+
+impl Product {
+    pub fn from_row(p: ProductRow, category: Vec<String>) -> Self {
+        Product {
+            id: ID(p.id.to_string()),
+            name: p.name,
+            sku: p.sku,
+            code: p.code,
+            unit: p.unit,
+            category,
+            stock_quantity: p.stock_quantity,
+        }
+    }
+}

@@ -78,16 +78,7 @@ impl Default for SimOptions {
     }
 }
 
-pub const CANCELLATION_REASONS: &[&str] = &[
-    "not_available",
-    "price_changed",
-    "buyers_request",
-    "not_enough_fields",
-    "duplicate",
-    "invalid_phone_number",
-    "less_than_minimal_price",
-    "another",
-];
+pub use super::CANCELLATION_REASONS;
 const REASONS_WITH_TEXT: &[&str] = &["price_changed", "not_enough_fields", "another"];
 pub const PRODUCTS_FORBIDDEN: &str = "Forbidden: the token has no access to products";
 pub const STATUS_NOT_ALLOWED: &str = "This status value is not allowed";

@@ -7,5 +7,9 @@ pub mod sim;
 pub mod statuses;
 pub mod wire;
 
+/// PUB-2: sell statuses (`rz_sell_status`) that make a good a publication: 2 "call",
+/// 3 "running out", 4 "in stock".
+pub const PUBLISHED_SELL_STATUSES: &[&str] = &["2", "3", "4"];
+
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,441 @@
+//! The outbox worker: sends queued pushes (status ST-4..7, tracking TRK-1..3, stock STK-1) to the
+//! platforms, outside any database transaction, and records each outcome. Jobs survive restarts
+//! (they are rows); a claim expires, so a crashed instance's jobs are taken over. Platform calls
+//! are idempotent where it matters (a status or number already there answers success), so a
+//! push whose answer was lost in a crash is not made twice on the platform.
+
+use super::SyncEngine;
+use crate::domain::push::{self, TrackingReadiness};
+use crate::domain::{OrderId, Platform, SourceId, StatusId};
+use crate::platforms::{PlatformClient, PlatformError, StockUpdate};
+use crate::store::push::{JobKind, JobOutcome, JobRow};
+use chrono::Utc;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// How the outbox retries.
+#[derive(Clone, Debug)]
+pub struct OutboxPolicy {
+    /// First retry after this; doubled each attempt, capped at an hour.
+    pub retry_base: Duration,
+    /// Transient failures are retried this many times, then the job fails.
+    pub max_attempts: i32,
+    /// A job waiting for a platform state is looked at again this often (TRK-2).
+    pub wait_recheck: Duration,
+    /// And given up after this long.
+    pub max_wait: chrono::Duration,
+}
+
+impl Default for OutboxPolicy {
+    fn default() -> Self {
+        OutboxPolicy {
+            retry_base: Duration::from_secs(5),
+            max_attempts: 8,
+            wait_recheck: Duration::from_secs(60),
+            max_wait: chrono::Duration::days(14),
+        }
+    }
+}
+
+impl OutboxPolicy {
+    /// Short delays for tests.
+    pub fn fast() -> Self {
+        OutboxPolicy {
+            retry_base: Duration::from_millis(300),
+            max_attempts: 4,
+            wait_recheck: Duration::from_millis(500),
+            max_wait: chrono::Duration::days(14),
+        }
+    }
+}
+
+/// Turns a platform's answer into what happens to the job next. Pure, unit-tested below.
+pub fn classify(
+    e: &PlatformError,
+    attempt: i32,
+    policy: &OutboxPolicy,
+    now: chrono::DateTime<Utc>,
+) -> JobOutcome {
+    let retry = |min: Option<Duration>, error: String| {
+        if attempt >= policy.max_attempts {
+            return JobOutcome::Failed(format!("gave up after {attempt} attempts: {error}"));
+        }
+        let delay =
+            push::retry_delay(attempt as u32, policy.retry_base).max(min.unwrap_or_default());
+        JobOutcome::Retry {
+            at: now + chrono::Duration::from_std(delay).unwrap_or_default(),
+            error,
+        }
+    };
+    match e {
+        PlatformError::RateLimited { retry_after } => retry(*retry_after, e.to_string()),
+        PlatformError::Transient(_) | PlatformError::BadResponse(_) => retry(None, e.to_string()),
+        PlatformError::Unauthorized(_) => retry(
+            None,
+            format!("{e}; re-authorize the source to let pushes through"),
+        ),
+        PlatformError::Refused { .. } | PlatformError::Unsupported(_) => {
+            JobOutcome::Failed(e.to_string())
+        }
+        PlatformError::NotFound => {
+            JobOutcome::Failed("the order is not found on the platform".into())
+        }
+    }
+}
+
+/// Platform refusals that mean "not in this state yet" for a tracking number (TRK-2): the
+/// number is offered again later instead of failing.
+fn tracking_refusal_waits(e: &PlatformError) -> bool {
+    matches!(e, PlatformError::Refused { code: Some(c), .. }
+        if c == "ttn_not_allowed_in_status" || c == "declaration_ukrposhta")
+}
+
+pub async fn run(engine: SyncEngine, mut stop: watch::Receiver<bool>) {
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        match drain(&engine).await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "outbox: cannot take jobs"),
+        }
+        tokio::select! {
+            _ = engine.store.outbox_woken() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+/// Sends every job that is due, once; returns how many were taken.
+pub async fn drain(engine: &SyncEngine) -> crate::Result<usize> {
+    let jobs = engine
+        .store
+        .claim_jobs(engine.instance(), 25, Duration::from_secs(300))
+        .await?;
+    let mut clients: HashMap<i64, Arc<dyn PlatformClient>> = HashMap::new();
+    for job in &jobs {
+        let (outcome, note) = execute(engine, job, &mut clients).await;
+        if let JobOutcome::Failed(e) | JobOutcome::Retry { error: e, .. } = &outcome {
+            tracing::warn!(job_id = job.id, kind = %job.kind, source_id = job.source_id, error = %e, "push not made");
+        }
+        engine.store.finish_job(job, outcome, note).await?;
+    }
+    Ok(jobs.len())
+}
+
+type Attempt = (JobOutcome, Option<String>);
+
+async fn execute(
+    engine: &SyncEngine,
+    job: &JobRow,
+    clients: &mut HashMap<i64, Arc<dyn PlatformClient>>,
+) -> Attempt {
+    let policy = engine.outbox_policy();
+    let now = Utc::now();
+    let wait = |reason: String| JobOutcome::Wait {
+        at: now + chrono::Duration::from_std(policy.wait_recheck).unwrap_or_default(),
+        reason,
+    };
+    let src = match engine.store.source_row(SourceId(job.source_id)).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return (JobOutcome::Failed("the source was deleted".into()), None),
+        Err(e) => return (retry_db(&e, job, policy), None),
+    };
+    if !src.enabled {
+        return (wait("the source is disabled".into()), None);
+    }
+    if src.needs_reauth {
+        return (wait("the source needs re-authorization".into()), None);
+    }
+    let Ok(platform) = src.platform.parse::<Platform>() else {
+        return (JobOutcome::Failed("unknown platform".into()), None);
+    };
+    let client = match clients.get(&src.id) {
+        Some(c) => c.clone(),
+        None => match engine.client_of(&src) {
+            Ok(c) => {
+                clients.insert(src.id, c.clone());
+                c
+            }
+            Err(e) => return (JobOutcome::Failed(e.public_message()), None),
+        },
+    };
+    match JobKind::parse(&job.kind) {
+        Some(JobKind::Status) => status(engine, job, platform, client.as_ref(), policy).await,
+        Some(JobKind::Tracking) => tracking(engine, job, platform, client.as_ref(), policy).await,
+        Some(JobKind::Stock) => stock(engine, job, platform, client.as_ref(), policy).await,
+        None => (
+            JobOutcome::Failed(format!("unknown job kind {}", job.kind)),
+            None,
+        ),
+    }
+}
+
+fn retry_db(e: &crate::Error, job: &JobRow, policy: &OutboxPolicy) -> JobOutcome {
+    classify(
+        &PlatformError::Transient(format!("database: {e}")),
+        job.attempts + 1,
+        policy,
+        Utc::now(),
+    )
+}
+
+fn payload_str<'a>(job: &'a JobRow, key: &str) -> Option<&'a str> {
+    job.payload.get(key).and_then(|v| v.as_str())
+}
+
+/// The order of an order job, with its status group; `Err` = the attempt's end.
+async fn order_of(
+    engine: &SyncEngine,
+    job: &JobRow,
+    policy: &OutboxPolicy,
+) -> Result<(crate::store::rows::OrderRow, crate::domain::StatusGroup), Attempt> {
+    let id = job.order_id.map(OrderId);
+    let order = match id {
+        Some(id) => engine.store.order_row(id).await,
+        None => Ok(None),
+    };
+    let order = match order {
+        Ok(Some(o)) => o,
+        Ok(None) => return Err((JobOutcome::Failed("the order was deleted".into()), None)),
+        Err(e) => return Err((retry_db(&e, job, policy), None)),
+    };
+    let group = match engine.store.status(StatusId(order.status_id)).await {
+        Ok(Some(s)) => s
+            .status_group
+            .parse()
+            .unwrap_or(crate::domain::StatusGroup::New),
+        Ok(None) => crate::domain::StatusGroup::New,
+        Err(e) => return Err((retry_db(&e, job, policy), None)),
+    };
+    Ok((order, group))
+}
+
+async fn status(
+    engine: &SyncEngine,
+    job: &JobRow,
+    platform: Platform,
+    client: &dyn PlatformClient,
+    policy: &OutboxPolicy,
+) -> Attempt {
+    let (order, _) = match order_of(engine, job, policy).await {
+        Ok(o) => o,
+        Err(end) => return end,
+    };
+    let target = payload_str(job, "platformStatus").unwrap_or_default();
+    let reason = payload_str(job, "cancellationReason");
+    let wanted_status = job.payload.get("statusId").and_then(|v| v.as_i64());
+    if wanted_status.is_some_and(|s| s != order.status_id) {
+        return (
+            JobOutcome::Skipped("the order's status changed again before this one was sent".into()),
+            None,
+        );
+    }
+    if platform == Platform::Woocommerce && target == "completed" && !order.written_off {
+        return (
+            JobOutcome::Skipped(
+                "WooCommerce \"completed\" is sent only after the order's goods are written off (ST-7)"
+                    .into(),
+            ),
+            None,
+        );
+    }
+    let Some(external_id) = order.external_id.as_deref() else {
+        return (
+            JobOutcome::Failed("the order has no platform id".into()),
+            None,
+        );
+    };
+    match client.change_status(external_id, target, reason).await {
+        Ok(()) => {
+            if let Err(e) = engine
+                .store
+                .record_pushed_status(OrderId(order.id), target)
+                .await
+            {
+                tracing::warn!(error = %e, "cannot record a pushed status; the next sync brings it");
+            }
+            (
+                JobOutcome::Done,
+                Some(format!("Status \"{target}\" sent to {platform}")),
+            )
+        }
+        Err(e) => (classify(&e, job.attempts + 1, policy, Utc::now()), None),
+    }
+}
+
+async fn tracking(
+    engine: &SyncEngine,
+    job: &JobRow,
+    platform: Platform,
+    client: &dyn PlatformClient,
+    policy: &OutboxPolicy,
+) -> Attempt {
+    let (order, group) = match order_of(engine, job, policy).await {
+        Ok(o) => o,
+        Err(end) => return end,
+    };
+    let number = payload_str(job, "trackingNumber").unwrap_or_default();
+    if order.tracking_number.as_deref() != Some(number) {
+        return (
+            JobOutcome::Skipped("the order's tracking number changed before it was sent".into()),
+            None,
+        );
+    }
+    let now = Utc::now();
+    let give_up = |reason: String| {
+        if now - job.created_at > policy.max_wait {
+            JobOutcome::Failed(format!(
+                "gave up after waiting {} days: {reason}",
+                policy.max_wait.num_days()
+            ))
+        } else if group.is_final() {
+            JobOutcome::Skipped(format!(
+                "the order was closed before {platform} took it: {reason}"
+            ))
+        } else {
+            JobOutcome::Wait {
+                at: now + chrono::Duration::from_std(policy.wait_recheck).unwrap_or_default(),
+                reason,
+            }
+        }
+    };
+    match push::tracking_readiness(platform, order.source_status.as_deref()) {
+        TrackingReadiness::Ready => {}
+        TrackingReadiness::Wait(reason) => return (give_up(reason), None),
+        TrackingReadiness::Never(reason) => return (JobOutcome::Failed(reason), None),
+    }
+    let Some(external_id) = order.external_id.as_deref() else {
+        return (
+            JobOutcome::Failed("the order has no platform id".into()),
+            None,
+        );
+    };
+    match client.set_tracking_number(external_id, number).await {
+        Ok(()) => (
+            JobOutcome::Done,
+            Some(format!("Tracking number {number} sent to {platform}")),
+        ),
+        Err(e) if tracking_refusal_waits(&e) => (give_up(e.to_string()), None),
+        Err(e) => (classify(&e, job.attempts + 1, policy, Utc::now()), None),
+    }
+}
+
+async fn stock(
+    engine: &SyncEngine,
+    job: &JobRow,
+    platform: Platform,
+    client: &dyn PlatformClient,
+    policy: &OutboxPolicy,
+) -> Attempt {
+    let all = job
+        .payload
+        .get("all")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    let source = SourceId(job.source_id);
+    let lines = match engine.store.stock_lines(source, all).await {
+        Ok(l) => l,
+        Err(e) => return (retry_db(&e, job, policy), None),
+    };
+    if lines.is_empty() {
+        return (JobOutcome::Done, None);
+    }
+    let updates: Vec<StockUpdate> = lines
+        .iter()
+        .map(|l| StockUpdate {
+            external_id: l.publication.external_id.clone(),
+            sku: l.publication.sku.clone(),
+            quantity: l.quantity,
+            price: None,
+        })
+        .collect();
+    let result = client.push_stock(&updates).await;
+    let outcome = match &result {
+        Ok(()) => JobOutcome::Done,
+        Err(e) => classify(e, job.attempts + 1, policy, Utc::now()),
+    };
+    let recorded = match (&result, &outcome) {
+        (Ok(()), _) => engine.store.record_stock_push(&lines, None).await,
+        (Err(_), JobOutcome::Failed(message)) => {
+            let _ = engine
+                .store
+                .add_source_event(
+                    source,
+                    "stock_push_failed",
+                    &format!("Stock not pushed to {platform}: {message}"),
+                )
+                .await;
+            engine.store.record_stock_push(&lines, Some(message)).await
+        }
+        _ => Ok(()),
+    };
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, "cannot record a stock push");
+    }
+    (outcome, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // covers: ST-4
+    #[test]
+    fn transient_errors_retry_with_backoff_then_fail_and_refusals_fail_at_once() {
+        let p = OutboxPolicy {
+            retry_base: Duration::from_secs(2),
+            max_attempts: 3,
+            ..OutboxPolicy::default()
+        };
+        let now = Utc::now();
+        let t = PlatformError::Transient("HTTP 503".into());
+        assert!(
+            matches!(classify(&t, 1, &p, now), JobOutcome::Retry { at, .. } if at == now + chrono::Duration::seconds(2))
+        );
+        assert!(
+            matches!(classify(&t, 2, &p, now), JobOutcome::Retry { at, .. } if at == now + chrono::Duration::seconds(4))
+        );
+        assert!(
+            matches!(classify(&t, 3, &p, now), JobOutcome::Failed(m) if m.contains("gave up after 3 attempts"))
+        );
+        let limited = PlatformError::RateLimited {
+            retry_after: Some(Duration::from_secs(30)),
+        };
+        assert!(
+            matches!(classify(&limited, 1, &p, now), JobOutcome::Retry { at, .. } if at == now + chrono::Duration::seconds(30))
+        );
+        let refused = PlatformError::Refused {
+            code: None,
+            message: "Неможливо змінити статус".into(),
+        };
+        assert_eq!(
+            classify(&refused, 1, &p, now),
+            JobOutcome::Failed("platform refused: Неможливо змінити статус".into())
+        );
+    }
+
+    // covers: TRK-2, TRK-3
+    #[test]
+    fn only_state_refusals_make_a_tracking_number_wait() {
+        let state = PlatformError::Refused {
+            code: Some("ttn_not_allowed_in_status".into()),
+            message: "x".into(),
+        };
+        let post = PlatformError::Refused {
+            code: Some("declaration_ukrposhta".into()),
+            message: "x".into(),
+        };
+        let recipient = PlatformError::Refused {
+            code: Some("422".into()),
+            message: "recipient differs".into(),
+        };
+        assert!(tracking_refusal_waits(&state));
+        assert!(tracking_refusal_waits(&post));
+        assert!(!tracking_refusal_waits(&recipient));
+    }
+}
