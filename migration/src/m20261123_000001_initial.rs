@@ -559,11 +559,6 @@ fn indexes() -> Vec<IndexCreateStatement> {
             [Publications::ProductId],
         ),
         index(
-            "idx_outbox_jobs_state_next_attempt_at",
-            OutboxJobs::Table,
-            [OutboxJobs::State, OutboxJobs::NextAttemptAt],
-        ),
-        index(
             "idx_outbox_jobs_order_id",
             OutboxJobs::Table,
             [OutboxJobs::OrderId],

@@ -350,7 +350,16 @@ impl Store {
         let mut claimed = Vec::new();
         for job in due {
             // the guard on the state seen makes two instances claim a job once
-            let res = outbox_job::Entity::update_many()
+            let mut claim = outbox_job::Entity::update_many();
+            let stock = job.kind == JobKind::Stock.as_str();
+            if stock {
+                // a stock change made while this push runs queues a push of its own
+                claim = claim.col_expr(
+                    outbox_job::Column::DedupeKey,
+                    Expr::value(Option::<String>::None),
+                );
+            }
+            let res = claim
                 .col_expr(outbox_job::Column::State, Expr::value("running"))
                 .col_expr(outbox_job::Column::LockedBy, Expr::value(instance))
                 .col_expr(outbox_job::Column::LockedUntil, Expr::value(until))
@@ -362,6 +371,7 @@ impl Store {
                 .await?;
             if res.rows_affected == 1 {
                 claimed.push(JobRow {
+                    dedupe_key: if stock { None } else { job.dedupe_key.clone() },
                     state: "running".into(),
                     locked_by: Some(instance.into()),
                     locked_until: Some(until),

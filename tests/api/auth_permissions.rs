@@ -151,6 +151,21 @@ async fn permission_matrix_across_every_query_and_mutation() {
             json!({"i": their_item}),
         ),
     ];
+    // a source that is not theirs: its publications and rules do not exist for them
+    let denied_as_not_found = denied_as_not_found.into_iter().chain([
+        (
+            "query($s: ID!) { publications(sourceId: $s) { edges { cursor } } }",
+            json!({"s": theirs.to_string()}),
+        ),
+        (
+            "query($s: ID!) { statusRules(sourceId: $s) { id } }",
+            json!({"s": theirs.to_string()}),
+        ),
+        (
+            "mutation($s: ID!) { syncPublications(sourceId: $s) { created } }",
+            json!({"s": theirs.to_string()}),
+        ),
+    ]);
     for (m, vars) in denied_as_not_found {
         let d = app.gql_as(t, m, vars).await;
         assert_eq!(code(&d), "NOT_FOUND", "{m}: {d}");
@@ -167,6 +182,10 @@ async fn permission_matrix_across_every_query_and_mutation() {
         ("mutation { createStatus(input: {name: \"x\", group: NEW}) { id } }", json!({})),
         ("mutation($id: ID!) { updateStatus(id: $id, input: {name: \"x\"}) { id } }", json!({"id": status})),
         ("mutation($id: ID!) { deleteStatus(id: $id) }", json!({"id": status})),
+        ("mutation($s: ID!) { setStatusRules(sourceId: $s, rules: []) { id } }", json!({"s": mine.to_string()})),
+        ("mutation($s: ID!) { previewStatusRules(sourceId: $s, rules: []) { unchanged } }", json!({"s": mine.to_string()})),
+        ("mutation($s: ID!) { enableStatusRules(sourceId: $s, enabled: false) { id } }", json!({"s": mine.to_string()})),
+        ("mutation { setProductStock(productId: \"1\", quantity: 3) { id } }", json!({})),
     ];
     for (m, vars) in admin_only {
         let d = app.gql_as(t, m, vars).await;

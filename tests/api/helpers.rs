@@ -67,13 +67,30 @@ pub async fn spawn_app_on(database_url: &str) -> TestApp {
 
 /// With a poll interval of its own (scheduler tests).
 pub async fn spawn_app_with(database_url: &str, poll_interval: std::time::Duration) -> TestApp {
+    spawn_app_full(database_url, poll_interval, SecretKey::generate()).await
+}
+
+/// A restart: the same database and secret key as `before`.
+pub async fn restart_app(before: &TestApp, database_url: &str) -> TestApp {
+    spawn_app_full(
+        database_url,
+        std::time::Duration::from_secs(600),
+        before.secret_key.clone(),
+    )
+    .await
+}
+
+async fn spawn_app_full(
+    database_url: &str,
+    poll_interval: std::time::Duration,
+    secret_key: SecretKey,
+) -> TestApp {
     // a known port, so the simulators can be told where to send webhooks (ORDERHUB_PUBLIC_URL)
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let secret_key = SecretKey::generate();
     let settings = Settings {
         database_url: database_url.to_string(),
         listen: format!("127.0.0.1:{port}").parse().unwrap(),
@@ -278,6 +295,18 @@ impl ShopSim {
             ShopSim::Shopify(s) => s.base_url(),
             ShopSim::Woo(s) => s.shop_url(),
         }
+    }
+
+    /// Calls the simulator's control API (`/_sim/...`); the answer must be a success.
+    pub async fn control(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let r = reqwest::Client::new()
+            .request(method, format!("{}{path}", self.base_url()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{path}: HTTP {}", r.status());
+        r.json().await.unwrap_or(Value::Null)
     }
 }
 

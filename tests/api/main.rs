@@ -1,6 +1,7 @@
 //! The API test suite: one binary (one link step) with a module per capability.
 
 mod helpers;
+mod sims;
 
 mod auth_permissions;
 mod demo;
@@ -9,6 +10,7 @@ mod leases;
 mod ops;
 mod orders;
 mod polling_sync;
+mod push;
 mod schema;
 mod sources;
 mod webhook_platforms;
