@@ -81,8 +81,43 @@ pub async fn run() -> crate::Result<()> {
         )
         .await?;
         match answer["data"]["createSource"]["id"].as_str() {
-            Some(id) => ids.push((s.name, id.to_string())),
+            Some(id) => ids.push((s.name, s.platform, id.to_string())),
             None => println!("could not connect {}: {}", s.name, answer["errors"]),
+        }
+    }
+    // ST-3..6: Rozetka's source gets status rules, so a status change here moves the order there
+    let statuses = gql("{ statuses { id systemKey } }", json!({})).await?;
+    let status_id = |key: &str| -> String {
+        statuses["data"]["statuses"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|s| s["systemKey"] == key)
+            .and_then(|s| s["id"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let packing = status_id("packing");
+    if let Some((_, _, rozetka)) = ids.iter().find(|(_, p, _)| *p == "ROZETKA") {
+        let rules = json!([
+            {"statusId": status_id("confirmed"), "platformStatus": "26"},
+            {"statusId": packing, "platformStatus": "2"},
+            {"statusId": status_id("cancelled"), "platformStatus": "16"},
+        ]);
+        let set = gql(
+            "mutation($s: ID!, $r: [StatusRuleInput!]!) { setStatusRules(sourceId: $s, rules: $r) { id } }",
+            json!({"s": rozetka, "r": rules}),
+        )
+        .await?;
+        let on = gql(
+            "mutation($s: ID!) { enableStatusRules(sourceId: $s, enabled: true) { id } }",
+            json!({"s": rozetka}),
+        )
+        .await?;
+        for answer in [set, on] {
+            if let Some(e) = answer.get("errors") {
+                println!("could not set Rozetka's status rules: {e}");
+            }
         }
     }
 
@@ -94,6 +129,17 @@ pub async fn run() -> crate::Result<()> {
     println!("  {{ orders(first: 20) {{ totalCount edges {{ node {{ number platformCreatedAt total currency source {{ platform }} status {{ name }} customer {{ firstName phone }} }} }} }} }}");
     println!("  {{ sources {{ name platform lastSyncAt syncRuns(first: 3) {{ kind state ordersCreated ordersUpdated }} }} }}");
     println!("  {{ commissionExpenses(from: \"2026-01-01T00:00:00Z\", to: \"2030-01-01T00:00:00Z\", groupBy: PLATFORM) {{ key amount currency count }} }}");
+    println!(
+        "\nA status change that is pushed to Rozetka (its source has status rules): take an order"
+    );
+    println!("  {{ orders(filter: {{platform: ROZETKA, statusGroup: NEW}}, first: 1) {{ edges {{ node {{ id number sourceStatus }} }} }} }}");
+    println!(
+        "and move it to \"packing\" (Rozetka: 1 → 26 → 2, step by step); its feed shows the push:"
+    );
+    println!(
+        "  mutation {{ changeOrderStatus(orderId: \"<id>\", statusId: \"{packing}\") {{ id }} }}"
+    );
+    println!("  {{ order(id: \"<id>\") {{ sourceStatus pushError events {{ kind message }} }} }}");
     println!("\nBackfill progress:");
 
     let feeder = tokio::spawn(feed_live_orders(

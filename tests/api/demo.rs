@@ -174,4 +174,41 @@ async fn the_demo_backfills_every_platform_and_keeps_orders_coming() {
         }
     })
     .await;
+
+    // a status change here is pushed to Rozetka by the demo's status rules (ST-4, ST-6)
+    let d = query(
+        &base,
+        "{ statuses { id systemKey } orders(filter: {platform: ROZETKA, sourceStatus: \"1\"}, first: 1) { edges { node { id externalId } } } }",
+        json!({}),
+    )
+    .await;
+    let packing = d["data"]["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["systemKey"] == "packing")
+        .unwrap()["id"]
+        .clone();
+    let fresh = d["data"]["orders"]["edges"][0]["node"].clone();
+    let changed = query(
+        &base,
+        "mutation($o: ID!, $s: ID!) { changeOrderStatus(orderId: $o, statusId: $s) { id } }",
+        json!({"o": fresh["id"], "s": packing}),
+    )
+    .await;
+    assert!(changed.get("errors").is_none(), "{changed}");
+    until("the status pushed to Rozetka", 30, || {
+        let (client, url) = (
+            client.clone(),
+            format!(
+                "{rozetka}/_sim/orders/{}",
+                fresh["externalId"].as_str().unwrap()
+            ),
+        );
+        async move {
+            let o: Value = client.get(url).send().await.unwrap().json().await.unwrap();
+            o["order"]["status"] == 2
+        }
+    })
+    .await;
 }
