@@ -35,6 +35,18 @@ impl Platform {
     }
 
     /// Polled platforms are re-read on a schedule; the others push webhooks (IMP-2).
+    /// The name sellers know the platform by, for messages.
+    pub fn title(self) -> &'static str {
+        match self {
+            Platform::Rozetka => "Rozetka",
+            Platform::Prom => "Prom.ua",
+            Platform::Epicentr => "Epicentr",
+            Platform::Cartum => "Cartum",
+            Platform::Shopify => "Shopify",
+            Platform::Woocommerce => "WooCommerce",
+        }
+    }
+
     pub fn is_polled(self) -> bool {
         matches!(
             self,

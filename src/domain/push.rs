@@ -56,10 +56,14 @@ pub fn validate_rules(
     rules: &[Rule],
     group_of: impl Fn(i64) -> Option<StatusGroup>,
 ) -> Result<(), RuleError> {
+    let name = platform.title();
     if !targets.supported {
         return Err(err(
             "rules",
-            format!("{platform} has no status sync: orders' statuses are never sent there (ST-7)"),
+            format!(
+                "{} has no status sync: orders' statuses are never sent there (ST-7)",
+                platform.title()
+            ),
         ));
     }
     let mut keys = std::collections::HashSet::new();
@@ -75,13 +79,13 @@ pub fn validate_rules(
             (Some(_), None, true) => {
                 return Err(err(
                     "statusGroup",
-                    format!("rule {n}: {platform} rules are set per status group (ST-5)"),
+                    format!("rule {n}: {name} rules are set per status group (ST-5)"),
                 ))
             }
             (None, Some(_), false) => {
                 return Err(err(
                     "statusId",
-                    format!("rule {n}: {platform} rules are set per status, not per group"),
+                    format!("rule {n}: {name} rules are set per status, not per group"),
                 ))
             }
             (Some(id), None, false) => {
@@ -117,7 +121,7 @@ pub fn validate_rules(
                 return Err(err(
                     "platformStatus",
                     format!(
-                        "rule {n}: {platform} has no status \"{target}\"; it takes {}",
+                        "rule {n}: {name} has no status \"{target}\"; it takes {}",
                         known.join(", ")
                     ),
                 ));
@@ -132,7 +136,7 @@ pub fn validate_rules(
                     return Err(err(
                         "platformCancellationReason",
                         format!(
-                            "rule {n}: {platform} has no cancellation reason \"{reason}\"; it takes {}",
+                            "rule {n}: {name} has no cancellation reason \"{reason}\"; it takes {}",
                             targets.cancellation_reasons.join(", ")
                         ),
                     ));
@@ -142,7 +146,7 @@ pub fn validate_rules(
             (None, true) if !targets.cancellation_reasons.is_empty() => {
                 return Err(err(
                     "platformCancellationReason",
-                    format!("rule {n}: {platform} cancels only with a cancellation reason"),
+                    format!("rule {n}: {name} cancels only with a cancellation reason"),
                 ))
             }
             (Some(_), false) => {
@@ -226,7 +230,10 @@ pub fn plan_status_push(
     };
     let target = rule.platform_status.as_str();
     if order.source_status == Some(target) {
-        return StatusPush::NotSent(format!("{platform} already has status \"{target}\""));
+        return StatusPush::NotSent(format!(
+            "{} already has status \"{target}\"",
+            platform.title()
+        ));
     }
     if platform == Platform::Woocommerce && target == "completed" && !order.written_off {
         return StatusPush::NotSent(

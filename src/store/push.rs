@@ -651,7 +651,7 @@ pub(crate) async fn queue_status_push<C: ConnectionTrait>(
                 db,
                 OrderId(o.id),
                 "push_skipped",
-                format!("Status not sent to {}: {why}", ctx.platform),
+                format!("Status not sent to {}: {why}", ctx.platform.title()),
                 None,
                 actor,
             )
@@ -701,7 +701,10 @@ pub(crate) async fn queue_tracking_push<C: ConnectionTrait>(
             db,
             OrderId(o.id),
             "push_queued",
-            format!("Tracking number {number} will be sent to {}", ctx.platform),
+            format!(
+                "Tracking number {number} will be sent to {}",
+                ctx.platform.title()
+            ),
             None,
             actor,
         )

@@ -261,7 +261,7 @@ async fn status(
             }
             (
                 JobOutcome::Done,
-                Some(format!("Status \"{target}\" sent to {platform}")),
+                Some(format!("Status \"{target}\" sent to {}", platform.title())),
             )
         }
         Err(e) => (classify(&e, job.attempts + 1, policy, Utc::now()), None),
@@ -295,7 +295,8 @@ async fn tracking(
             ))
         } else if group.is_final() {
             JobOutcome::Skipped(format!(
-                "the order was closed before {platform} took it: {reason}"
+                "the order was closed before {} took it: {reason}",
+                platform.title()
             ))
         } else {
             JobOutcome::Wait {
@@ -318,7 +319,10 @@ async fn tracking(
     match client.set_tracking_number(external_id, number).await {
         Ok(()) => (
             JobOutcome::Done,
-            Some(format!("Tracking number {number} sent to {platform}")),
+            Some(format!(
+                "Tracking number {number} sent to {}",
+                platform.title()
+            )),
         ),
         Err(e) if tracking_refusal_waits(&e) => (give_up(e.to_string()), None),
         Err(e) => (classify(&e, job.attempts + 1, policy, Utc::now()), None),
@@ -367,7 +371,7 @@ async fn stock(
                 .add_source_event(
                     source,
                     "stock_push_failed",
-                    &format!("Stock not pushed to {platform}: {message}"),
+                    &format!("Stock not pushed to {}: {message}", platform.title()),
                 )
                 .await;
             engine.store.record_stock_push(&lines, Some(message)).await

@@ -345,9 +345,15 @@ async fn status_tracking_write_off_and_upsell_are_recorded_in_the_feed() {
             "imported",
             "delivery",
             "status_changed",
+            "push_skipped",
             "tracking_number_set",
             "written_off"
         ]
+    );
+    // ST-4: the order says why its new status did not go to the platform
+    assert_eq!(
+        feed["order"]["events"][3]["message"],
+        "Status not sent to Prom.ua: status rules are off for this source"
     );
     assert_eq!(
         feed["order"]["events"][2]["message"],

@@ -931,3 +931,101 @@ async fn publications_sync_link_and_stock_follows_everywhere() {
     .await;
     assert!(err.contains("\"by API\""), "{err}");
 }
+
+fn id_text(v: &Value) -> String {
+    v.as_str()
+        .map(str::to_string)
+        .or_else(|| v.as_u64().map(|n| n.to_string()))
+        .unwrap_or_else(|| panic!("not an id: {v}"))
+}
+
+// covers: ST-7, ST-4
+#[tokio::test]
+async fn cartum_statuses_follow_the_rules() {
+    let app = spawn_app().await;
+    let sim = start(Platform::Cartum);
+    let created = sim
+        .control(
+            Method::POST,
+            "/_sim/orders",
+            json!({"items": [{"product": 0, "quantity": 1}], "status": 1}),
+        )
+        .await;
+    let ext = id_text(&created["order_id"]);
+    let source = connected(&app, &sim, json!({})).await;
+    let st = status_ids(&app).await;
+    set_rules(
+        &app,
+        &source,
+        json!([{"statusId": st["shipped"], "platformStatus": "6"}]),
+    )
+    .await;
+    app.data(
+        "mutation($s: ID!) { enableStatusRules(sourceId: $s, enabled: true) { id } }",
+        json!({"s": source}),
+    )
+    .await;
+    let id = orders_by_external(&app, &source).await[&ext]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    change_status(&app, &id, &st["shipped"], None).await;
+    eventually(10, "status 6 on Cartum", || async {
+        (id_text(&sim_order(&sim, &ext).await["order"]["stat_status"]) == "6").then_some(())
+    })
+    .await;
+    let o = eventually(10, "the pushed event", || async {
+        let o = order(&app, &id).await;
+        has_event(&o, "pushed", "\"6\"").then_some(o)
+    })
+    .await;
+    assert_eq!(o["sourceStatus"], "6");
+}
+
+// covers: TRK-2
+#[tokio::test]
+async fn prom_takes_an_ukrposhta_number_once_the_parcel_is_at_the_post_office() {
+    let app = spawn_app().await;
+    let sim = start(Platform::Prom);
+    let created = sim
+        .control(
+            Method::POST,
+            "/_sim/orders",
+            json!({"items": [{"product": 1, "quantity": 1}], "status": "received", "provider": "ukrposhta"}),
+        )
+        .await;
+    let ext = created["id"].as_i64().unwrap().to_string();
+    let source = connected(&app, &sim, json!({"sendTracking": true})).await;
+    let id = orders_by_external(&app, &source).await[&ext]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.data(
+        "mutation($o: ID!) { setTrackingNumber(orderId: $o, trackingNumber: \"0500012345678\") { id } }",
+        json!({"o": id}),
+    )
+    .await;
+    let o = eventually(10, "the wait on the order", || async {
+        let o = order(&app, &id).await;
+        has_event(&o, "push_waiting", "").then_some(o)
+    })
+    .await;
+    assert_eq!(o["pushError"], Value::Null, "{o}");
+    sim.control(
+        Method::PATCH,
+        &format!("/_sim/orders/{ext}"),
+        json!({"parcel_at_post_office": true}),
+    )
+    .await;
+    eventually(10, "the number on Prom", || async {
+        let o = order(&app, &id).await;
+        has_event(&o, "pushed", "0500012345678").then_some(())
+    })
+    .await;
+    let jobs = app
+        .app_store
+        .jobs_of_order(OrderId(id.parse().unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(jobs[0].state, "done");
+}
