@@ -832,6 +832,15 @@ async fn publications_sync_link_and_stock_follows_everywhere() {
     let api_good = goods["goods"].as_array().unwrap()[0]["rz_item_id"]
         .as_i64()
         .unwrap();
+    // PUB-1: one publication on demand
+    let one = app
+        .data(
+            "mutation($p: ID!) { syncPublication(id: $p) { externalId state } }",
+            json!({"p": pubs[&api_good.to_string()]}),
+        )
+        .await;
+    assert_eq!(one["syncPublication"]["externalId"], api_good.to_string());
+    assert_eq!(one["syncPublication"]["state"], "4");
     let made = app
         .data(
             "mutation($p: ID!) { createProductFromPublication(publicationId: $p) { product { id stockQuantity } } }",
@@ -1028,4 +1037,96 @@ async fn prom_takes_an_ukrposhta_number_once_the_parcel_is_at_the_post_office() 
         .await
         .unwrap();
     assert_eq!(jobs[0].state, "done");
+}
+
+// covers: ST-4, ST-5
+#[tokio::test]
+async fn refusals_of_prom_and_epicentr_are_shown_on_the_order() {
+    let app = spawn_app().await;
+    let st = status_ids(&app).await;
+
+    // Prom: a delivered order takes no further change
+    let prom = start(Platform::Prom);
+    let done = prom
+        .control(
+            Method::POST,
+            "/_sim/orders",
+            json!({"items": [{"product": 1, "quantity": 1}], "status": "delivered"}),
+        )
+        .await;
+    let prom_ext = done["id"].as_i64().unwrap().to_string();
+    let prom_source = connected(&app, &prom, json!({})).await;
+    set_rules(
+        &app,
+        &prom_source,
+        json!([{"statusGroup": "APPROVAL", "platformStatus": "received"}]),
+    )
+    .await;
+    app.data(
+        "mutation($s: ID!) { enableStatusRules(sourceId: $s, enabled: true) { id } }",
+        json!({"s": prom_source}),
+    )
+    .await;
+    let prom_id = orders_by_external(&app, &prom_source).await[&prom_ext]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    change_status(&app, &prom_id, &st["awaiting_confirmation"], None).await;
+    let o = eventually(10, "Prom's refusal on the order", || async {
+        let o = order(&app, &prom_id).await;
+        o["pushError"].is_string().then_some(o)
+    })
+    .await;
+    assert!(
+        o["pushError"]
+            .as_str()
+            .unwrap()
+            .starts_with("platform refused"),
+        "{o}"
+    );
+    assert_eq!(
+        sim_order(&prom, &prom_ext).await["order"]["status"],
+        "delivered"
+    );
+
+    // Epicentr: "sent" needs a shipment number; the walk stops there and says why
+    let epi = start(Platform::Epicentr);
+    let created = epi
+        .control(
+            Method::POST,
+            "/_sim/orders",
+            json!({"items": [{"product": 0, "quantity": 1}], "status": "new"}),
+        )
+        .await;
+    let epi_ext = created["id"]
+        .as_str()
+        .or_else(|| created["order"]["id"].as_str())
+        .unwrap()
+        .to_string();
+    let epi_source = connected(&app, &epi, json!({})).await;
+    set_rules(
+        &app,
+        &epi_source,
+        json!([{"statusId": st["shipped"], "platformStatus": "sent"}]),
+    )
+    .await;
+    app.data(
+        "mutation($s: ID!) { enableStatusRules(sourceId: $s, enabled: true) { id } }",
+        json!({"s": epi_source}),
+    )
+    .await;
+    let epi_id = orders_by_external(&app, &epi_source).await[&epi_ext]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    change_status(&app, &epi_id, &st["shipped"], None).await;
+    let o = eventually(10, "Epicentr's refusal on the order", || async {
+        let o = order(&app, &epi_id).await;
+        o["pushError"].is_string().then_some(o)
+    })
+    .await;
+    assert!(has_event(&o, "push_failed", "platform refused"), "{o}");
+    let on_platform = sim_order(&epi, &epi_ext).await["order"]["statusCode"].clone();
+    assert!(on_platform.is_string(), "{on_platform}");
+    assert_ne!(on_platform, "sent");
 }
