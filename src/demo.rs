@@ -309,15 +309,48 @@ fn start_simulators() -> crate::Result<Vec<DemoSource>> {
 async fn feed_live_orders(controls: Vec<String>) {
     let client = reqwest::Client::new();
     let mut n: u64 = 0;
+    // orders this feeder made, per simulator, oldest first: the ones it edits later
+    let mut made: Vec<std::collections::VecDeque<String>> = vec![Default::default(); 4];
     loop {
         tokio::time::sleep(Duration::from_secs(8)).await;
         n += 1;
-        let url = &controls[(n as usize) % 4];
+        let i = (n as usize) % 4;
+        let url = &controls[i];
         let body = json!({"buyer": n % 400, "items": [{"product": n % 12, "quantity": 1 + n % 2}]});
-        let _ = client
+        if let Ok(r) = client
             .post(format!("{url}/_sim/orders"))
             .json(&body)
             .send()
-            .await;
+            .await
+        {
+            let v: Value = r.json().await.unwrap_or(Value::Null);
+            let id = [&v["order"]["id"], &v["id"], &v["order_id"]]
+                .into_iter()
+                .find_map(|x| {
+                    x.as_str()
+                        .map(str::to_string)
+                        .or_else(|| x.as_u64().map(|n| n.to_string()))
+                });
+            if let Some(id) = id {
+                made[i].push_back(id);
+            }
+        }
+        // every third tick an earlier order changes on its platform: an added item, a tracking
+        // number or a cancellation, which the next re-sync brings here (SYNC-1, TRK-4, ST-2)
+        if n.is_multiple_of(3) {
+            let j = ((n / 3) as usize) % 4;
+            if let Some(id) = made[j].pop_front() {
+                let edit = match (n / 3) % 3 {
+                    0 => json!({"add_item": {"product": (n + 5) % 12, "quantity": 1}}),
+                    1 => json!({"tracking_number": format!("2045{:010}", n)}),
+                    _ => json!({"cancel": true}),
+                };
+                let _ = client
+                    .patch(format!("{}/_sim/orders/{id}", controls[j]))
+                    .json(&edit)
+                    .send()
+                    .await;
+            }
+        }
     }
 }
