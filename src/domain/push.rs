@@ -657,6 +657,7 @@ mod tests {
         );
     }
 
+    // covers: ST-4
     #[test]
     fn retries_back_off_exponentially_up_to_an_hour() {
         let b = Duration::from_secs(2);

@@ -10,6 +10,7 @@ use crate::domain::push::{self, OpenOrder, Rule, StatusPush};
 use crate::domain::{OrderId, Platform, SourceId, StatusGroup};
 use crate::error::{Error, Result};
 use crate::store::orders::{add_event, Actor};
+use crate::store::sources::platform_of;
 use chrono::{DateTime, Utc};
 use entity::{order, outbox_job, publication, source, status, status_rule};
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -118,12 +119,6 @@ pub fn rule_of(row: &StatusRuleRow) -> Rule {
         platform_status: row.platform_status.clone(),
         platform_cancellation_reason: row.platform_cancellation_reason.clone(),
     }
-}
-
-fn platform_of(src: &SourceRow) -> Result<Platform> {
-    src.platform
-        .parse()
-        .map_err(|_| Error::Internal(format!("unknown platform {}", src.platform)))
 }
 
 fn tracking_ids(src: &SourceRow) -> Vec<i64> {
@@ -402,6 +397,9 @@ impl Store {
             Some(JobKind::Tracking) => "Tracking number",
             _ => "Status",
         };
+        // what the order's feed says, and what becomes of Order.pushError (`Some` = set it)
+        let mut event: Option<(&str, String)> = None;
+        let mut push_error: Option<Option<String>> = None;
         match &outcome {
             JobOutcome::Done => {
                 am.state = Set("done".into());
@@ -411,9 +409,9 @@ impl Store {
                 }
                 am.attempts = Set(job.attempts + 1);
                 am.last_error = Set(None);
-                if let (Some(id), Some(message)) = (order_id, note) {
-                    clear_push_error(&txn, id).await?;
-                    add_event(&txn, id, "pushed", message, None, Actor::System).await?;
+                if let Some(message) = note {
+                    event = Some(("pushed", message));
+                    push_error = Some(None);
                 }
             }
             JobOutcome::Retry { at: next, error } => {
@@ -421,16 +419,11 @@ impl Store {
                 am.attempts = Set(job.attempts + 1);
                 am.next_attempt_at = Set(*next);
                 am.last_error = Set(Some(error.clone()));
-                if let (Some(id), true) = (order_id, job.attempts == 0) {
-                    add_event(
-                        &txn,
-                        id,
+                if job.attempts == 0 {
+                    event = Some((
                         "push_retrying",
                         format!("{what} not sent yet, retrying: {error}"),
-                        None,
-                        Actor::System,
-                    )
-                    .await?;
+                    ));
                 }
             }
             JobOutcome::Wait { at: next, reason } => {
@@ -439,17 +432,7 @@ impl Store {
                 // the feed says it once, not on every re-check
                 if job.last_error.as_deref() != Some(reason.as_str()) {
                     am.last_error = Set(Some(reason.clone()));
-                    if let Some(id) = order_id {
-                        add_event(
-                            &txn,
-                            id,
-                            "push_waiting",
-                            format!("{what} not sent yet: {reason}"),
-                            None,
-                            Actor::System,
-                        )
-                        .await?;
-                    }
+                    event = Some(("push_waiting", format!("{what} not sent yet: {reason}")));
                 }
             }
             JobOutcome::Failed(error) => {
@@ -457,38 +440,26 @@ impl Store {
                 am.dedupe_key = Set(None);
                 am.attempts = Set(job.attempts + 1);
                 am.last_error = Set(Some(error.clone()));
-                if let Some(id) = order_id {
-                    order::Entity::update_many()
-                        .col_expr(order::Column::PushError, Expr::value(error.clone()))
-                        .filter(order::Column::Id.eq(id.0))
-                        .exec(&txn)
-                        .await?;
-                    add_event(
-                        &txn,
-                        id,
-                        "push_failed",
-                        format!("{what} not sent: {error}"),
-                        None,
-                        Actor::System,
-                    )
-                    .await?;
-                }
+                event = Some(("push_failed", format!("{what} not sent: {error}")));
+                push_error = Some(Some(error.clone()));
             }
             JobOutcome::Skipped(why) => {
                 am.state = Set("skipped".into());
                 am.dedupe_key = Set(None);
                 am.last_error = Set(Some(why.clone()));
-                if let Some(id) = order_id {
-                    add_event(
-                        &txn,
-                        id,
-                        "push_skipped",
-                        format!("{what} not sent: {why}"),
-                        None,
-                        Actor::System,
-                    )
+                event = Some(("push_skipped", format!("{what} not sent: {why}")));
+            }
+        }
+        if let Some(id) = order_id {
+            if let Some(error) = push_error {
+                order::Entity::update_many()
+                    .col_expr(order::Column::PushError, Expr::value(error))
+                    .filter(order::Column::Id.eq(id.0))
+                    .exec(&txn)
                     .await?;
-                }
+            }
+            if let Some((kind, message)) = event {
+                add_event(&txn, id, kind, message, None, Actor::System).await?;
             }
         }
         am.update(&txn).await?;
@@ -572,18 +543,6 @@ pub(crate) fn stock_job(source_id: i64, all: bool, delay: Duration) -> NewJob {
         dedupe_key: format!("stock:{source_id}"),
         delay,
     }
-}
-
-async fn clear_push_error<C: ConnectionTrait>(db: &C, id: OrderId) -> Result<()> {
-    order::Entity::update_many()
-        .col_expr(
-            order::Column::PushError,
-            Expr::value(Option::<String>::None),
-        )
-        .filter(order::Column::Id.eq(id.0))
-        .exec(db)
-        .await?;
-    Ok(())
 }
 
 /// ST-4: inside the transaction of a status change, queues the platform push or records on the

@@ -30,7 +30,24 @@ pub struct SourceSettings {
     pub settings: Option<serde_json::Value>,
 }
 
+/// The platform of a stored source.
+pub fn platform_of(src: &SourceRow) -> Result<Platform> {
+    src.platform
+        .parse()
+        .map_err(|_| Error::Internal(format!("unknown platform {}", src.platform)))
+}
+
 impl Store {
+    /// A source that is not deleted, with its platform; NOT_FOUND otherwise.
+    pub async fn source_and_platform(&self, id: SourceId) -> Result<(SourceRow, Platform)> {
+        let src = self
+            .source_row(id)
+            .await?
+            .ok_or_else(|| Error::not_found("source"))?;
+        let platform = platform_of(&src)?;
+        Ok((src, platform))
+    }
+
     pub async fn create_source(&self, platform: Platform, s: SourceSettings) -> Result<SourceRow> {
         self.check_source_refs(&s).await?;
         let t = now();

@@ -10,7 +10,7 @@ use crate::domain::orders::{
     currency_mismatch, next_manager, Delivery, ImportedCustomer, ImportedItem, ImportedOrder,
     StatusClass,
 };
-use crate::domain::{OrderId, Platform, SourceId, StatusGroup, SyncRunId};
+use crate::domain::{OrderId, SourceId, StatusGroup, SyncRunId};
 use crate::error::{Error, Result};
 use entity::{
     category, customer, expense, order, order_event, order_item, product, source, status, sync_run,
@@ -98,14 +98,7 @@ impl Store {
         if orders.is_empty() {
             return Ok(counts);
         }
-        let src = self
-            .source_row(source_id)
-            .await?
-            .ok_or_else(|| Error::not_found("source"))?;
-        let platform: Platform = src
-            .platform
-            .parse()
-            .map_err(|_| Error::Internal("unknown platform".into()))?;
+        let (src, platform) = self.source_and_platform(source_id).await?;
         let targets = self.status_targets(&src).await?;
         let managers = self.source_manager_ids(source_id).await?;
         let t = now();

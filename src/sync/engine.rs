@@ -393,15 +393,7 @@ impl SyncEngine {
                 "this order was created here; there is nothing to sync".into(),
             ));
         };
-        let src = self
-            .store
-            .source_row(SourceId(source_id))
-            .await?
-            .ok_or_else(|| Error::not_found("source"))?;
-        let platform: Platform = src
-            .platform
-            .parse()
-            .map_err(|_| Error::Internal("unknown platform".into()))?;
+        let (src, platform) = self.store.source_and_platform(SourceId(source_id)).await?;
         if !platform.is_polled() {
             return Err(Error::Conflict(format!(
                 "{platform} orders arrive by webhook; they are not synced by hand"

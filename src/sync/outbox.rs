@@ -188,12 +188,19 @@ fn payload_str<'a>(job: &'a JobRow, key: &str) -> Option<&'a str> {
     job.payload.get(key).and_then(|v| v.as_str())
 }
 
-/// The order of an order job, with its status group; `Err` = the attempt's end.
+/// The order of an order job, with its status group and platform id; `Err` = the attempt's end.
 async fn order_of(
     engine: &SyncEngine,
     job: &JobRow,
     policy: &OutboxPolicy,
-) -> Result<(crate::store::rows::OrderRow, crate::domain::StatusGroup), Attempt> {
+) -> Result<
+    (
+        crate::store::rows::OrderRow,
+        crate::domain::StatusGroup,
+        String,
+    ),
+    Attempt,
+> {
     let id = job.order_id.map(OrderId);
     let order = match id {
         Some(id) => engine.store.order_row(id).await,
@@ -204,6 +211,12 @@ async fn order_of(
         Ok(None) => return Err((JobOutcome::Failed("the order was deleted".into()), None)),
         Err(e) => return Err((retry_db(&e, job, policy), None)),
     };
+    let Some(external_id) = order.external_id.clone() else {
+        return Err((
+            JobOutcome::Failed("the order has no platform id".into()),
+            None,
+        ));
+    };
     let group = match engine.store.status(StatusId(order.status_id)).await {
         Ok(Some(s)) => s
             .status_group
@@ -212,7 +225,7 @@ async fn order_of(
         Ok(None) => crate::domain::StatusGroup::New,
         Err(e) => return Err((retry_db(&e, job, policy), None)),
     };
-    Ok((order, group))
+    Ok((order, group, external_id))
 }
 
 async fn status(
@@ -222,7 +235,7 @@ async fn status(
     client: &dyn PlatformClient,
     policy: &OutboxPolicy,
 ) -> Attempt {
-    let (order, _) = match order_of(engine, job, policy).await {
+    let (order, _, external_id) = match order_of(engine, job, policy).await {
         Ok(o) => o,
         Err(end) => return end,
     };
@@ -244,13 +257,7 @@ async fn status(
             None,
         );
     }
-    let Some(external_id) = order.external_id.as_deref() else {
-        return (
-            JobOutcome::Failed("the order has no platform id".into()),
-            None,
-        );
-    };
-    match client.change_status(external_id, target, reason).await {
+    match client.change_status(&external_id, target, reason).await {
         Ok(()) => {
             if let Err(e) = engine
                 .store
@@ -275,7 +282,7 @@ async fn tracking(
     client: &dyn PlatformClient,
     policy: &OutboxPolicy,
 ) -> Attempt {
-    let (order, group) = match order_of(engine, job, policy).await {
+    let (order, group, external_id) = match order_of(engine, job, policy).await {
         Ok(o) => o,
         Err(end) => return end,
     };
@@ -310,13 +317,7 @@ async fn tracking(
         TrackingReadiness::Wait(reason) => return (give_up(reason), None),
         TrackingReadiness::Never(reason) => return (JobOutcome::Failed(reason), None),
     }
-    let Some(external_id) = order.external_id.as_deref() else {
-        return (
-            JobOutcome::Failed("the order has no platform id".into()),
-            None,
-        );
-    };
-    match client.set_tracking_number(external_id, number).await {
+    match client.set_tracking_number(&external_id, number).await {
         Ok(()) => (
             JobOutcome::Done,
             Some(format!(

@@ -4,7 +4,7 @@
 
 use super::engine::platform_error;
 use super::SyncEngine;
-use crate::domain::{Platform, SourceId};
+use crate::domain::SourceId;
 use crate::error::{Error, Result};
 use crate::platforms::{self, RemotePublication};
 use crate::store::publications::{
@@ -28,15 +28,7 @@ impl SyncEngine {
         source_id: SourceId,
         why: PublicationSync,
     ) -> Result<PublicationCounts> {
-        let src = self
-            .store
-            .source_row(source_id)
-            .await?
-            .ok_or_else(|| Error::not_found("source"))?;
-        let platform: Platform = src
-            .platform
-            .parse()
-            .map_err(|_| Error::Internal("unknown platform".into()))?;
+        let (src, platform) = self.store.source_and_platform(source_id).await?;
         let interval = match why {
             PublicationSync::Scheduled => AUTO_PUBLICATION_SYNC,
             PublicationSync::Manual => MANUAL_PUBLICATION_SYNC,
@@ -97,15 +89,7 @@ impl SyncEngine {
     /// PUB-1: one listing on demand (read from the platform's listing of the seller's goods).
     pub async fn sync_publication(&self, publication: &PublicationRow) -> Result<PublicationRow> {
         let source_id = SourceId(publication.source_id);
-        let src = self
-            .store
-            .source_row(source_id)
-            .await?
-            .ok_or_else(|| Error::not_found("source"))?;
-        let platform: Platform = src
-            .platform
-            .parse()
-            .map_err(|_| Error::Internal("unknown platform".into()))?;
+        let (src, platform) = self.store.source_and_platform(source_id).await?;
         let remote = self
             .client_of(&src)?
             .list_publications()

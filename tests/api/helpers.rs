@@ -299,15 +299,20 @@ impl ShopSim {
 
     /// Calls the simulator's control API (`/_sim/...`); the answer must be a success.
     pub async fn control(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
-        let r = reqwest::Client::new()
-            .request(method, format!("{}{path}", self.base_url()))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success(), "{path}: HTTP {}", r.status());
-        r.json().await.unwrap_or(Value::Null)
+        sim_control(&self.base_url(), method, path, body).await
     }
+}
+
+/// Calls a simulator's control API at `base`; the answer must be a success.
+pub async fn sim_control(base: &str, method: reqwest::Method, path: &str, body: Value) -> Value {
+    let r = reqwest::Client::new()
+        .request(method, format!("{base}{path}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{path}: HTTP {}", r.status());
+    r.json().await.unwrap_or(Value::Null)
 }
 
 /// Creates a Shopify or WooCommerce source through the API, against a fresh simulator of the

@@ -53,6 +53,22 @@ async fn orders_by_external(app: &TestApp, source: &str) -> HashMap<String, Valu
         .collect()
 }
 
+async fn enable_rules(app: &TestApp, source: &str) {
+    app.data(
+        "mutation($s: ID!) { enableStatusRules(sourceId: $s, enabled: true) { id } }",
+        json!({"s": source}),
+    )
+    .await;
+}
+
+/// Our id of the source's order with this external id.
+async fn order_id(app: &TestApp, source: &str, external_id: &str) -> String {
+    orders_by_external(app, source).await[external_id]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 async fn order(app: &TestApp, id: &str) -> Value {
     app.data(
         &format!("query($o: ID!) {{ order(id: $o) {{ {ORDER_FIELDS} }} }}"),
@@ -164,7 +180,7 @@ async fn set_rules(app: &TestApp, source: &str, rules: Value) -> Value {
 async fn rozetka_rules_preview_enable_and_walk_the_status_sequence() {
     let app = spawn_app().await;
     let sim = start(Platform::Rozetka);
-    let fresh: Vec<String> = futures_join(&sim, &[1, 1, 1]).await;
+    let fresh: Vec<String> = add_rozetka_orders(&sim, &[1, 1, 1]).await;
     let already = add_rozetka_order(&sim, 26).await;
     let source = connected(&app, &sim, json!({})).await;
     let st = status_ids(&app).await;
@@ -269,10 +285,7 @@ async fn rozetka_rules_preview_enable_and_walk_the_status_sequence() {
         .run(SourceId(source.parse().unwrap()), RunKind::Poll)
         .await
         .unwrap();
-    let late_id = orders_by_external(&app, &source).await[&late]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let late_id = order_id(&app, &source, &late).await;
     change_status(&app, &late_id, &st["packing"], None).await;
     eventually(10, "the step-by-step push", || async {
         (sim_order(&sim, &late).await["order"]["status"] == 2).then_some(())
@@ -306,10 +319,7 @@ async fn rozetka_rules_preview_enable_and_walk_the_status_sequence() {
 
     // ST-6: "handed to delivery" (3) needs a TTN, which the order has not: refused, with the
     // allowed next statuses named, shown on the order, not retried
-    let b = orders_by_external(&app, &source).await[&fresh[1]]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let b = order_id(&app, &source, &fresh[1]).await;
     change_status(&app, &b, &st["shipped"], None).await;
     let o = eventually(10, "the refusal on the order", || async {
         let o = order(&app, &b).await;
@@ -329,7 +339,7 @@ async fn rozetka_rules_preview_enable_and_walk_the_status_sequence() {
     assert_eq!(sim_order(&sim, &fresh[1]).await["order"]["status"], 26);
 }
 
-async fn futures_join(sim: &SimUnderTest, statuses: &[i64]) -> Vec<String> {
+async fn add_rozetka_orders(sim: &SimUnderTest, statuses: &[i64]) -> Vec<String> {
     let mut ids = Vec::new();
     for s in statuses {
         ids.push(add_rozetka_order(sim, *s).await);
@@ -351,15 +361,8 @@ async fn transient_failures_retry_and_platform_changes_never_bounce_back() {
         json!([{"statusId": st["confirmed"], "platformStatus": "26"}]),
     )
     .await;
-    app.data(
-        "mutation($s: ID!) { enableStatusRules(sourceId: $s, enabled: true) { id } }",
-        json!({"s": source}),
-    )
-    .await;
-    let id = orders_by_external(&app, &source).await[&ext]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    enable_rules(&app, &source).await;
+    let id = order_id(&app, &source, &ext).await;
 
     // the platform is down for a while: the push is retried with backoff and then made once
     sim.control(
@@ -429,16 +432,8 @@ async fn a_push_committed_before_a_crash_is_made_after_the_restart_exactly_once(
         json!([{"statusId": st["confirmed"], "platformStatus": "26"}]),
     )
     .await;
-    app.data(
-        "mutation($s: ID!) { enableStatusRules(sourceId: $s, enabled: true) { id } }",
-        json!({"s": source}),
-    )
-    .await;
-    let id: i64 = orders_by_external(&app, &source).await[&ext]["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    enable_rules(&app, &source).await;
+    let id: i64 = order_id(&app, &source, &ext).await.parse().unwrap();
     app.handle.stop(true).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
@@ -534,11 +529,7 @@ async fn prom_rules_map_groups_and_cancellation_reasons() {
     )
     .await;
     assert!(saved.get("errors").is_none(), "{saved}");
-    app.data(
-        "mutation($s: ID!) { enableStatusRules(sourceId: $s, enabled: true) { id } }",
-        json!({"s": source}),
-    )
-    .await;
+    enable_rules(&app, &source).await;
     let orders = orders_by_external(&app, &source).await;
     let (a, b) = (
         orders[&ids[0]]["id"].as_str().unwrap().to_string(),
@@ -604,11 +595,7 @@ async fn woocommerce_completes_only_after_write_off_and_shopify_has_no_status_sy
         json!([{"statusId": st["completed"], "platformStatus": "completed"}]),
     )
     .await;
-    app.data(
-        "mutation($s: ID!) { enableStatusRules(sourceId: $s, enabled: true) { id } }",
-        json!({"s": woo_s}),
-    )
-    .await;
+    enable_rules(&app, &woo_s).await;
     change_status(&app, &id, &st["completed"], None).await;
     let o = order(&app, &id).await;
     assert!(has_event(&o, "push_skipped", "written off"), "{o}");
@@ -646,10 +633,7 @@ async fn rozetka_tracking_waits_for_packing_confirmed_and_goes_when_it_arrives()
         json!({"sendTracking": true, "trackingStatusIds": [st["shipped"]]}),
     )
     .await;
-    let id = orders_by_external(&app, &source).await[&ext]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = order_id(&app, &source, &ext).await;
     // a number set outside the trigger statuses is kept here only
     app.data(
         "mutation($o: ID!) { setTrackingNumber(orderId: $o, trackingNumber: \"20450000000777\") { id } }",
@@ -732,10 +716,7 @@ async fn epicentr_refuses_another_recipients_number_once_and_says_so() {
     )
     .await;
     let source = connected(&app, &sim, json!({"sendTracking": true})).await;
-    let id = orders_by_external(&app, &source).await[&ext]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = order_id(&app, &source, &ext).await;
     app.data(
         "mutation($o: ID!) { setTrackingNumber(orderId: $o, trackingNumber: \"20451450921650\") { id } }",
         json!({"o": id}),
@@ -872,10 +853,7 @@ async fn publications_sync_link_and_stock_follows_everywhere() {
     .await;
 
     // SYNC-3 + STK-1: writing off an order that sold the product lowers the stock everywhere
-    let oid = orders_by_external(&app, &source).await[&ext]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let oid = order_id(&app, &source, &ext).await;
     let item = app
         .data(
             "query($o: ID!) { order(id: $o) { items { productId quantity } } }",
@@ -969,15 +947,8 @@ async fn cartum_statuses_follow_the_rules() {
         json!([{"statusId": st["shipped"], "platformStatus": "6"}]),
     )
     .await;
-    app.data(
-        "mutation($s: ID!) { enableStatusRules(sourceId: $s, enabled: true) { id } }",
-        json!({"s": source}),
-    )
-    .await;
-    let id = orders_by_external(&app, &source).await[&ext]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    enable_rules(&app, &source).await;
+    let id = order_id(&app, &source, &ext).await;
     change_status(&app, &id, &st["shipped"], None).await;
     eventually(10, "status 6 on Cartum", || async {
         (id_text(&sim_order(&sim, &ext).await["order"]["stat_status"]) == "6").then_some(())
@@ -1005,10 +976,7 @@ async fn prom_takes_an_ukrposhta_number_once_the_parcel_is_at_the_post_office() 
         .await;
     let ext = created["id"].as_i64().unwrap().to_string();
     let source = connected(&app, &sim, json!({"sendTracking": true})).await;
-    let id = orders_by_external(&app, &source).await[&ext]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = order_id(&app, &source, &ext).await;
     app.data(
         "mutation($o: ID!) { setTrackingNumber(orderId: $o, trackingNumber: \"0500012345678\") { id } }",
         json!({"o": id}),
@@ -1062,15 +1030,8 @@ async fn refusals_of_prom_and_epicentr_are_shown_on_the_order() {
         json!([{"statusGroup": "APPROVAL", "platformStatus": "received"}]),
     )
     .await;
-    app.data(
-        "mutation($s: ID!) { enableStatusRules(sourceId: $s, enabled: true) { id } }",
-        json!({"s": prom_source}),
-    )
-    .await;
-    let prom_id = orders_by_external(&app, &prom_source).await[&prom_ext]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    enable_rules(&app, &prom_source).await;
+    let prom_id = order_id(&app, &prom_source, &prom_ext).await;
     change_status(&app, &prom_id, &st["awaiting_confirmation"], None).await;
     let o = eventually(10, "Prom's refusal on the order", || async {
         let o = order(&app, &prom_id).await;
@@ -1110,15 +1071,8 @@ async fn refusals_of_prom_and_epicentr_are_shown_on_the_order() {
         json!([{"statusId": st["shipped"], "platformStatus": "sent"}]),
     )
     .await;
-    app.data(
-        "mutation($s: ID!) { enableStatusRules(sourceId: $s, enabled: true) { id } }",
-        json!({"s": epi_source}),
-    )
-    .await;
-    let epi_id = orders_by_external(&app, &epi_source).await[&epi_ext]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    enable_rules(&app, &epi_source).await;
+    let epi_id = order_id(&app, &epi_source, &epi_ext).await;
     change_status(&app, &epi_id, &st["shipped"], None).await;
     let o = eventually(10, "Epicentr's refusal on the order", || async {
         let o = order(&app, &epi_id).await;

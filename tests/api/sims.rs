@@ -72,14 +72,7 @@ pub fn start(platform: Platform) -> SimUnderTest {
 
 impl SimUnderTest {
     pub async fn control(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
-        let r = reqwest::Client::new()
-            .request(method, format!("{}{path}", self.control))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success(), "{path}: HTTP {}", r.status());
-        r.json().await.unwrap_or(Value::Null)
+        sim_control(&self.control, method, path, body).await
     }
 
     /// What the platform's own client reads for the backfill window: the engine must store
