@@ -148,27 +148,28 @@ fn describe(
         _ => header(req, "x-wc-webhook-topic"),
     }
     .map(str::to_string);
-    let parsed: Result<serde_json::Value, _> = serde_json::from_slice(body);
-    let (external_order_id, updated_at, error) = match &parsed {
-        Ok(v) => {
-            let is_order = topic.as_deref().is_some_and(|t| t.starts_with("order"));
-            let id = v.get("id").and_then(json_id).filter(|_| is_order);
+    let is_order = topic.as_deref().is_some_and(|t| t.starts_with("order"));
+    let (external_order_id, updated_at, error) = match serde_json::from_slice::<Keys>(body) {
+        Ok(keys) => {
+            let id = keys.id.as_ref().and_then(json_id).filter(|_| is_order);
             let updated = match platform {
-                Platform::Shopify => v
-                    .get("updated_at")
-                    .and_then(|u| u.as_str())
-                    .and_then(|u| DateTime::parse_from_rfc3339(u).ok())
+                Platform::Shopify => keys
+                    .updated_at
+                    .and_then(|u| DateTime::parse_from_rfc3339(&u).ok())
                     .map(|d| d.with_timezone(&Utc)),
-                _ => v
-                    .get("date_modified_gmt")
-                    .and_then(|u| u.as_str())
-                    .and_then(|u| NaiveDateTime::parse_from_str(u, "%Y-%m-%dT%H:%M:%S").ok())
+                _ => keys
+                    .date_modified_gmt
+                    .and_then(|u| NaiveDateTime::parse_from_str(&u, "%Y-%m-%dT%H:%M:%S").ok())
                     .map(|n| n.and_utc()),
             }
             .filter(|_| is_order);
             (id, updated, None)
         }
-        Err(e) => (None, None, Some(format!("the body is not valid JSON: {e}"))),
+        // valid JSON that is not an object carries no keys; processing says what is wrong with it
+        Err(_) => match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+            Ok(_) => (None, None, None),
+            Err(e) => (None, None, Some(format!("the body is not valid JSON: {e}"))),
+        },
     };
     NewDelivery {
         source_id,
@@ -195,6 +196,17 @@ fn describe(
     }
 }
 
+/// The keys duplicate detection needs; the rest of the body is skipped, not built.
+#[derive(serde::Deserialize)]
+struct Keys<'a> {
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+    #[serde(default, borrow)]
+    updated_at: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    date_modified_gmt: Option<std::borrow::Cow<'a, str>>,
+}
+
 /// Order ids are integers that may exceed 2^53: read them as u64, never through f64.
 fn json_id(v: &serde_json::Value) -> Option<String> {
     match v {
@@ -216,12 +228,14 @@ pub struct InboxWriter {
         NewDelivery,
         tokio::sync::oneshot::Sender<crate::Result<Stored>>,
     )>,
+    waiting: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 const MAX_BATCH: usize = 256;
 
 impl InboxWriter {
     pub fn start(store: crate::store::Store) -> InboxWriter {
+        let waiting = store.ack_counter();
         let (tx, mut rx) = tokio::sync::mpsc::channel::<(
             NewDelivery,
             tokio::sync::oneshot::Sender<crate::Result<Stored>>,
@@ -251,18 +265,25 @@ impl InboxWriter {
                 }
             }
         });
-        InboxWriter { tx }
+        InboxWriter { tx, waiting }
     }
 
     /// Stores one delivery with the next commit.
     pub async fn store(&self, d: NewDelivery) -> crate::Result<Stored> {
+        use std::sync::atomic::Ordering::Relaxed;
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.tx
-            .send((d, tx))
-            .await
-            .map_err(|_| crate::Error::Internal("the inbox writer stopped".into()))?;
-        rx.await
-            .map_err(|_| crate::Error::Internal("the inbox writer stopped".into()))?
+        self.waiting.fetch_add(1, Relaxed);
+        let answer = async {
+            self.tx
+                .send((d, tx))
+                .await
+                .map_err(|_| crate::Error::Internal("the inbox writer stopped".into()))?;
+            rx.await
+                .map_err(|_| crate::Error::Internal("the inbox writer stopped".into()))?
+        }
+        .await;
+        self.waiting.fetch_sub(1, Relaxed);
+        answer
     }
 }
 

@@ -41,8 +41,15 @@ pub mod rows {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) db: DatabaseConnection,
+    /// Where write transactions run. On SQLite one connection of its own: SQLite has one writer
+    /// anyway, writers queue in the pool instead of spinning on the lock, and the connection's
+    /// page cache stays valid (a connection drops it whenever another one has written). On
+    /// PostgreSQL the same pool as `db`.
+    writer: DatabaseConnection,
     /// Rung when a push is queued, so the outbox worker does not wait for its next tick.
     outbox_wakeup: Arc<tokio::sync::Notify>,
+    /// Webhook deliveries waiting for their inbox commit (see [`Store::acks_waiting`]).
+    acks_waiting: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// Timestamps are kept to the microsecond so SQLite text and PostgreSQL `timestamptz` compare alike
@@ -54,27 +61,48 @@ pub fn now() -> DateTime<Utc> {
 impl Store {
     /// Opens the pool. SQLite runs in WAL mode with a busy timeout so readers never block the writer.
     pub async fn connect(url: &str, metrics: Arc<Metrics>) -> Result<Store> {
-        let mut opts = ConnectOptions::new(url.to_string());
         let sqlite = url.starts_with("sqlite:");
-        opts.max_connections(if sqlite { 8 } else { 16 })
-            .min_connections(1)
-            .connect_timeout(Duration::from_secs(5))
-            .acquire_timeout(Duration::from_secs(10))
-            .sqlx_logging(false)
-            .map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true)
-            });
-        let mut db = Database::connect(opts)
-            .await
-            .map_err(|e| crate::error::Error::Internal(format!("cannot open the database: {e}")))?;
-        db.set_metric_callback(move |info| metrics.observe_db(info.elapsed, info.failed));
+        let open = |connections: u32| {
+            let metrics = metrics.clone();
+            let mut opts = ConnectOptions::new(url.to_string());
+            opts.max_connections(connections)
+                .min_connections(1)
+                .connect_timeout(Duration::from_secs(5))
+                .acquire_timeout(Duration::from_secs(10))
+                .sqlx_logging(false)
+                .map_sqlx_sqlite_opts(|o| {
+                    o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                        .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                        .busy_timeout(Duration::from_secs(10))
+                        .foreign_keys(true)
+                });
+            async move {
+                let mut db = Database::connect(opts).await.map_err(|e| {
+                    crate::error::Error::Internal(format!("cannot open the database: {e}"))
+                })?;
+                db.set_metric_callback(move |info| metrics.observe_db(info.elapsed, info.failed));
+                Ok::<_, crate::error::Error>(db)
+            }
+        };
+        let db = open(if sqlite { 8 } else { 16 }).await?;
+        let writer = if sqlite { open(1).await? } else { db.clone() };
         Ok(Store {
             db,
+            writer,
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
+            acks_waiting: Default::default(),
         })
+    }
+
+    /// How many webhook deliveries wait for their commit right now. Background writers (the inbox
+    /// worker) give way while this is above zero, so acknowledgements are not queued behind them
+    /// for SQLite's single write lock.
+    pub fn acks_waiting(&self) -> usize {
+        self.acks_waiting.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn ack_counter(&self) -> Arc<std::sync::atomic::AtomicUsize> {
+        self.acks_waiting.clone()
     }
 
     pub fn wake_outbox(&self) {
@@ -146,10 +174,13 @@ impl Store {
                 .then_some(SqliteTransactionMode::Immediate),
             ..Default::default()
         };
-        Ok(self.db.begin_with_options(options).await?)
+        Ok(self.writer.begin_with_options(options).await?)
     }
 
     pub async fn close(self) {
+        if self.backend() == DbBackend::Sqlite {
+            let _ = self.writer.close().await;
+        }
         let _ = self.db.close().await;
     }
 }

@@ -94,6 +94,31 @@ impl Store {
         actor: Actor,
         skip_new_completed: bool,
     ) -> Result<ApplyCounts> {
+        self.apply_page(source_id, orders, &|_| actor, skip_new_completed)
+            .await
+    }
+
+    /// Applies webhook deliveries' orders in one transaction, each order's events naming the
+    /// delivery that brought it (`deliveries[i]` brought `orders[i]`). An order id appears at most
+    /// once: the caller splits a run of deliveries where an order repeats, so each update is merged
+    /// over the one before it (WH-5).
+    pub async fn apply_webhook_orders(
+        &self,
+        source_id: SourceId,
+        orders: &[ImportedOrder],
+        deliveries: &[crate::domain::WebhookDeliveryId],
+    ) -> Result<ApplyCounts> {
+        self.apply_page(source_id, orders, &|i| Actor::Webhook(deliveries[i]), false)
+            .await
+    }
+
+    async fn apply_page(
+        &self,
+        source_id: SourceId,
+        orders: &[ImportedOrder],
+        actor_of: &(dyn Fn(usize) -> Actor + Sync),
+        skip_new_completed: bool,
+    ) -> Result<ApplyCounts> {
         let mut counts = ApplyCounts::default();
         if orders.is_empty() {
             return Ok(counts);
@@ -128,7 +153,8 @@ impl Store {
         let mut seen_existing = vec![];
         let mut new_orders: Vec<NewOrder> = vec![];
         let mut in_page: HashMap<&str, ()> = HashMap::new();
-        for o in orders {
+        for (i, o) in orders.iter().enumerate() {
+            let actor = actor_of(i);
             // a page may repeat an order (cursor overlap): the first copy wins within the page
             if in_page.insert(o.external_id.as_str(), ()).is_some() {
                 continue;
@@ -183,11 +209,12 @@ impl Store {
                         order: o,
                         initial,
                         manager: manager.map(|m| m.0),
+                        actor,
                     });
                 }
             }
         }
-        counts.created += insert_new_orders(&txn, &src, &new_orders, &targets, actor).await?;
+        counts.created += insert_new_orders(&txn, &src, &new_orders, &targets).await?;
         if !seen_existing.is_empty() {
             order::Entity::update_many()
                 .col_expr(order::Column::LastSyncedAt, Expr::value(t))
@@ -484,6 +511,8 @@ struct NewOrder<'a> {
     order: &'a ImportedOrder,
     initial: StatusClass,
     manager: Option<i64>,
+    /// Who brought it (the sync run or webhook delivery its first events name).
+    actor: Actor,
 }
 
 /// Inserts the page's new orders with a fixed number of statements (customers, products, orders,
@@ -494,7 +523,6 @@ async fn insert_new_orders<C: ConnectionTrait>(
     src: &SourceRow,
     news: &[NewOrder<'_>],
     targets: &StatusTargets,
-    actor: Actor,
 ) -> Result<u32> {
     if news.is_empty() {
         return Ok(0);
@@ -569,7 +597,7 @@ async fn insert_new_orders<C: ConnectionTrait>(
     let mut events = vec![];
     let mut expenses = vec![];
     for n in news {
-        let o = n.order;
+        let (o, actor) = (n.order, n.actor);
         let Some(&id) = ids.get(&o.external_id) else {
             continue;
         };

@@ -42,34 +42,104 @@ pub async fn process_source(
     {
         return Ok(0);
     }
-    let mut done = 0;
-    let batch = store.next_deliveries(source_id, 100).await;
-    let result = async {
-        for d in batch? {
-            let outcome = match map_delivery(&d) {
-                Ok(Mapped::Order(o)) => store
-                    .apply_orders(source_id, std::slice::from_ref(o.as_ref()), Actor::Webhook(crate::domain::WebhookDeliveryId(d.id)))
-                    .await
-                    .map(|_| ("done", None))
-                    .map_err(|e| e.to_string()),
-                Ok(Mapped::Skip(reason)) => {
-                    store.add_source_event(source_id, "order_skipped", &reason).await?;
-                    Ok(("skipped", Some(reason)))
-                }
-                Ok(Mapped::Ignore(note)) => Ok(("ignored", Some(note))),
-                Err(e) => Err(e),
-            };
-            if let Err(e) = &outcome {
-                tracing::warn!(source_id = source_id.0, delivery_id = d.id, error = %e, "webhook delivery failed");
-            }
-            store.finish_delivery(&d, outcome).await?;
-            done += 1;
-        }
-        Ok::<_, crate::Error>(())
-    }
-    .await;
+    let result = process_batch(store, source_id).await;
     store.release_lease(&lease, instance).await?;
-    result.map(|_| done)
+    result
+}
+
+/// Up to 100 waiting deliveries of a source, in order of arrival. Consecutive orders are applied in
+/// one transaction; a run is cut where an order repeats, so a later update is merged over the one
+/// before it (WH-5). A failing run is re-applied delivery by delivery, so one bad order does not
+/// hold back the others.
+async fn process_batch(store: &Store, source_id: SourceId) -> crate::Result<usize> {
+    let batch = store.next_deliveries(source_id, 100).await?;
+    let done = batch.len();
+    let mut run: Vec<(DeliveryRow, crate::domain::orders::ImportedOrder)> = vec![];
+    for d in batch {
+        match map_delivery(&d) {
+            Ok(Mapped::Order(o)) => {
+                if run.len() >= RUN || run.iter().any(|(_, r)| r.external_id == o.external_id) {
+                    apply_run(store, source_id, std::mem::take(&mut run)).await?;
+                }
+                run.push((d, *o));
+            }
+            Ok(Mapped::Skip(reason)) => {
+                store
+                    .add_source_event(source_id, "order_skipped", &reason)
+                    .await?;
+                store
+                    .finish_delivery(&d, Ok(("skipped", Some(reason))))
+                    .await?;
+            }
+            Ok(Mapped::Ignore(note)) => {
+                store
+                    .finish_delivery(&d, Ok(("ignored", Some(note))))
+                    .await?;
+            }
+            Err(e) => fail(store, source_id, &d, e).await?,
+        }
+    }
+    apply_run(store, source_id, run).await?;
+    Ok(done)
+}
+
+/// Orders applied per transaction: short enough that a waiting acknowledgement is not held up long.
+const RUN: usize = 25;
+
+/// Waits (up to 100 ms) while webhook deliveries wait for their inbox commit: acknowledging in time
+/// matters more than applying at once (Shopify gives up after 5 s; processing can lag a little).
+async fn give_way_to_acks(store: &Store) {
+    let started = std::time::Instant::now();
+    while store.acks_waiting() > 0 && started.elapsed() < Duration::from_millis(100) {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+async fn apply_run(
+    store: &Store,
+    source_id: SourceId,
+    run: Vec<(DeliveryRow, crate::domain::orders::ImportedOrder)>,
+) -> crate::Result<()> {
+    use crate::domain::WebhookDeliveryId;
+    if run.is_empty() {
+        return Ok(());
+    }
+    give_way_to_acks(store).await;
+    let (deliveries, orders): (Vec<DeliveryRow>, Vec<_>) = run.into_iter().unzip();
+    let ids: Vec<WebhookDeliveryId> = deliveries.iter().map(|d| WebhookDeliveryId(d.id)).collect();
+    if store
+        .apply_webhook_orders(source_id, &orders, &ids)
+        .await
+        .is_ok()
+    {
+        return store
+            .finish_deliveries_done(deliveries.iter().map(|d| d.id).collect())
+            .await;
+    }
+    for (d, o) in deliveries.iter().zip(&orders) {
+        let applied = store
+            .apply_orders(
+                source_id,
+                std::slice::from_ref(o),
+                Actor::Webhook(WebhookDeliveryId(d.id)),
+            )
+            .await;
+        match applied {
+            Ok(_) => store.finish_delivery(d, Ok(("done", None))).await?,
+            Err(e) => fail(store, source_id, d, e.to_string()).await?,
+        }
+    }
+    Ok(())
+}
+
+async fn fail(
+    store: &Store,
+    source_id: SourceId,
+    d: &DeliveryRow,
+    error: String,
+) -> crate::Result<()> {
+    tracing::warn!(source_id = source_id.0, delivery_id = d.id, error = %error, "webhook delivery failed");
+    store.finish_delivery(d, Err(error)).await
 }
 
 /// Processes every source's waiting deliveries once.
