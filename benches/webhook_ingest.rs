@@ -1,10 +1,13 @@
 //! Webhook acknowledgement (WH-2): signed Shopify order deliveries posted over loopback to
 //! orderhub (verify → store → 200, with the inbox worker applying them meanwhile), next to the
 //! same machine's ceiling for a route that only verifies the signature and answers 200.
-//! Reports acknowledged deliveries per second and p50/p99 latency at saturation (32 concurrent
-//! senders), and p99 at a steady 500 deliveries/s.
+//! Reports acknowledged deliveries per second and p50/p99 latency at saturation (32 and 128
+//! concurrent senders, the ceiling measured with the same senders), p50/p99 at a steady 500
+//! deliveries/s, and what the store alone spends per delivery (batches of 32, no HTTP).
 //!
 //! `cargo bench --bench webhook_ingest` (ORDERHUB_BENCH_DATABASE_URL for PostgreSQL).
+//! Diagnostics: BENCH_PARKED=1 stores deliveries for a disabled source (no processing meanwhile);
+//! BENCH_STORE_ONLY=1 stops after the store-alone figure.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use orderhub::app::App;

@@ -220,52 +220,55 @@ fn json_id(v: &serde_json::Value) -> Option<String> {
 }
 
 /// Groups webhook deliveries into shared commits (WH-2): each handler hands its delivery over and
-/// waits; one task stores whatever has queued up (up to `MAX_BATCH`) in one transaction, then
+/// waits; a lane task stores whatever has queued up (up to `MAX_BATCH`) in one transaction, then
 /// answers every waiting handler. A delivery is acknowledged only after its commit.
+///
+/// SQLite has one writer, so it gets one lane. PostgreSQL commits concurrently, so it gets
+/// [`PG_LANES`] lanes; a delivery's lane follows its order id (or webhook id), so the twins that
+/// duplicate detection compares always meet in the same lane and never race each other.
 #[derive(Clone)]
 pub struct InboxWriter {
-    tx: tokio::sync::mpsc::Sender<(
-        NewDelivery,
-        tokio::sync::oneshot::Sender<crate::Result<Stored>>,
-    )>,
+    lanes: Arc<Vec<tokio::sync::mpsc::Sender<Queued>>>,
     waiting: Arc<std::sync::atomic::AtomicUsize>,
 }
 
+type Queued = (
+    NewDelivery,
+    tokio::sync::oneshot::Sender<crate::Result<Stored>>,
+);
+
 const MAX_BATCH: usize = 256;
+const PG_LANES: usize = 4;
 
 impl InboxWriter {
     pub fn start(store: crate::store::Store) -> InboxWriter {
         let waiting = store.ack_counter();
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<(
-            NewDelivery,
-            tokio::sync::oneshot::Sender<crate::Result<Stored>>,
-        )>(4 * MAX_BATCH);
-        tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match rx.try_recv() {
-                        Ok(next) => batch.push(next),
-                        Err(_) => break,
-                    }
-                }
-                let (deliveries, waiters): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-                match store.store_deliveries(deliveries).await {
-                    Ok(answers) => {
-                        for (w, a) in waiters.into_iter().zip(answers) {
-                            let _ = w.send(Ok(a));
-                        }
-                    }
-                    Err(e) => {
-                        let message = e.to_string();
-                        for w in waiters {
-                            let _ = w.send(Err(crate::Error::Internal(message.clone())));
-                        }
-                    }
-                }
-            }
-        });
-        InboxWriter { tx, waiting }
+        let lanes = match store.backend() {
+            sea_orm::DbBackend::Postgres => PG_LANES,
+            _ => 1,
+        };
+        let lanes = (0..lanes)
+            .map(|_| {
+                let (tx, rx) = tokio::sync::mpsc::channel::<Queued>(4 * MAX_BATCH);
+                tokio::spawn(lane(store.clone(), rx));
+                tx
+            })
+            .collect();
+        InboxWriter {
+            lanes: Arc::new(lanes),
+            waiting,
+        }
+    }
+
+    fn lane_of(&self, d: &NewDelivery) -> &tokio::sync::mpsc::Sender<Queued> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        d.source_id.0.hash(&mut h);
+        d.external_order_id
+            .as_ref()
+            .or(d.webhook_id.as_ref())
+            .hash(&mut h);
+        &self.lanes[h.finish() as usize % self.lanes.len()]
     }
 
     /// Stores one delivery with the next commit.
@@ -274,7 +277,7 @@ impl InboxWriter {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.waiting.fetch_add(1, Relaxed);
         let answer = async {
-            self.tx
+            self.lane_of(&d)
                 .send((d, tx))
                 .await
                 .map_err(|_| crate::Error::Internal("the inbox writer stopped".into()))?;
@@ -284,6 +287,32 @@ impl InboxWriter {
         .await;
         self.waiting.fetch_sub(1, Relaxed);
         answer
+    }
+}
+
+async fn lane(store: crate::store::Store, mut rx: tokio::sync::mpsc::Receiver<Queued>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let (deliveries, waiters): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+        match store.store_deliveries(deliveries).await {
+            Ok(answers) => {
+                for (w, a) in waiters.into_iter().zip(answers) {
+                    let _ = w.send(Ok(a));
+                }
+            }
+            Err(e) => {
+                let message = e.to_string();
+                for w in waiters {
+                    let _ = w.send(Err(crate::Error::Internal(message.clone())));
+                }
+            }
+        }
     }
 }
 

@@ -199,6 +199,10 @@ impl Store {
     }
 }
 
+/// Settled deliveries are kept this long: far beyond any platform's redelivery window (Shopify
+/// retries for 48 hours), so duplicate detection still sees every twin that can still arrive.
+pub const KEEP_SETTLED_DAYS: i64 = 30;
+
 /// After this many failed attempts a delivery is parked until someone replays it (WH-4).
 pub const MAX_ATTEMPTS: i32 = 5;
 
@@ -286,6 +290,18 @@ impl Store {
             .exec(&self.db)
             .await?;
         Ok(())
+    }
+
+    /// Deletes settled deliveries (`done`, `ignored`, `skipped`) received before `before`, with
+    /// their bodies; failed and parked ones stay until someone replays or inspects them. Order
+    /// events keep naming the delivery's id. Returns how many went.
+    pub async fn purge_settled_deliveries(&self, before: DateTime<Utc>) -> Result<u64> {
+        let r = webhook_delivery::Entity::delete_many()
+            .filter(webhook_delivery::Column::State.is_in(["done", "ignored", "skipped"]))
+            .filter(webhook_delivery::Column::ReceivedAt.lt(before))
+            .exec(&self.db)
+            .await?;
+        Ok(r.rows_affected)
     }
 
     /// WH-4: runs a delivery again from its stored bytes.

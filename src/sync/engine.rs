@@ -136,8 +136,9 @@ impl SyncEngine {
         match result {
             Ok(created) if created.is_empty() => false,
             Ok(created) => {
+                // WooCommerce's disabled webhooks are re-activated, not re-created
                 let message = format!(
-                    "Webhook subscriptions (re)created for {}",
+                    "Webhook subscriptions created or re-activated for {}",
                     created.join(", ")
                 );
                 let _ = self
@@ -440,6 +441,58 @@ impl SyncEngine {
             .order(scope, id)
             .await?
             .ok_or_else(|| Error::not_found("order"))
+    }
+
+    /// Shopify and WooCommerce sources whose reconciliation (WH-6) is due: enabled, not waiting
+    /// for new credentials, and no sync run started within their `reconcile_minutes` setting
+    /// (default 60; 0 = on every scheduler tick). A source whose backfill never finished is due
+    /// at once.
+    pub async fn webhook_sources_due(&self) -> Result<Vec<SourceRow>> {
+        let now = crate::store::now();
+        let mut due = vec![];
+        for s in self.store.sources(&SourceScope::All).await? {
+            let webhook_platform = s.platform.parse::<Platform>().is_ok_and(|p| !p.is_polled());
+            if !s.enabled || s.needs_reauth || !webhook_platform {
+                continue;
+            }
+            let minutes = s
+                .settings
+                .get("reconcile_minutes")
+                .and_then(|v| v.as_u64())
+                .unwrap_or(60);
+            let last = self
+                .store
+                .sync_runs(SourceId(s.id), 1)
+                .await?
+                .first()
+                .map(|r| r.started_at);
+            let is_due = s.backfill_done_at.is_none()
+                || last.is_none_or(|t| now - t >= chrono::Duration::minutes(minutes as i64));
+            if is_due {
+                due.push(s);
+            }
+        }
+        Ok(due)
+    }
+
+    /// The scheduled check of a webhook source: its subscriptions are re-created or re-activated
+    /// where the platform dropped or disabled them (when orderhub knows its public address; one
+    /// instance at a time), then the orders updated since the last run are read back by REST, so
+    /// whatever a lost webhook missed is repaired (WH-6).
+    pub async fn reconcile(&self, source_id: SourceId, kind: RunKind) -> Result<()> {
+        if self.public_url.is_some() {
+            let lease = format!("webhooks:source:{}", source_id.0);
+            if self
+                .store
+                .try_acquire_lease(&lease, &self.instance, std::time::Duration::from_secs(120))
+                .await?
+            {
+                self.ensure_webhooks(source_id).await;
+                self.store.release_lease(&lease, &self.instance).await?;
+            }
+        }
+        self.run(source_id, kind).await?;
+        Ok(())
     }
 
     /// Every enabled polled source that is not waiting for new credentials.

@@ -1,5 +1,7 @@
 //! The polling schedule (IMP-2): every `ORDERHUB_POLL_INTERVAL` each enabled polled source is
-//! re-read (or backfilled, if its backfill never finished). Leases keep instances apart.
+//! re-read (or backfilled, if its backfill never finished), and each Shopify and WooCommerce source
+//! whose reconciliation is due gets its subscriptions checked and its recent orders re-read (WH-6).
+//! Leases keep instances apart.
 
 use super::{RunKind, SyncEngine};
 use std::sync::Arc;
@@ -18,7 +20,32 @@ pub async fn poll_all(engine: &SyncEngine, limit: &Arc<Semaphore>) {
             return;
         }
     };
+    let webhook_sources = match engine.webhook_sources_due().await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list webhook sources to reconcile");
+            vec![]
+        }
+    };
     let mut tasks = Vec::new();
+    for src in webhook_sources {
+        let engine = engine.clone();
+        let limit = limit.clone();
+        tasks.push(tokio::spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let kind = if src.backfill_done_at.is_none() {
+                RunKind::Backfill
+            } else {
+                RunKind::Poll
+            };
+            if let Err(e) = engine
+                .reconcile(crate::domain::SourceId(src.id), kind)
+                .await
+            {
+                tracing::warn!(source_id = src.id, error = %e, "scheduled reconciliation failed");
+            }
+        }));
+    }
     for src in sources {
         let engine = engine.clone();
         let limit = limit.clone();
@@ -47,6 +74,7 @@ pub async fn start(
     let sched = JobScheduler::new().await?;
     let engine_for_publications = engine.clone();
     let engine_store = engine.store.clone();
+    let inbox_store = engine.store.clone();
     let limit = Arc::new(Semaphore::new(CONCURRENT_SOURCES));
     let running = Arc::new(tokio::sync::Mutex::new(()));
     let job = Job::new_repeated_async(interval, move |_id, _sched| {
@@ -83,6 +111,26 @@ pub async fn start(
                 Box::pin(async move {
                     if let Err(e) = store.queue_scheduled_stock_pushes().await {
                         tracing::warn!(error = %e, "cannot queue the scheduled stock push");
+                    }
+                })
+            },
+        )?)
+        .await?;
+    // the webhook inbox keeps settled deliveries (raw bodies included) for a month, not forever
+    sched
+        .add(Job::new_repeated_async(
+            Duration::from_secs(24 * 3600),
+            move |_id, _sched| {
+                let store = inbox_store.clone();
+                Box::pin(async move {
+                    let before = crate::store::now()
+                        - chrono::Duration::days(crate::store::inbox::KEEP_SETTLED_DAYS);
+                    match store.purge_settled_deliveries(before).await {
+                        Ok(n) if n > 0 => {
+                            tracing::info!(deleted = n, "old webhook deliveries purged")
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "cannot purge old webhook deliveries"),
                     }
                 })
             },

@@ -67,7 +67,7 @@ pub async fn spawn_app_on(database_url: &str) -> TestApp {
 
 /// With a poll interval of its own (scheduler tests).
 pub async fn spawn_app_with(database_url: &str, poll_interval: std::time::Duration) -> TestApp {
-    spawn_app_full(database_url, poll_interval, SecretKey::generate()).await
+    spawn_app_full(database_url, poll_interval, SecretKey::generate(), None).await
 }
 
 /// A restart: the same database and secret key as `before`.
@@ -76,6 +76,25 @@ pub async fn restart_app(before: &TestApp, database_url: &str) -> TestApp {
         database_url,
         std::time::Duration::from_secs(600),
         before.secret_key.clone(),
+        None,
+    )
+    .await
+}
+
+/// A restart at the same address as `before`, which must have been stopped: the webhook
+/// subscriptions made by `before` (ORDERHUB_PUBLIC_URL) reach the new process, as they reach a
+/// real server that comes back after an outage.
+pub async fn restart_app_at_same_address(before: &TestApp, database_url: &str) -> TestApp {
+    let port: u16 = before
+        .base
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.parse().ok())
+        .expect("the port of the earlier instance");
+    spawn_app_full(
+        database_url,
+        std::time::Duration::from_secs(600),
+        before.secret_key.clone(),
+        Some(port),
     )
     .await
 }
@@ -84,13 +103,17 @@ async fn spawn_app_full(
     database_url: &str,
     poll_interval: std::time::Duration,
     secret_key: SecretKey,
+    port: Option<u16>,
 ) -> TestApp {
+    let same_address = port.is_some();
     // a known port, so the simulators can be told where to send webhooks (ORDERHUB_PUBLIC_URL)
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = port.unwrap_or_else(|| {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    });
     let settings = Settings {
         database_url: database_url.to_string(),
         listen: format!("127.0.0.1:{port}").parse().unwrap(),
@@ -101,7 +124,18 @@ async fn spawn_app_full(
         outbox: orderhub::sync::outbox::OutboxPolicy::fast(),
         public_url: Some(format!("http://127.0.0.1:{port}")),
     };
-    let app = App::build(settings).await.expect("app builds");
+    let mut attempts = 0;
+    let app = loop {
+        match App::build(settings.clone()).await {
+            Ok(app) => break app,
+            // the address a stopped instance listened on may take a moment to be free again
+            Err(_) if same_address && attempts < 50 => {
+                attempts += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("app builds: {e:?}"),
+        }
+    };
     let base = format!("http://{}", app.addr());
     let store = app.store().clone();
     let metrics = app.metrics();
@@ -320,26 +354,55 @@ pub async fn sim_control(base: &str, method: reqwest::Method, path: &str, body: 
 /// webhook secrets are the platform notes' example secrets.
 pub async fn webhook_source(app: &TestApp, platform: &str, currency: &str) -> (SourceId, ShopSim) {
     use orderhub::platforms::{shopify, woocommerce};
-    let (sim, creds) = if platform == "SHOPIFY" {
+    if platform == "SHOPIFY" {
         let sim = shopify::sim::start(0, Default::default()).unwrap();
-        let creds = json!({"shopDomain": "demo-store.myshopify.com", "accessToken": "shpat_sim_0123456789abcdef",
-            "webhookSecret": "shopify-demo-client-secret"});
-        (ShopSim::Shopify(sim), creds)
+        let src = shopify_source(app, currency, &sim).await;
+        (src, ShopSim::Shopify(sim))
     } else {
         let sim = woocommerce::sim::start(0, Default::default()).unwrap();
-        let creds = json!({"consumerKey": "ck_sim0000000000000000000000000000000000000",
-            "consumerSecret": "cs_sim0000000000000000000000000000000000000", "webhookSecret": "wc-demo-webhook-secret"});
-        (ShopSim::Woo(sim), creds)
-    };
+        let src = woocommerce_source(app, currency, &sim).await;
+        (src, ShopSim::Woo(sim))
+    }
+}
+
+/// A Shopify source created through the API against a running simulator (started with the
+/// options a test needs, e.g. `basic_plan`, and seeded as it likes); the credentials are the
+/// simulator's defaults.
+pub async fn shopify_source(
+    app: &TestApp,
+    currency: &str,
+    sim: &orderhub::platforms::shopify::sim::Sim,
+) -> SourceId {
+    let creds = json!({"shopDomain": "demo-store.myshopify.com", "accessToken": "shpat_sim_0123456789abcdef",
+        "webhookSecret": "shopify-demo-client-secret"});
+    create_webhook_source(app, "SHOPIFY", currency, &sim.base_url(), creds).await
+}
+
+/// A WooCommerce source created through the API against a running simulator; the credentials
+/// are the simulator's defaults.
+pub async fn woocommerce_source(
+    app: &TestApp,
+    currency: &str,
+    sim: &orderhub::platforms::woocommerce::sim::Sim,
+) -> SourceId {
+    let creds = json!({"consumerKey": "ck_sim0000000000000000000000000000000000000",
+        "consumerSecret": "cs_sim0000000000000000000000000000000000000", "webhookSecret": "wc-demo-webhook-secret"});
+    create_webhook_source(app, "WOOCOMMERCE", currency, &sim.shop_url(), creds).await
+}
+
+async fn create_webhook_source(
+    app: &TestApp,
+    platform: &str,
+    currency: &str,
+    base_url: &str,
+    creds: Value,
+) -> SourceId {
     let d = app
         .data(
             "mutation($i: CreateSourceInput!) { createSource(input: $i) { id } }",
             json!({"i": {"name": platform, "platform": platform, "currency": currency,
-                "baseUrl": sim.base_url(), "credentials": creds}}),
+                "baseUrl": base_url, "credentials": creds}}),
         )
         .await;
-    (
-        d["createSource"]["id"].as_str().unwrap().parse().unwrap(),
-        sim,
-    )
+    d["createSource"]["id"].as_str().unwrap().parse().unwrap()
 }
