@@ -252,7 +252,7 @@ async fn woocommerce_fixtures_become_orders() {
     );
 }
 
-// covers: WH-4
+// covers: WH-4, WH-2 (retention of settled deliveries)
 #[tokio::test]
 async fn broken_json_and_unknown_topics_are_kept_visible_and_replayable() {
     let app = spawn_app().await;
@@ -300,6 +300,16 @@ async fn broken_json_and_unknown_topics_are_kept_visible_and_replayable() {
         .as_str()
         .unwrap()
         .contains("JSON"));
+
+    // retention: settled deliveries go after a month, the failed one stays for someone to look at
+    let store = &app.app_store;
+    let month_ago = orderhub::store::now() - chrono::Duration::days(30);
+    assert_eq!(store.purge_settled_deliveries(month_ago).await.unwrap(), 0);
+    let later = orderhub::store::now() + chrono::Duration::seconds(1);
+    assert_eq!(store.purge_settled_deliveries(later).await.unwrap(), 1);
+    let left = store.deliveries(src, 10).await.unwrap();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0].state, "failed");
 }
 
 fn shopify_state(updated: &str, financial: &str) -> Vec<u8> {
