@@ -90,6 +90,12 @@ impl Faults {
 
     /// Answers a platform request: applies latency and the next queued fault to `body`.
     pub async fn reply(&self, status: u16, body: serde_json::Value) -> HttpResponse {
+        self.reply_text(status, body.to_string()).await
+    }
+
+    /// Like [`Faults::reply`] for a body that is JSON text already: the bytes go out as given
+    /// (a simulator serving a payload verbatim splices it into its answer).
+    pub async fn reply_text(&self, status: u16, body: String) -> HttpResponse {
         let latency = *self.latency.lock().unwrap();
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
@@ -97,6 +103,11 @@ impl Faults {
         let fault = self.queue.lock().unwrap().pop_front();
         let status_code = actix_web::http::StatusCode::from_u16(status)
             .unwrap_or(actix_web::http::StatusCode::OK);
+        let json = |body: String| {
+            HttpResponse::build(status_code)
+                .content_type("application/json")
+                .body(body)
+        };
         match fault {
             Some(Fault::RateLimit { retry_after }) => HttpResponse::TooManyRequests()
                 .insert_header(("Retry-After", retry_after.to_string()))
@@ -109,20 +120,16 @@ impl Faults {
             .body("<html><body><h1>Service Unavailable</h1></body></html>"),
             Some(Fault::Timeout { seconds }) => {
                 tokio::time::sleep(Duration::from_secs(seconds)).await;
-                HttpResponse::build(status_code).json(body)
+                json(body)
             }
             Some(Fault::TruncatedJson) => {
-                let text = body.to_string();
-                let cut = text.len() / 2;
-                let mut end = cut;
-                while !text.is_char_boundary(end) {
+                let mut end = body.len() / 2;
+                while !body.is_char_boundary(end) {
                     end -= 1;
                 }
-                HttpResponse::build(status_code)
-                    .content_type("application/json")
-                    .body(text[..end].to_string())
+                json(body[..end].to_string())
             }
-            None => HttpResponse::build(status_code).json(body),
+            None => json(body),
         }
     }
 }

@@ -6,6 +6,7 @@ mod sims;
 mod auth_permissions;
 mod demo;
 mod expenses;
+mod fixtures_rest;
 mod leases;
 mod ops;
 mod orders;

@@ -946,3 +946,179 @@ async fn duplicates_and_stale_deliveries_on_demand() {
     assert_eq!(control["deliveries"].as_array().unwrap().len(), 5);
     assert_eq!(control["subscriptions"][0]["delivered"], json!(5));
 }
+
+// ---- raw orders (`POST /_sim/orders/raw`) ----------------------------------------------------
+
+const RAW_2: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/shopify-order-2.json"
+));
+const RAW_3: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/shopify-order-3.json"
+));
+
+async fn load_raw(sim: &Sim, body: &[u8]) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/_sim/orders/raw", sim.base_url()))
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `GET orders.json` with `query`: the body as bytes and the ids in it.
+async fn raw_list(sim: &Sim, query: &str) -> (Vec<u8>, Vec<u64>) {
+    let r = reqwest::Client::new()
+        .get(format!(
+            "{}/admin/api/2025-07/orders.json?{query}",
+            sim.base_url()
+        ))
+        .header("X-Shopify-Access-Token", &sim.state.options.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let body = r.bytes().await.unwrap().to_vec();
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    let ids = v["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_u64().unwrap())
+        .collect();
+    (body, ids)
+}
+
+#[tokio::test]
+async fn raw_orders_are_served_byte_for_byte_and_filtered_by_their_own_fields() {
+    let sim = start(SimOptions {
+        read_all_orders: true,
+        ..SimOptions::default()
+    });
+    sim.state.seed(5, 10);
+    for body in [RAW_2, RAW_3] {
+        let r = load_raw(&sim, body).await;
+        assert_eq!(r.status().as_u16(), 200);
+    }
+    let (cancelled, paid) = (820982911946154508_u64, 2998557704341_u64);
+    assert_eq!(sim.state.raw_order(cancelled).unwrap().as_bytes(), RAW_2);
+
+    // the listing splices the bytes; newest first, the simulator's own orders beside them
+    let (body, ids) = raw_list(&sim, "status=any&limit=250").await;
+    let text = String::from_utf8(body).unwrap();
+    for raw in [RAW_2, RAW_3] {
+        assert!(text.contains(std::str::from_utf8(raw).unwrap()));
+    }
+    assert_eq!(ids.len(), 7);
+    assert_eq!(
+        &ids[5..],
+        [paid, cancelled],
+        "2020 before 2019, oldest last"
+    );
+    // filters read the raw order's own times and statuses
+    let (_, ids) = raw_list(&sim, "status=any&created_at_min=2020-01-01T00:00:00Z").await;
+    assert!(ids.contains(&paid) && !ids.contains(&cancelled));
+    let (_, ids) = raw_list(
+        &sim,
+        "status=any&updated_at_min=2019-06-04T17:53:06Z&updated_at_max=2019-06-04T17:53:06Z",
+    )
+    .await;
+    assert_eq!(ids, [cancelled]);
+    let (_, ids) = raw_list(&sim, "created_at_max=2021-01-01T00:00:00Z").await;
+    assert_eq!(
+        ids,
+        [paid],
+        "the default `open` leaves the cancelled one out"
+    );
+    let (_, ids) = raw_list(&sim, "status=cancelled&created_at_max=2021-01-01T00:00:00Z").await;
+    assert_eq!(ids, [cancelled]);
+    let (_, ids) = raw_list(
+        &sim,
+        "status=any&financial_status=voided&created_at_max=2021-01-01T00:00:00Z",
+    )
+    .await;
+    assert_eq!(ids, [cancelled]);
+    let (_, ids) = raw_list(&sim, &format!("status=any&ids={cancelled}")).await;
+    assert_eq!(ids, [cancelled]);
+    // `fields` projects a raw order too, its id still exact
+    let (body, _) = raw_list(&sim, &format!("status=any&ids={cancelled}&fields=id,name")).await;
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap(),
+        json!({"orders": [{"id": cancelled, "name": "#9999"}]})
+    );
+
+    // the single GET wraps the same bytes
+    let r = reqwest::Client::new()
+        .get(format!(
+            "{}/admin/api/2025-07/orders/{cancelled}.json",
+            sim.base_url()
+        ))
+        .header("X-Shopify-Access-Token", &sim.state.options.access_token)
+        .send()
+        .await
+        .unwrap();
+    let mut expected = b"{\"order\":".to_vec();
+    expected.extend_from_slice(RAW_2);
+    expected.push(b'}');
+    assert_eq!(r.bytes().await.unwrap().to_vec(), expected);
+
+    // and the client reads them like any Shopify answer
+    let c = client(&sim);
+    let got = c
+        .orders_changed_since(
+            DateTime::parse_from_rfc3339("2019-01-01T00:00:00Z")
+                .unwrap()
+                .with_timezone(&Utc),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let two = got.iter().find(|o| o.external_id == "820982911946154508");
+    assert_eq!(
+        two.unwrap().items[0].external_id.as_deref(),
+        Some("866550311766439020")
+    );
+
+    // refused: not an object, not an order
+    assert_eq!(load_raw(&sim, b"[1, 2]").await.status().as_u16(), 400);
+    assert_eq!(
+        load_raw(&sim, br##"{"id": 5, "name": "#5"}"##)
+            .await
+            .status()
+            .as_u16(),
+        400
+    );
+}
+
+#[tokio::test]
+async fn raw_orders_keep_the_window_and_leave_their_bytes_when_edited() {
+    let sim = start(fast_webhooks());
+    load_raw(&sim, RAW_3).await;
+    let paid = 2998557704341_u64;
+    // without read_all_orders a 2020 order is outside the 60-day window
+    let (_, ids) = raw_list(&sim, "status=any").await;
+    assert!(ids.is_empty());
+
+    // a webhook of the raw order carries its bytes, signed
+    let (rx, _server, address) = start_receiver(&sim.state.options.webhook_secret);
+    sim.state.subscribe("orders/updated", &address);
+    let sent = sim::fire(&sim.state, paid, &["orders/updated"], false, 0);
+    assert_eq!(sent.len(), 1);
+    wait_until("the delivery", 5, || rx.got().len() == 1).await;
+    let got = rx.got();
+    assert!(got[0].verified);
+    assert_eq!(got[0].body, RAW_3);
+
+    // an edit makes it a simulator order: no longer the bytes as loaded
+    sim.state
+        .edit_order(paid, &Edit::TrackingNumber("20450000000000".into()))
+        .unwrap();
+    assert!(sim.state.raw_order(paid).is_none());
+    let order = sim.state.order(paid).unwrap();
+    assert_eq!(order.previous.len(), 1);
+    assert_eq!(order.order.fulfillments.len(), 1);
+    // new simulator orders never take a raw order's id
+    let (new, _) = sim.create_order(&order_spec(1, &[(0, 1)])).unwrap();
+    assert_ne!(new.id, paid);
+}

@@ -16,6 +16,14 @@
 //!   "webhook_ids": […]}`; bumps `updated_at` and sends `orders/updated` (plus `orders/paid`,
 //!   `orders/fulfilled`, `orders/partially_fulfilled`, `orders/cancelled` where they apply);
 //! - `GET /_sim/orders/{id}` → `{"order": …, "previous": [earlier states]}`;
+//! - `POST /_sim/orders/raw` with one order's JSON as Shopify wrote it (a webhook body, or one
+//!   element of a `GET /orders.json` answer) → `{"id": …}`: stored under its own `id` (replacing
+//!   any order with that id) and served byte for byte inside `GET /orders.json` (`{"orders":
+//!   [...]}`) and `GET /orders/{id}.json` (`{"order": ...}`); the list filters, the 60-day window
+//!   and the sort read its `id`, `created_at`, `updated_at`, `processed_at`, `closed_at`,
+//!   `cancelled_at` and statuses from those bytes. Sends no webhooks (it is already history);
+//!   `/_sim/webhooks/send` then delivers the same bytes. `fields=` or a `basic_plan` shop rework
+//!   its JSON as for any order; an edit through `PATCH` turns it into a simulator order;
 //! - `GET /_sim/webhooks` → `{"subscriptions": [… with "consecutive_failures", "delivered",
 //!   "failed"], "removed": [{"webhook": …, "reason": …}], "deliveries": [{"webhook_id", "topic",
 //!   "attempt", "status", "error", …}]}`;
@@ -197,6 +205,9 @@ struct Delivery {
 struct Inner {
     fake: FakeData,
     orders: BTreeMap<u64, StoredOrder>,
+    /// Orders loaded through `POST /_sim/orders/raw`: their JSON exactly as given, served
+    /// verbatim while the order stays as loaded (`orders` holds the same order, parsed).
+    raw: BTreeMap<u64, String>,
     next_order_id: u64,
     next_line_id: u64,
     next_number: u64,
@@ -404,6 +415,10 @@ impl Inner {
         created: DateTime<Utc>,
     ) -> wire::Order {
         let person = FakeData::person(buyer);
+        // an id a raw order already took is not handed out again
+        while self.orders.contains_key(&self.next_order_id) {
+            self.next_order_id += 7;
+        }
         let id = self.next_order_id;
         self.next_order_id += 7;
         self.next_number += 1;
@@ -612,6 +627,7 @@ impl SimState {
             inner: Mutex::new(Inner {
                 fake: FakeData::new(options.seed),
                 orders: BTreeMap::new(),
+                raw: BTreeMap::new(),
                 next_order_id: FIRST_ORDER_ID,
                 next_line_id: 14_001_234_567_890,
                 next_number: 0,
@@ -778,7 +794,39 @@ impl SimState {
             stored.previous.push(before);
             stored.order = order.clone();
         }
+        // the edited state is the simulator's rendering, no longer the bytes as loaded
+        inner.raw.remove(&id);
         Ok((order, topics))
+    }
+
+    /// Stores one order's JSON as Shopify wrote it, to be served verbatim (`POST
+    /// /_sim/orders/raw`); returns its id. No webhooks: loading is not an event on the shop.
+    pub fn add_raw_order(&self, bytes: &[u8]) -> Result<u64, String> {
+        let text =
+            std::str::from_utf8(bytes).map_err(|e| format!("the order is not UTF-8: {e}"))?;
+        if !text.trim_start().starts_with('{') {
+            return Err("the order must be one JSON object".into());
+        }
+        // ids, times and statuses as the filters need them, read from the bytes themselves
+        let order: wire::Order =
+            serde_json::from_str(text).map_err(|e| format!("not a Shopify order: {e}"))?;
+        let id = order.id;
+        let mut inner = self.lock();
+        let previous = match inner.orders.remove(&id) {
+            Some(mut old) => {
+                old.previous.push(old.order);
+                old.previous
+            }
+            None => Vec::new(),
+        };
+        inner.orders.insert(id, StoredOrder { order, previous });
+        inner.raw.insert(id, text.to_string());
+        Ok(id)
+    }
+
+    /// The JSON an order loaded through [`SimState::add_raw_order`] is served as, while unedited.
+    pub fn raw_order(&self, id: u64) -> Option<String> {
+        self.lock().raw.get(&id).cloned()
     }
 
     pub fn order(&self, id: u64) -> Option<StoredOrder> {
@@ -889,12 +937,13 @@ pub fn fire(
         } else {
             now
         };
-        let shown = if state.options.basic_plan {
-            redact(order)
+        // an order loaded raw goes out as its bytes, unless the stale state is asked for
+        let raw = if stale {
+            None
         } else {
-            order.clone()
+            inner.raw.get(&order_id).map(String::as_str)
         };
-        let body = serde_json::to_vec(&shown).unwrap_or_default();
+        let body = order_text(order, raw, &state.options, None).into_bytes();
         let signature = signature::sign(state.options.webhook_secret.as_bytes(), &body);
         for topic in topics {
             for sub in inner
@@ -1037,6 +1086,8 @@ type Query = web::Query<HashMap<String, String>>;
 struct Answer {
     status: u16,
     body: Value,
+    /// The body as JSON text, when it splices orders' bytes; `body` is then unused.
+    text: Option<String>,
     headers: Vec<(&'static str, String)>,
 }
 
@@ -1044,7 +1095,15 @@ fn answer(status: u16, body: Value) -> Answer {
     Answer {
         status,
         body,
+        text: None,
         headers: Vec::new(),
+    }
+}
+
+fn answer_text(status: u16, text: String) -> Answer {
+    Answer {
+        text: Some(text),
+        ..answer(status, Value::Null)
     }
 }
 
@@ -1093,7 +1152,10 @@ async fn platform(
             }
         }
     };
-    let mut resp = state.faults.reply(result.status, result.body).await;
+    let mut resp = match result.text {
+        Some(text) => state.faults.reply_text(result.status, text).await,
+        None => state.faults.reply(result.status, result.body).await,
+    };
     // headers belong to the real answer, not to an injected fault
     if resp.status().as_u16() == result.status {
         for (name, value) in result.headers {
@@ -1242,6 +1304,70 @@ fn shown(order: &wire::Order, options: &SimOptions) -> Value {
     serde_json::to_value(order).unwrap_or(Value::Null)
 }
 
+/// [`redact`] on an order's JSON (a raw order keeps every other key as it was).
+fn redact_value(order: &mut Value) {
+    let Some(o) = order.as_object_mut() else {
+        return;
+    };
+    let blank = |map: &mut serde_json::Map<String, Value>, keys: &[&str]| {
+        for key in keys {
+            if let Some(v) = map.get_mut(*key) {
+                *v = Value::Null;
+            }
+        }
+    };
+    blank(o, &["email", "contact_email", "phone"]);
+    if let Some(c) = o.get_mut("customer").and_then(Value::as_object_mut) {
+        blank(
+            c,
+            &[
+                "email",
+                "first_name",
+                "last_name",
+                "phone",
+                "default_address",
+            ],
+        );
+    }
+    for key in ["shipping_address", "billing_address"] {
+        if let Some(a) = o.get_mut(key).and_then(Value::as_object_mut) {
+            blank(
+                a,
+                &[
+                    "first_name",
+                    "last_name",
+                    "name",
+                    "company",
+                    "address1",
+                    "address2",
+                    "phone",
+                ],
+            );
+        }
+    }
+}
+
+/// The JSON text of an order as an answer or a delivery carries it: an order loaded raw is its
+/// bytes exactly as given, unless `fields=` projects it or the plan hides customer data.
+fn order_text(
+    order: &wire::Order,
+    raw: Option<&str>,
+    options: &SimOptions,
+    fields: Option<&String>,
+) -> String {
+    match raw {
+        Some(raw) if fields.is_none() && !options.basic_plan => raw.to_string(),
+        Some(raw) => {
+            let mut value: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
+            if options.basic_plan {
+                redact_value(&mut value);
+            }
+            project(value, fields).to_string()
+        }
+        None => project(shown(order, options), fields).to_string(),
+    }
+}
+
 fn base_of(req: &HttpRequest) -> String {
     let info = req.connection_info();
     format!("{}://{}", info.scheme(), info.host())
@@ -1349,11 +1475,12 @@ fn list_orders(
         }
     }
     let fields = params.get("fields");
-    let orders: Vec<Value> = page
+    // spliced as text: a raw order's bytes go out exactly as they were loaded
+    let orders: Vec<String> = page
         .iter()
-        .map(|o| project(shown(o, options), fields))
+        .map(|o| order_text(o, inner.raw.get(&o.id).map(String::as_str), options, fields))
         .collect();
-    let mut a = answer(200, json!({ "orders": orders }));
+    let mut a = answer_text(200, format!("{{\"orders\":[{}]}}", orders.join(",")));
     if !links.is_empty() {
         a.headers.push(("link", links.join(", ")));
     }
@@ -1410,10 +1537,11 @@ async fn order_get(
     let id = path.into_inner().1;
     platform(&state, &req, |inner, s| match inner.orders.get(&id) {
         // outside the 60-day window an order is as good as unknown
-        Some(stored) if inner.visible(&s.options, &stored.order, Utc::now()) => answer(
-            200,
-            json!({ "order": project(shown(&stored.order, &s.options), q.get("fields")) }),
-        ),
+        Some(stored) if inner.visible(&s.options, &stored.order, Utc::now()) => {
+            let raw = inner.raw.get(&id).map(String::as_str);
+            let text = order_text(&stored.order, raw, &s.options, q.get("fields"));
+            answer_text(200, format!("{{\"order\":{text}}}"))
+        }
         _ => errors(404, json!("Not Found")),
     })
     .await
@@ -1585,6 +1713,14 @@ async fn control_patch(state: State, path: web::Path<u64>, body: web::Json<Edit>
     }
 }
 
+/// `POST /_sim/orders/raw`: the request body's bytes, not a re-serialisation of them.
+async fn control_add_raw(state: State, body: web::Bytes) -> HttpResponse {
+    match state.add_raw_order(&body) {
+        Ok(id) => HttpResponse::Ok().json(json!({ "id": id })),
+        Err(e) => HttpResponse::BadRequest().json(json!({ "error": e })),
+    }
+}
+
 async fn control_get(state: State, path: web::Path<u64>) -> HttpResponse {
     match state.order(path.into_inner()) {
         Some(stored) => HttpResponse::Ok().json(stored),
@@ -1638,6 +1774,11 @@ impl Sim {
         let order = self.state.add_order(spec)?;
         let ids = fire_create(&self.state, order.id);
         Ok((order, ids))
+    }
+
+    /// Stores an order's JSON to be served verbatim, like `POST /_sim/orders/raw`.
+    pub fn add_raw_order(&self, bytes: &[u8]) -> Result<u64, String> {
+        self.state.add_raw_order(bytes)
     }
 
     /// Edits an order and fires `orders/updated` (and the specific topics), like the PATCH route.
@@ -1714,6 +1855,7 @@ pub fn start(port: u16, options: SimOptions) -> std::io::Result<Sim> {
             .configure(fault_routes)
             .route("/_sim/seed", web::post().to(control_seed))
             .route("/_sim/orders", web::post().to(control_add))
+            .route("/_sim/orders/raw", web::post().to(control_add_raw))
             .route("/_sim/orders/{id}", web::get().to(control_get))
             .route("/_sim/orders/{id}", web::patch().to(control_patch))
             .route("/_sim/webhooks", web::get().to(control_webhooks))

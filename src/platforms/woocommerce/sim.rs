@@ -17,6 +17,15 @@
 //!   `{"cancel": true}` → bumps `date_modified`, fires `order.updated`; `{"trash": true}` fires
 //!   `order.deleted` (body `{"id": N}`), `{"restore": true}` fires `order.restored`;
 //! - `GET /_sim/orders/{id}` → `{"order": <REST JSON>, "pushed": [writes orderhub made to it]}`;
+//! - `POST /_sim/orders/raw` with one order's JSON as WooCommerce wrote it (a webhook body,
+//!   `GET /orders/{id}`, or one element of a `GET /orders` answer) → `{"id": N}`: stored under its
+//!   own `id` (replacing any order with that id) and served byte for byte in `GET /orders` (a JSON
+//!   array; it counts in `X-WP-Total` / `X-WP-TotalPages`) and `GET /orders/{id}`. `status`,
+//!   `after`/`before` and `modified_after`/`modified_before` and the sort read its `id`,
+//!   `status`, `date_created_gmt` and `date_modified_gmt` (else `date_created` / `date_modified`
+//!   in the shop's time) from those bytes. Sends no webhooks (it is already history);
+//!   `/_sim/webhooks/send` delivers the same bytes. Read-only: `PATCH /_sim/orders/{id}` and REST
+//!   writes (`PUT /orders/{id}`) do not apply to it;
 //! - `GET /_sim/products` → the products as stored (stock, price, what was pushed);
 //! - `GET /_sim/webhooks` → `{"webhooks": [{id, topic, status, delivery_url, failure_count,
 //!   pending_delivery}], "deliveries": [{webhook_id, topic, resource_id, delivery_id, status,
@@ -151,6 +160,67 @@ struct SimOrder {
     previous: Option<Value>,
 }
 
+/// An order loaded as JSON text, with what the list filters read from it.
+#[derive(Clone, Debug)]
+struct RawOrder {
+    status: String,
+    created: DateTime<Utc>,
+    modified: DateTime<Utc>,
+    /// The JSON exactly as it was loaded.
+    text: String,
+}
+
+impl RawOrder {
+    fn value(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+}
+
+/// An order of either kind, as `GET /orders` filters and sorts it.
+#[derive(Clone, Copy)]
+enum Listed<'a> {
+    Sim(&'a SimOrder),
+    Raw(u64, &'a RawOrder),
+}
+
+impl Listed<'_> {
+    fn id(&self) -> u64 {
+        match self {
+            Listed::Sim(o) => o.id,
+            Listed::Raw(id, _) => *id,
+        }
+    }
+
+    fn status(&self) -> &str {
+        match self {
+            Listed::Sim(o) => &o.status,
+            Listed::Raw(_, r) => &r.status,
+        }
+    }
+
+    fn created(&self) -> DateTime<Utc> {
+        match self {
+            Listed::Sim(o) => o.created,
+            Listed::Raw(_, r) => r.created,
+        }
+    }
+
+    fn modified(&self) -> DateTime<Utc> {
+        match self {
+            Listed::Sim(o) => o.modified,
+            Listed::Raw(_, r) => r.modified,
+        }
+    }
+
+    /// The JSON text of the answer: a raw order's bytes as loaded.
+    fn text(&self, inner: &Inner, options: &SimOptions) -> String {
+        match self {
+            Listed::Sim(o) => render_order(o, inner, options).to_string(),
+            Listed::Raw(_, r) => r.text.clone(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct SimProduct {
     pub id: u64,
@@ -203,6 +273,9 @@ pub struct Pushed {
 
 struct Inner {
     orders: BTreeMap<u64, SimOrder>,
+    /// Orders loaded through `POST /_sim/orders/raw`, served as given; an id is in `orders` or
+    /// here, never in both.
+    raw_orders: BTreeMap<u64, RawOrder>,
     products: BTreeMap<u64, SimProduct>,
     webhooks: BTreeMap<u64, SimWebhook>,
     next_order_id: u64,
@@ -412,6 +485,11 @@ impl Sim {
         self.state.patch(id, patch)
     }
 
+    /// Stores an order's JSON to be served verbatim, like `POST /_sim/orders/raw`.
+    pub fn add_raw_order(&self, bytes: &[u8]) -> Result<u64, String> {
+        self.state.add_raw_order(bytes)
+    }
+
     /// The order's REST JSON now.
     pub fn order_json(&self, id: u64) -> Option<Value> {
         let inner = self.state.lock();
@@ -419,16 +497,20 @@ impl Sim {
             .orders
             .get(&id)
             .map(|o| render_order(o, &inner, &self.state.options))
+            .or_else(|| inner.raw_orders.get(&id).map(RawOrder::value))
     }
 
     /// Every order's REST JSON, oldest id first (trashed ones included).
     pub fn orders_json(&self) -> Vec<Value> {
         let inner = self.state.lock();
-        inner
+        let mut all: Vec<(u64, Value)> = inner
             .orders
             .values()
-            .map(|o| render_order(o, &inner, &self.state.options))
-            .collect()
+            .map(|o| (o.id, render_order(o, &inner, &self.state.options)))
+            .chain(inner.raw_orders.iter().map(|(id, r)| (*id, r.value())))
+            .collect();
+        all.sort_by_key(|(id, _)| *id);
+        all.into_iter().map(|(_, v)| v).collect()
     }
 
     pub fn products(&self) -> Vec<SimProduct> {
@@ -511,6 +593,7 @@ impl SimState {
         SimState {
             inner: Mutex::new(Inner {
                 orders: BTreeMap::new(),
+                raw_orders: BTreeMap::new(),
                 products,
                 webhooks: BTreeMap::new(),
                 next_order_id: FIRST_ORDER_ID,
@@ -605,6 +688,67 @@ impl SimState {
         if self.options.created_also_updates {
             self.fire("order.updated", id);
         }
+        Ok(id)
+    }
+
+    /// Stores one order's JSON as WooCommerce wrote it, to be served verbatim (`POST
+    /// /_sim/orders/raw`); returns its id. No webhooks: loading is not an event on the shop.
+    pub fn add_raw_order(&self, bytes: &[u8]) -> Result<u64, String> {
+        let text =
+            std::str::from_utf8(bytes).map_err(|e| format!("the order is not UTF-8: {e}"))?;
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| format!("the order is not JSON: {e}"))?;
+        if !value.is_object() {
+            return Err("the order must be one JSON object".into());
+        }
+        // integers stay integers (never through f64): ids may be any u64
+        let id = match value.get("id") {
+            Some(Value::Number(n)) => n.as_u64(),
+            Some(Value::String(s)) => s.trim().parse().ok(),
+            _ => None,
+        }
+        .filter(|id| *id > 0)
+        .ok_or("the order has no numeric `id`")?;
+        let date = |gmt_key: &str, local_key: &str| -> Result<Option<DateTime<Utc>>, String> {
+            let text = |key: &str| {
+                value
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+            };
+            if let Some(s) = text(gmt_key) {
+                return super::wire::gmt::parse(s)
+                    .map(Some)
+                    .ok_or_else(|| format!("`{gmt_key}` is not a date: {s}"));
+            }
+            match text(local_key) {
+                // the shop's own time (the simulator's shop is in Kyiv)
+                Some(s) => NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+                    .map(|n| Some(crate::domain::time::kyiv_to_utc(n)))
+                    .map_err(|_| format!("`{local_key}` is not a date: {s}")),
+                None => Ok(None),
+            }
+        };
+        let created = date("date_created_gmt", "date_created")?
+            .ok_or("the order has no `date_created_gmt` or `date_created`")?;
+        let modified = date("date_modified_gmt", "date_modified")?.unwrap_or(created);
+        let status = value
+            .get("status")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let mut inner = self.lock();
+        inner.orders.remove(&id);
+        inner.raw_orders.insert(
+            id,
+            RawOrder {
+                status,
+                created,
+                modified,
+                text: text.to_string(),
+            },
+        );
         Ok(id)
     }
 
@@ -807,6 +951,24 @@ impl SimState {
         if w.status != "active" {
             return None;
         }
+        if topic.starts_with("order.") && topic != "order.deleted" && !stale {
+            if let Some(raw) = inner.raw_orders.get(&resource_id) {
+                // a raw order goes out as the bytes it was loaded as
+                return Some(Prepared {
+                    webhook_id,
+                    url: w.delivery_url.clone(),
+                    topic: topic.to_string(),
+                    resource_id,
+                    signature: crate::platforms::signature::sign(
+                        w.secret.as_bytes(),
+                        raw.text.as_bytes(),
+                    ),
+                    delivery_id: delivery_id(webhook_id, now_s().timestamp()),
+                    source: inner.source_url.clone(),
+                    body: raw.text.clone(),
+                });
+            }
+        }
         let body = match topic {
             "order.deleted" | "product.deleted" => json!({ "id": resource_id }),
             t if t.starts_with("order.") => {
@@ -922,15 +1084,15 @@ impl SimState {
     pub async fn send_now(&self, req: SendRequest) -> Result<Vec<DeliveryRecord>, String> {
         let webhooks: Vec<u64> = {
             let inner = self.lock();
-            if !inner.orders.contains_key(&req.order) {
+            if !inner.orders.contains_key(&req.order) && !inner.raw_orders.contains_key(&req.order)
+            {
                 return Err(format!("no order {}", req.order));
             }
-            if req.stale
-                && inner
-                    .orders
-                    .get(&req.order)
-                    .is_some_and(|o| o.previous.is_none())
-            {
+            let no_previous = inner
+                .orders
+                .get(&req.order)
+                .is_none_or(|o| o.previous.is_none());
+            if req.stale && no_previous {
                 return Err(format!("order {} has no earlier state", req.order));
             }
             inner
@@ -1001,6 +1163,10 @@ impl Inner {
         with_email: bool,
         customer_id: u64,
     ) -> u64 {
+        // an id a raw order already took is not handed out again
+        while self.raw_orders.contains_key(&self.next_order_id) {
+            self.next_order_id += 1;
+        }
         let id = self.next_order_id;
         self.next_order_id += 1;
         let lines = items
@@ -1563,9 +1729,32 @@ async fn reply_page(
     start: usize,
 ) -> HttpResponse {
     let total = all.len();
+    let items = all
+        .into_iter()
+        .skip(start)
+        .take(per_page)
+        .map(|v| v.to_string())
+        .collect();
+    reply_page_text(req, q, state, faults, total, items, per_page, page).await
+}
+
+#[allow(clippy::too_many_arguments)]
+/// [`reply_page`] with the page's items as JSON text already (spliced as they are) and the
+/// collection's size.
+async fn reply_page_text(
+    req: &HttpRequest,
+    q: &[(String, String)],
+    state: &SimState,
+    faults: &Faults,
+    total: usize,
+    items: Vec<String>,
+    per_page: usize,
+    page: usize,
+) -> HttpResponse {
     let total_pages = total.div_ceil(per_page);
-    let items: Vec<Value> = all.into_iter().skip(start).take(per_page).collect();
-    let mut resp = faults.reply(200, Value::Array(items)).await;
+    let mut resp = faults
+        .reply_text(200, format!("[{}]", items.join(",")))
+        .await;
     if resp.status() != actix_web::http::StatusCode::OK {
         return resp;
     }
@@ -1689,40 +1878,45 @@ async fn list_orders(
     }
     let ascending = param(&q, "order") == Some("asc");
     let orderby = param(&q, "orderby").unwrap_or("date").to_string();
-    let all = {
+    let (total, items) = {
         let inner = state.lock();
-        let mut orders: Vec<&SimOrder> = inner
+        let mut orders: Vec<Listed> = inner
             .orders
             .values()
+            .map(Listed::Sim)
+            .chain(inner.raw_orders.iter().map(|(id, r)| Listed::Raw(*id, r)))
             .filter(|o| {
                 statuses.iter().any(|s| match s.as_str() {
                     // WordPress "any" leaves the trash out
-                    "any" => o.status != "trash",
-                    s => o.status == s,
+                    "any" => o.status() != "trash",
+                    s => o.status() == s,
                 })
             })
-            .filter(|o| bounds[0].is_none_or(|b| o.created > b))
-            .filter(|o| bounds[1].is_none_or(|b| o.created < b))
-            .filter(|o| bounds[2].is_none_or(|b| o.modified > b))
-            .filter(|o| bounds[3].is_none_or(|b| o.modified < b))
+            .filter(|o| bounds[0].is_none_or(|b| o.created() > b))
+            .filter(|o| bounds[1].is_none_or(|b| o.created() < b))
+            .filter(|o| bounds[2].is_none_or(|b| o.modified() > b))
+            .filter(|o| bounds[3].is_none_or(|b| o.modified() < b))
             .collect();
         orders.sort_by(|a, b| {
             let key = match orderby.as_str() {
-                "modified" => a.modified.cmp(&b.modified),
-                "date" => a.created.cmp(&b.created),
+                "modified" => a.modified().cmp(&b.modified()),
+                "date" => a.created().cmp(&b.created()),
                 _ => std::cmp::Ordering::Equal,
             };
-            key.then(a.id.cmp(&b.id))
+            key.then(a.id().cmp(&b.id()))
         });
         if !ascending {
             orders.reverse();
         }
-        orders
-            .into_iter()
-            .map(|o| render_order(o, &inner, &state.options))
-            .collect::<Vec<_>>()
+        let items: Vec<String> = orders
+            .iter()
+            .skip(start)
+            .take(per_page)
+            .map(|o| o.text(&inner, &state.options))
+            .collect();
+        (orders.len(), items)
     };
-    reply_page(&req, &q, &state, &faults, all, per_page, page, start).await
+    reply_page_text(&req, &q, &state, &faults, total, items, per_page, page).await
 }
 
 async fn get_order(
@@ -1735,13 +1929,17 @@ async fn get_order(
     authorized!(req, q, state, faults, false);
     let order = {
         let inner = state.lock();
-        id.parse::<u64>()
-            .ok()
-            .and_then(|id| inner.orders.get(&id))
-            .map(|o| render_order(o, &inner, &state.options))
+        id.parse::<u64>().ok().and_then(|id| {
+            match (inner.orders.get(&id), inner.raw_orders.get(&id)) {
+                (Some(o), _) => Some(Listed::Sim(o)),
+                (None, Some(r)) => Some(Listed::Raw(id, r)),
+                (None, None) => None,
+            }
+            .map(|o| o.text(&inner, &state.options))
+        })
     };
     match order {
-        Some(o) => faults.reply(200, o).await,
+        Some(text) => faults.reply_text(200, text).await,
         None => {
             faults
                 .reply(
@@ -2309,6 +2507,7 @@ async fn delete_webhook(
 fn control_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/_sim/seed", web::post().to(control_seed))
         .route("/_sim/orders", web::post().to(control_add_order))
+        .route("/_sim/orders/raw", web::post().to(control_add_raw_order))
         .route("/_sim/orders/{id}", web::patch().to(control_patch_order))
         .route("/_sim/orders/{id}", web::get().to(control_get_order))
         .route("/_sim/products", web::get().to(control_products))
@@ -2325,6 +2524,14 @@ async fn control_seed(state: web::Data<SimState>, req: web::Json<SeedRequest>) -
 
 async fn control_add_order(state: web::Data<SimState>, req: web::Json<NewOrder>) -> HttpResponse {
     match state.into_inner().add_order(req.into_inner()) {
+        Ok(id) => HttpResponse::Created().json(json!({ "id": id })),
+        Err(e) => HttpResponse::BadRequest().json(json!({ "error": e })),
+    }
+}
+
+/// `POST /_sim/orders/raw`: the request body's bytes, not a re-serialisation of them.
+async fn control_add_raw_order(state: web::Data<SimState>, body: web::Bytes) -> HttpResponse {
+    match state.add_raw_order(&body) {
         Ok(id) => HttpResponse::Created().json(json!({ "id": id })),
         Err(e) => HttpResponse::BadRequest().json(json!({ "error": e })),
     }
@@ -2354,8 +2561,12 @@ async fn control_patch_order(
 async fn control_get_order(state: web::Data<SimState>, id: web::Path<u64>) -> HttpResponse {
     let id = id.into_inner();
     let inner = state.lock();
-    let Some(o) = inner.orders.get(&id) else {
-        return HttpResponse::NotFound().json(json!({"error": format!("no order {id}")}));
+    let order = match (inner.orders.get(&id), inner.raw_orders.get(&id)) {
+        (Some(o), _) => render_order(o, &inner, &state.options),
+        (None, Some(r)) => r.value(),
+        (None, None) => {
+            return HttpResponse::NotFound().json(json!({"error": format!("no order {id}")}))
+        }
     };
     let path = format!("/orders/{id}");
     let pushed: Vec<&Pushed> = inner
@@ -2364,7 +2575,7 @@ async fn control_get_order(state: web::Data<SimState>, id: web::Path<u64>) -> Ht
         .filter(|p| p.endpoint.ends_with(&path))
         .collect();
     HttpResponse::Ok().json(json!({
-        "order": render_order(o, &inner, &state.options),
+        "order": order,
         "pushed": pushed,
     }))
 }

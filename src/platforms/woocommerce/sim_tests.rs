@@ -1079,3 +1079,177 @@ async fn rest_errors_are_wordpress_error_objects() {
         "woocommerce_rest_shop_webhook_invalid_topic"
     );
 }
+
+// ---- raw orders (`POST /_sim/orders/raw`) ----------------------------------------------------
+
+const RAW_2: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/woocommerce-order-2.json"
+));
+const RAW_3: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/woocommerce-order-3.json"
+));
+
+async fn load_raw(sim: &Sim, body: &[u8]) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/_sim/orders/raw", sim.shop_url()))
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `GET /orders?query`: the body's bytes, its ids and `X-WP-Total` / `X-WP-TotalPages`.
+async fn raw_list(sim: &Sim, query: &str) -> (Vec<u8>, Vec<u64>, String, String) {
+    let o = &sim.state.options;
+    let r = reqwest::Client::new()
+        .get(format!("{}/wp-json/wc/v3/orders?{query}", sim.shop_url()))
+        .basic_auth(&o.consumer_key, Some(&o.consumer_secret))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let header = |name: &str| r.headers()[name].to_str().unwrap().to_string();
+    let (total, pages) = (header("x-wp-total"), header("x-wp-totalpages"));
+    let body = r.bytes().await.unwrap().to_vec();
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    let ids = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_u64().unwrap())
+        .collect();
+    (body, ids, total, pages)
+}
+
+// covers: WH-6
+#[tokio::test]
+async fn raw_orders_are_served_byte_for_byte_and_filtered_by_their_own_fields() {
+    let sim = start(options());
+    sim.seed(5, 30);
+    for body in [RAW_3, RAW_2] {
+        let r = load_raw(&sim, body).await;
+        assert_eq!(r.status(), 201);
+        let id = r.json::<Value>().await.unwrap()["id"].as_u64().unwrap();
+        assert!(id == 897 || id == 14489);
+    }
+    let old = "dates_are_gmt=true&before=2026-01-01T00:00:00";
+
+    // the list splices the bytes as loaded, and counts them
+    let (body, ids, total, pages) =
+        raw_list(&sim, &format!("{old}&orderby=id&order=asc&per_page=5")).await;
+    assert_eq!(ids, [897, 14489]);
+    assert_eq!((total.as_str(), pages.as_str()), ("2", "1"));
+    let mut expected = b"[".to_vec();
+    expected.extend_from_slice(RAW_2);
+    expected.push(b',');
+    expected.extend_from_slice(RAW_3);
+    expected.push(b']');
+    assert_eq!(body, expected);
+    // beside the simulator's own orders, paged
+    let (_, ids, total, pages) = raw_list(&sim, "per_page=3&page=3").await;
+    assert_eq!((total.as_str(), pages.as_str()), ("7", "3"));
+    assert_eq!(ids, [897], "newest first: the 2021 order is last");
+    // status, creation and modification bounds read the raw order's own fields
+    let (_, ids, total, _) = raw_list(&sim, &format!("{old}&status=completed")).await;
+    assert_eq!((ids, total.as_str()), (vec![14489], "1"));
+    let (_, ids, _, _) = raw_list(&sim, &format!("{old}&status=processing")).await;
+    assert_eq!(ids, [897]);
+    let (_, ids, _, _) = raw_list(&sim, &format!("{old}&after=2025-05-10T22:50:31")).await;
+    assert_eq!(ids, [14489]);
+    let (_, ids, _, _) = raw_list(&sim, &format!("{old}&after=2025-05-10T22:50:32")).await;
+    assert!(ids.is_empty(), "`after` is exclusive");
+    let (_, ids, _, _) = raw_list(
+        &sim,
+        "dates_are_gmt=true&modified_after=2021-09-06T18:05:11&modified_before=2021-09-06T18:05:13",
+    )
+    .await;
+    assert_eq!(ids, [897]);
+    // without dates_are_gmt the bounds are the shop's time (Kyiv, UTC+3 in May)
+    let (_, ids, _, _) =
+        raw_list(&sim, "after=2025-05-11T01:50:31&before=2025-05-11T01:50:33").await;
+    assert_eq!(ids, [14489]);
+
+    // the single GET is the bytes themselves
+    let o = &sim.state.options;
+    let r = reqwest::Client::new()
+        .get(format!("{}/wp-json/wc/v3/orders/14489", sim.shop_url()))
+        .basic_auth(&o.consumer_key, Some(&o.consumer_secret))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.bytes().await.unwrap().to_vec(), RAW_3);
+    assert_eq!(sim.order_json(897).unwrap()["billing"]["first_name"], "Uyi");
+
+    // the client reads them like any WooCommerce answer
+    let since = chrono::DateTime::parse_from_rfc3339("2021-01-01T00:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let got = client(&sim)
+        .orders_changed_since(since, Utc::now())
+        .await
+        .unwrap();
+    let raw: Vec<&ImportedOrder> = got
+        .iter()
+        .filter(|o| o.external_id == "897" || o.external_id == "14489")
+        .collect();
+    assert_eq!(raw.len(), 2);
+    assert_eq!(raw[0].external_id, "897", "oldest id first");
+    assert_eq!(raw[1].currency, "CAD");
+
+    // read-only: an edit or a REST write does not apply to a raw order
+    assert!(sim
+        .patch(897, OrderPatch::default())
+        .unwrap_err()
+        .starts_with("no order"));
+    // refused: not an object, no id, no date
+    assert_eq!(load_raw(&sim, b"[1]").await.status(), 400);
+    assert_eq!(
+        load_raw(&sim, br#"{"status": "pending"}"#).await.status(),
+        400
+    );
+    assert_eq!(load_raw(&sim, br#"{"id": 5}"#).await.status(), 400);
+}
+
+// covers: WH-3
+#[tokio::test]
+async fn a_raw_order_is_delivered_as_its_bytes_and_keeps_its_id() {
+    let receiver = Receiver::start();
+    let sim = start(options());
+    sim.add_webhook("order.updated", &receiver.url());
+    // the id the next checkout would get, taken by a raw order
+    let taken =
+        String::from_utf8(RAW_2.to_vec())
+            .unwrap()
+            .replacen("\"id\": 897,", "\"id\": 4001,", 1);
+    assert_eq!(load_raw(&sim, taken.as_bytes()).await.status(), 201);
+    let records = sim
+        .send_now(SendRequest {
+            order: 4001,
+            topic: "order.updated".into(),
+            duplicates: 0,
+            stale: false,
+        })
+        .await
+        .unwrap();
+    assert!(records[0].success);
+    let got = receiver.deliveries();
+    assert_eq!(got.len(), 1);
+    assert!(got[0].verified);
+    assert_eq!(got[0].body, taken.as_bytes());
+    let stale = SendRequest {
+        order: 4001,
+        topic: "order.updated".into(),
+        duplicates: 0,
+        stale: true,
+    };
+    assert!(sim.send_now(stale).await.is_err(), "no earlier state");
+
+    let id = sim.add_order(one_order(1, &[(0, 1)])).unwrap();
+    assert_eq!(id, 4002);
+    assert_eq!(
+        sim.order_json(4001).unwrap()["billing"]["first_name"],
+        "Uyi"
+    );
+}
