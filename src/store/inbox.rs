@@ -47,16 +47,13 @@ struct StoredKeys {
     platform_updated_at: Option<DateTime<Utc>>,
 }
 
-/// Stored deliveries matching `cond`. On PostgreSQL the keys are written into the statement: a
-/// prepared lookup soon runs on a generic plan, which on a young inbox (statistics from when it
-/// was nearly empty) scans all of a source's deliveries instead of probing the index per key.
+/// Stored deliveries matching `cond`.
 async fn stored_keys(
     txn: &sea_orm::DatabaseTransaction,
     cond: sea_orm::sea_query::SimpleExpr,
 ) -> Result<Vec<StoredKeys>> {
-    use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, QueryTrait};
     use webhook_delivery::Column as C;
-    let q = webhook_delivery::Entity::find()
+    Ok(webhook_delivery::Entity::find()
         .select_only()
         .columns([
             C::SourceId,
@@ -66,18 +63,10 @@ async fn stored_keys(
             C::ExternalOrderId,
             C::PlatformUpdatedAt,
         ])
-        .filter(cond);
-    Ok(match txn.get_database_backend() {
-        DbBackend::Postgres => {
-            let sql = q
-                .as_query()
-                .to_string(sea_orm::sea_query::PostgresQueryBuilder);
-            StoredKeys::find_by_statement(sea_orm::Statement::from_string(DbBackend::Postgres, sql))
-                .all(txn)
-                .await?
-        }
-        _ => q.into_model::<StoredKeys>().all(txn).await?,
-    })
+        .filter(cond)
+        .into_model::<StoredKeys>()
+        .all(txn)
+        .await?)
 }
 
 impl Store {
