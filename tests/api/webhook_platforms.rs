@@ -488,11 +488,18 @@ async fn woocommerce_disabled_webhook_is_reactivated_and_the_gap_backfilled() {
     let known = orders_by_external_id(&app, &source).await;
     assert!(missed.iter().all(|id| !known.contains_key(&id.to_string())));
 
-    // the subscription check re-activates the same webhooks (the failure count cleared)...
-    assert!(
-        app.engine.ensure_webhooks(src).await,
-        "subscriptions re-activated"
-    );
+    // the scheduled check (due at once with reconcile_minutes 0) re-activates the same webhooks
+    // (the failure count cleared) and reads the gap back by REST
+    app.data(
+        "mutation($id: ID!) { updateSource(id: $id, input: {settings: {reconcile_minutes: 0}}) { id } }",
+        json!({"id": source}),
+    )
+    .await;
+    orderhub::sync::scheduler::poll_all(
+        &app.engine,
+        &std::sync::Arc::new(tokio::sync::Semaphore::new(4)),
+    )
+    .await;
     for topic in topics {
         let w = webhook(topic);
         assert_eq!(w.status, "active", "{w:?}");
@@ -521,13 +528,9 @@ async fn woocommerce_disabled_webhook_is_reactivated_and_the_gap_backfilled() {
         "the newest event names the re-activated topics: {events:?}"
     );
 
-    // ...and the reconciliation reads the gap back by REST
-    let run = app
-        .engine
-        .run(src, orderhub::sync::RunKind::Poll)
-        .await
-        .unwrap()
-        .unwrap();
+    let runs = app.app_store.sync_runs(src, 1).await.unwrap();
+    let run = &runs[0];
+    assert_eq!(run.kind, "poll", "{run:?}");
     assert_eq!(run.state, "succeeded", "{:?}", run.error);
     assert_eq!(run.orders_created, missed.len() as i32, "{run:?}");
     assert_eq!(
