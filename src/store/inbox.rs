@@ -47,26 +47,38 @@ struct StoredKeys {
     platform_updated_at: Option<DateTime<Utc>>,
 }
 
-/// Stored deliveries matching `cond`.
+/// Stored deliveries matching any of `conds`, in one statement (one round trip for the batch).
 async fn stored_keys(
     txn: &sea_orm::DatabaseTransaction,
-    cond: sea_orm::sea_query::SimpleExpr,
+    conds: Vec<sea_orm::sea_query::SimpleExpr>,
 ) -> Result<Vec<StoredKeys>> {
+    use sea_orm::sea_query::{Query, SelectStatement, UnionType};
+    use sea_orm::{ConnectionTrait, FromQueryResult};
     use webhook_delivery::Column as C;
-    Ok(webhook_delivery::Entity::find()
-        .select_only()
-        .columns([
-            C::SourceId,
-            C::WebhookId,
-            C::EventId,
-            C::Topic,
-            C::ExternalOrderId,
-            C::PlatformUpdatedAt,
-        ])
-        .filter(cond)
-        .into_model::<StoredKeys>()
-        .all(txn)
-        .await?)
+    let select = |cond| -> SelectStatement {
+        Query::select()
+            .columns([
+                C::SourceId,
+                C::WebhookId,
+                C::EventId,
+                C::Topic,
+                C::ExternalOrderId,
+                C::PlatformUpdatedAt,
+            ])
+            .from(webhook_delivery::Entity)
+            .and_where(cond)
+            .to_owned()
+    };
+    let mut conds = conds.into_iter();
+    let Some(first) = conds.next() else {
+        return Ok(vec![]);
+    };
+    let mut query = select(first);
+    for cond in conds {
+        query.union(UnionType::All, select(cond));
+    }
+    let stmt = txn.get_database_backend().build(&query);
+    Ok(StoredKeys::find_by_statement(stmt).all(txn).await?)
 }
 
 impl Store {
@@ -107,16 +119,19 @@ impl Store {
             (!order_ids.is_empty())
                 .then(|| webhook_delivery::Column::ExternalOrderId.is_in(order_ids)),
         ];
-        for keys in lookups.into_iter().flatten() {
-            for r in stored_keys(&txn, sea_orm::ExprTrait::and(of_sources.clone(), keys)).await? {
-                let s = r.source_id;
-                seen_webhooks.extend(r.webhook_id.map(|w| (s, w)));
-                if let (Some(e), Some(t)) = (r.event_id, r.topic) {
-                    seen_events.insert((s, e, t));
-                }
-                if let (Some(o), Some(u)) = (r.external_order_id, r.platform_updated_at) {
-                    seen_states.insert((s, o, u.to_rfc3339()));
-                }
+        let conds = lookups
+            .into_iter()
+            .flatten()
+            .map(|keys| sea_orm::ExprTrait::and(of_sources.clone(), keys))
+            .collect();
+        for r in stored_keys(&txn, conds).await? {
+            let s = r.source_id;
+            seen_webhooks.extend(r.webhook_id.map(|w| (s, w)));
+            if let (Some(e), Some(t)) = (r.event_id, r.topic) {
+                seen_events.insert((s, e, t));
+            }
+            if let (Some(o), Some(u)) = (r.external_order_id, r.platform_updated_at) {
+                seen_states.insert((s, o, u.to_rfc3339()));
             }
         }
         let t = now();
