@@ -27,8 +27,13 @@ pub async fn poll_all(engine: &SyncEngine, limit: &Arc<Semaphore>) {
             vec![]
         }
     };
+    // webhook sources are reconciled (subscriptions checked, then re-read); polled ones re-read
+    let due = webhook_sources
+        .into_iter()
+        .map(|s| (s, true))
+        .chain(sources.into_iter().map(|s| (s, false)));
     let mut tasks = Vec::new();
-    for src in webhook_sources {
+    for (src, reconcile) in due {
         let engine = engine.clone();
         let limit = limit.clone();
         tasks.push(tokio::spawn(async move {
@@ -38,25 +43,13 @@ pub async fn poll_all(engine: &SyncEngine, limit: &Arc<Semaphore>) {
             } else {
                 RunKind::Poll
             };
-            if let Err(e) = engine
-                .reconcile(crate::domain::SourceId(src.id), kind)
-                .await
-            {
-                tracing::warn!(source_id = src.id, error = %e, "scheduled reconciliation failed");
-            }
-        }));
-    }
-    for src in sources {
-        let engine = engine.clone();
-        let limit = limit.clone();
-        tasks.push(tokio::spawn(async move {
-            let _permit = limit.acquire_owned().await;
-            let kind = if src.backfill_done_at.is_none() {
-                RunKind::Backfill
+            let id = crate::domain::SourceId(src.id);
+            let result = if reconcile {
+                engine.reconcile(id, kind).await
             } else {
-                RunKind::Poll
+                engine.run(id, kind).await.map(|_| ())
             };
-            if let Err(e) = engine.run(crate::domain::SourceId(src.id), kind).await {
+            if let Err(e) = result {
                 tracing::warn!(source_id = src.id, error = %e, "scheduled sync failed");
             }
         }));

@@ -12,7 +12,6 @@ use orderhub::platforms::{shopify, woocommerce};
 use orderhub::store::orders::Actor;
 use orderhub::sync::RunKind;
 use serde_json::{json, Value};
-use std::time::Duration;
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!(
@@ -74,47 +73,6 @@ async fn load_raw(sim_base: &str, body: &[u8]) -> u64 {
     let answer: Value = r.json().await.unwrap();
     // serde_json keeps integers exact: no f64 on the way
     answer["id"].as_u64().unwrap()
-}
-
-/// createSource against the simulator at `base` (a USD shop), as a seller would connect it.
-async fn connect(app: &TestApp, platform: &str, base: &str) -> SourceId {
-    let creds = if platform == "SHOPIFY" {
-        json!({"shopDomain": "demo-store.myshopify.com", "accessToken": "shpat_sim_0123456789abcdef",
-            "webhookSecret": "shopify-demo-client-secret"})
-    } else {
-        json!({"consumerKey": "ck_sim0000000000000000000000000000000000000",
-            "consumerSecret": "cs_sim0000000000000000000000000000000000000", "webhookSecret": "wc-demo-webhook-secret"})
-    };
-    let d = app
-        .data(
-            "mutation($i: CreateSourceInput!) { createSource(input: $i) { id } }",
-            json!({"i": {"name": platform, "platform": platform, "currency": "USD",
-                "baseUrl": base, "credentials": creds}}),
-        )
-        .await;
-    d["createSource"]["id"].as_str().unwrap().parse().unwrap()
-}
-
-/// The background backfill createSource started, once finished.
-async fn backfill_done(app: &TestApp, source: SourceId) -> Value {
-    for _ in 0..200 {
-        let d = app
-            .data(
-                "query($s: ID!) { syncRuns(sourceId: $s) { kind state ordersSeen ordersCreated error } }",
-                json!({"s": source.to_string()}),
-            )
-            .await;
-        if let Some(r) = d["syncRuns"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["kind"] == "backfill" && r["state"] != "running")
-        {
-            return r.clone();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the backfill did not finish");
 }
 
 /// The reconciliation run (WH-6) after the source's last sync was moved back before the fixtures'
@@ -223,9 +181,9 @@ async fn shopify_fixtures_served_by_rest_become_orders() {
         );
     }
 
-    let src = connect(&app, "SHOPIFY", &sim.base_url()).await;
+    let src = shopify_source(&app, "USD", &sim).await;
     // IMP-1: the backfill reads the last 60 days; created_at_min leaves the old orders out
-    let backfill = backfill_done(&app, src).await;
+    let backfill = backfill_done(&app, &src.to_string()).await;
     assert_eq!(backfill["state"], "succeeded", "{backfill}");
     assert_eq!(backfill["ordersSeen"], 0, "{backfill}");
 
@@ -387,9 +345,9 @@ async fn woocommerce_fixtures_served_by_rest_become_orders() {
         );
     }
 
-    let src = connect(&app, "WOOCOMMERCE", &sim.shop_url()).await;
+    let src = woocommerce_source(&app, "USD", &sim).await;
     // IMP-1: the backfill reads the last 60 days; `after` leaves the old orders out
-    let backfill = backfill_done(&app, src).await;
+    let backfill = backfill_done(&app, &src.to_string()).await;
     assert_eq!(backfill["state"], "succeeded", "{backfill}");
     assert_eq!(backfill["ordersSeen"], 0, "{backfill}");
 

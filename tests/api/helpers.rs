@@ -406,3 +406,51 @@ async fn create_webhook_source(
         .await;
     d["createSource"]["id"].as_str().unwrap().parse().unwrap()
 }
+
+/// The source's backfill run once it has finished (waits up to 10 s).
+pub async fn backfill_done(app: &TestApp, source: &str) -> Value {
+    for _ in 0..200 {
+        let d = app
+            .data(
+                "query($s: ID!) { syncRuns(sourceId: $s) { kind state ordersSeen ordersCreated ordersSkipped note error } }",
+                json!({"s": source}),
+            )
+            .await;
+        if let Some(r) = d["syncRuns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["kind"] == "backfill" && r["state"] != "running")
+        {
+            return r.clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the backfill did not finish");
+}
+
+/// A source's orders (the first 200) keyed by their platform id, each with `fields` (which must
+/// include `externalId`).
+pub async fn orders_by_external_id(
+    app: &TestApp,
+    source: &str,
+    fields: &str,
+) -> std::collections::BTreeMap<String, Value> {
+    let d = app
+        .data(
+            &format!("query($s: ID!) {{ orders(filter: {{sourceId: $s}}, first: 200) {{ edges {{ node {{ {fields} }} }} }} }}"),
+            json!({"s": source}),
+        )
+        .await;
+    d["orders"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["node"]["externalId"].as_str().unwrap().to_string(),
+                e["node"].clone(),
+            )
+        })
+        .collect()
+}

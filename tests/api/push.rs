@@ -32,27 +32,6 @@ async fn status_ids(app: &TestApp) -> HashMap<String, String> {
 const ORDER_FIELDS: &str =
     "id externalId sourceStatus pushError trackingNumber status { systemKey } events { kind message }";
 
-/// The source's orders by external id.
-async fn orders_by_external(app: &TestApp, source: &str) -> HashMap<String, Value> {
-    let d = app
-        .data(
-            &format!("query($s: ID!) {{ orders(filter: {{sourceId: $s}}, first: 200) {{ edges {{ node {{ {ORDER_FIELDS} }} }} }} }}"),
-            json!({"s": source}),
-        )
-        .await;
-    d["orders"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["node"]["externalId"].as_str().unwrap().to_string(),
-                e["node"].clone(),
-            )
-        })
-        .collect()
-}
-
 async fn enable_rules(app: &TestApp, source: &str) {
     app.data(
         "mutation($s: ID!) { enableStatusRules(sourceId: $s, enabled: true) { id } }",
@@ -63,7 +42,7 @@ async fn enable_rules(app: &TestApp, source: &str) {
 
 /// Our id of the source's order with this external id.
 async fn order_id(app: &TestApp, source: &str, external_id: &str) -> String {
-    orders_by_external(app, source).await[external_id]["id"]
+    orders_by_external_id(app, source, ORDER_FIELDS).await[external_id]["id"]
         .as_str()
         .unwrap()
         .to_string()
@@ -214,7 +193,7 @@ async fn rozetka_rules_preview_enable_and_walk_the_status_sequence() {
         {"statusId": st["shipped"], "platformStatus": "3"},
     ]);
     // a change while rules are off says so and pushes nothing
-    let orders = orders_by_external(&app, &source).await;
+    let orders = orders_by_external_id(&app, &source, ORDER_FIELDS).await;
     let a = orders[&fresh[0]]["id"].as_str().unwrap().to_string();
     assert!(change_status(&app, &a, &st["confirmed"], None)
         .await
@@ -530,7 +509,7 @@ async fn prom_rules_map_groups_and_cancellation_reasons() {
     .await;
     assert!(saved.get("errors").is_none(), "{saved}");
     enable_rules(&app, &source).await;
-    let orders = orders_by_external(&app, &source).await;
+    let orders = orders_by_external_id(&app, &source, ORDER_FIELDS).await;
     let (a, b) = (
         orders[&ids[0]]["id"].as_str().unwrap().to_string(),
         orders[&ids[1]]["id"].as_str().unwrap().to_string(),
@@ -583,7 +562,7 @@ async fn woocommerce_completes_only_after_write_off_and_shopify_has_no_status_sy
         .await;
     let ext = created["id"].as_i64().unwrap().to_string();
     let id = eventually(15, "the webhook order", || async {
-        orders_by_external(&app, &woo_s)
+        orders_by_external_id(&app, &woo_s, ORDER_FIELDS)
             .await
             .get(&ext)
             .map(|o| o["id"].as_str().unwrap().to_string())

@@ -53,32 +53,10 @@ async fn until(what: &str, mut check: impl FnMut() -> bool) {
     panic!("timed out waiting for {what}");
 }
 
-/// The source's orders with what CUS-3 is about, by external id.
-async fn orders_by_external_id(
-    app: &TestApp,
-    source: &str,
-) -> std::collections::BTreeMap<String, Value> {
-    let d = app
-        .data(
-            "query($s: ID!) { orders(filter: {sourceId: $s}, first: 200) { edges { node {
-                externalId number total currency delivery
-                items { name quantity price }
-                customer { firstName lastName phone email address unspecified } } } } }",
-            json!({"s": source}),
-        )
-        .await;
-    d["orders"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["node"]["externalId"].as_str().unwrap().to_string(),
-                e["node"].clone(),
-            )
-        })
-        .collect()
-}
+/// What these tests read of an order.
+const WEB_ORDER_FIELDS: &str = "externalId number total currency delivery
+    items { name quantity price }
+    customer { firstName lastName phone email address unspecified }";
 
 /// The source's feed, newest first.
 async fn source_events(app: &TestApp, source: &str) -> Vec<Value> {
@@ -90,22 +68,6 @@ async fn source_events(app: &TestApp, source: &str) -> Vec<Value> {
         .as_array()
         .unwrap()
         .clone()
-}
-
-async fn backfill_done(app: &TestApp, source: &str) -> Value {
-    for _ in 0..100 {
-        let d = app.data("query($s: ID!) { syncRuns(sourceId: $s) { kind state ordersCreated ordersSkipped note error } }", json!({"s": source})).await;
-        if let Some(r) = d["syncRuns"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["kind"] == "backfill" && r["state"] != "running")
-        {
-            return r.clone();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("backfill did not finish");
 }
 
 #[tokio::test]
@@ -139,7 +101,8 @@ async fn shopify_backfill_live_webhooks_and_self_healing() {
     .await;
     wait_for_count(&app, &source, before + 1).await;
     // a shop whose plan shows customer data: the buyer keeps their name (unlike CUS-3 below)
-    let live = &orders_by_external_id(&app, &source).await[&placed["order"]["id"].to_string()];
+    let live = &orders_by_external_id(&app, &source, WEB_ORDER_FIELDS).await
+        [&placed["order"]["id"].to_string()];
     let buyer = &placed["order"]["customer"];
     assert!(
         buyer["first_name"].as_str().is_some_and(|n| !n.is_empty()),
@@ -485,7 +448,7 @@ async fn woocommerce_disabled_webhook_is_reactivated_and_the_gap_backfilled() {
         before,
         "the missed orders are not in orderhub"
     );
-    let known = orders_by_external_id(&app, &source).await;
+    let known = orders_by_external_id(&app, &source, WEB_ORDER_FIELDS).await;
     assert!(missed.iter().all(|id| !known.contains_key(&id.to_string())));
 
     // the scheduled check (due at once with reconcile_minutes 0) re-activates the same webhooks
@@ -538,7 +501,7 @@ async fn woocommerce_disabled_webhook_is_reactivated_and_the_gap_backfilled() {
         before + missed.len() as u64,
         "the reconciliation repaired the gap"
     );
-    let known = orders_by_external_id(&app, &source).await;
+    let known = orders_by_external_id(&app, &source, WEB_ORDER_FIELDS).await;
     for id in &missed {
         let o = &known[&id.to_string()];
         assert_eq!(o["items"][0]["quantity"], 2, "{o}");
@@ -547,7 +510,7 @@ async fn woocommerce_disabled_webhook_is_reactivated_and_the_gap_backfilled() {
     // deliveries resume: the next checkout arrives by webhook again
     let after = checkout(14).await;
     wait_for_count(&app, &source, before + missed.len() as u64 + 1).await;
-    assert!(orders_by_external_id(&app, &source)
+    assert!(orders_by_external_id(&app, &source, WEB_ORDER_FIELDS)
         .await
         .contains_key(&after.to_string()));
     until("the successful delivery", || {
@@ -627,7 +590,7 @@ async fn shopify_basic_plan_hides_customers_as_unspecified() {
         .into_iter()
         .map(|o| (o.id.to_string(), o))
         .collect();
-    let imported = orders_by_external_id(&app, &source).await;
+    let imported = orders_by_external_id(&app, &source, WEB_ORDER_FIELDS).await;
     assert_eq!(imported.len() as u64, backfilled + 1);
     assert!(imported.contains_key(&live_id), "{live_id}");
     for (id, o) in &imported {
