@@ -8,6 +8,8 @@
 //! `cargo bench --bench backfill` (ORDERHUB_BENCH_ORDERS, default 20000;
 //! ORDERHUB_BENCH_DATABASE_URL for PostgreSQL, an empty database).
 
+mod common;
+use common::BenchDb;
 use orderhub::domain::credentials::Credentials;
 use orderhub::domain::{Platform, SourceId};
 use orderhub::platforms::http::HttpPolicy;
@@ -31,15 +33,6 @@ fn cpu_seconds() -> f64 {
             .unwrap_or(0.0)
     };
     (ticks(11) + ticks(12)) / 100.0
-}
-
-fn database_url(tag: &str) -> String {
-    std::env::var("ORDERHUB_BENCH_DATABASE_URL").unwrap_or_else(|_| {
-        let path =
-            std::env::temp_dir().join(format!("orderhub-backfill-{tag}-{}.db", std::process::id()));
-        let _ = std::fs::remove_file(&path);
-        format!("sqlite://{}?mode=rwc", path.display())
-    })
 }
 
 async fn source(store: &Store, key: &SecretKey, base_url: &str) -> SourceId {
@@ -112,7 +105,8 @@ fn main() {
 
         // store only
         let metrics = std::sync::Arc::new(orderhub::metrics::Metrics::default());
-        let store = Store::connect(&database_url("store"), metrics.clone()).await.unwrap();
+        let db = BenchDb::new("backfill-store");
+        let store = Store::connect(&db.url, metrics.clone()).await.unwrap();
         store.migrate().await.unwrap();
         let src = source(&store, &key, &sim.api_url()).await;
         let (t, c) = (Instant::now(), cpu_seconds());
@@ -123,7 +117,8 @@ fn main() {
         let statements = metrics.db_statements();
 
         // end to end through the engine
-        let store2 = Store::connect(&database_url("engine"), Default::default())
+        let db2 = BenchDb::new("backfill-engine");
+        let store2 = Store::connect(&db2.url, Default::default())
             .await
             .unwrap();
         store2.migrate().await.unwrap();
@@ -138,7 +133,8 @@ fn main() {
         let paced_n: usize = std::env::var("ORDERHUB_BENCH_PACED_ORDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000);
         let paced_sim = prom::sim::start(0, Default::default()).unwrap();
         paced_sim.seed(paced_n, 59);
-        let store3 = Store::connect(&database_url("paced"), Default::default()).await.unwrap();
+        let db3 = BenchDb::new("backfill-paced");
+        let store3 = Store::connect(&db3.url, Default::default()).await.unwrap();
         store3.migrate().await.unwrap();
         let src3 = source_with(&store3, &key, &paced_sim.api_url(), serde_json::json!({})).await;
         let engine3 = SyncEngine::new(store3.clone(), key.clone(), HttpPolicy::default());

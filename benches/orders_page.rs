@@ -3,7 +3,9 @@
 //! measured in the same run. `cargo bench --bench orders_page`; PostgreSQL with
 //! `ORDERHUB_BENCH_DATABASE_URL=postgres://…/dbname` (an empty database).
 
+mod common;
 use chrono::{Duration, Utc};
+use common::BenchDb;
 use criterion::{criterion_group, criterion_main, Criterion};
 use orderhub::app::App;
 use orderhub::config::{SecretString, Settings};
@@ -58,11 +60,8 @@ fn order(i: usize) -> ImportedOrder {
 
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let url = std::env::var("ORDERHUB_BENCH_DATABASE_URL").unwrap_or_else(|_| {
-        let path = std::env::temp_dir().join(format!("orderhub-bench-{}.db", std::process::id()));
-        let _ = std::fs::remove_file(&path);
-        format!("sqlite://{}?mode=rwc", path.display())
-    });
+    let db = BenchDb::new("orders-page");
+    let url = db.url.clone();
     let base = rt.block_on(async {
         let app = App::build(Settings {
             database_url: url,

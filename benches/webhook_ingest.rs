@@ -1,15 +1,17 @@
 //! Webhook acknowledgement (WH-2): signed Shopify order deliveries posted over loopback to
 //! orderhub (verify → store → 200, with the inbox worker applying them meanwhile), next to the
 //! same machine's ceiling for a route that only verifies the signature and answers 200.
-//! Reports acknowledged deliveries per second and p50/p99 latency at saturation (32 and 128
-//! concurrent senders, the ceiling measured with the same senders), p50/p99 at a steady 500
+//! Reports acknowledged deliveries per second and p50/p99 latency with 32, 64 and 128 concurrent
+//! senders (the ceiling measured with the same senders), p50/p99 at a steady 500
 //! deliveries/s, and what the store alone spends per delivery (batches of 32, no HTTP).
 //!
 //! `cargo bench --bench webhook_ingest` (ORDERHUB_BENCH_DATABASE_URL for PostgreSQL).
 //! Diagnostics: BENCH_PARKED=1 stores deliveries for a disabled source (no processing meanwhile);
 //! BENCH_STORE_ONLY=1 stops after the store-alone figure.
 
+mod common;
 use actix_web::{web, HttpRequest, HttpResponse};
+use common::BenchDb;
 use orderhub::app::App;
 use orderhub::config::{SecretString, Settings};
 use orderhub::domain::credentials::Credentials;
@@ -22,8 +24,8 @@ use std::time::{Duration, Instant};
 
 const SECRET: &str = "shopify-demo-client-secret";
 const SATURATION: usize = 12_000;
-/// Concurrent senders at saturation: a modest burst, and a platform delivering a backlog.
-const CONCURRENCY: [usize; 2] = [32, 128];
+/// Concurrent senders: a modest burst, more, and a platform delivering a backlog.
+const CONCURRENCY: [usize; 3] = [32, 64, 128];
 const STEADY_RATE: u64 = 500;
 const STEADY_SECONDS: u64 = 5;
 
@@ -159,10 +161,8 @@ fn main() {
         let ceiling_handle = ceiling.handle();
         tokio::spawn(ceiling);
 
-        let url = std::env::var("ORDERHUB_BENCH_DATABASE_URL").unwrap_or_else(|_| {
-            let path = std::env::temp_dir().join(format!("orderhub-ingest-{}.db", std::process::id()));
-            format!("sqlite://{}?mode=rwc", path.display())
-        });
+        let db = BenchDb::new("ingest");
+        let url = db.url.clone();
         let key = SecretKey::generate();
         let app = App::build(Settings {
             database_url: url.clone(),
@@ -233,14 +233,19 @@ fn main() {
         let hub = format!("http://{}/webhooks/shopify/{}", app.addr(), src.id);
         tokio::spawn(app.run_until_stopped());
 
-        let db = if url.starts_with("sqlite") { "SQLite" } else { "PostgreSQL" };
-        println!("webhook acknowledgement, {SATURATION} signed Shopify orders per run ({db})");
+        let kind = if db.url.starts_with("sqlite") { "SQLite" } else { "PostgreSQL" };
+        println!("webhook acknowledgement, {SATURATION} signed Shopify orders per run ({kind})");
+        // the best of each over the sender counts: each route's own most
+        let (mut best_ceiling, mut best_hub) = (0f64, 0f64);
         for (k, senders) in CONCURRENCY.into_iter().enumerate() {
             let (ceiling_rate, ceiling_lat) = saturate(&format!("http://{ceiling_addr}/verify"), senders, deliveries(0, SATURATION)).await;
             let (hub_rate, hub_lat) = saturate(&hub, senders, deliveries(k * SATURATION, SATURATION)).await;
             println!("{senders:>3} senders, verify-only ceiling: {ceiling_rate:>7.0}/s  p50 {:.2} ms  p99 {:.2} ms", pct(&ceiling_lat, 0.5), pct(&ceiling_lat, 0.99));
             println!("{senders:>3} senders, orderhub (durable):  {hub_rate:>7.0}/s  p50 {:.2} ms  p99 {:.2} ms  = {:.0}% of the ceiling", pct(&hub_lat, 0.5), pct(&hub_lat, 0.99), hub_rate * 100.0 / ceiling_rate);
+            best_ceiling = best_ceiling.max(ceiling_rate);
+            best_hub = best_hub.max(hub_rate);
         }
+        println!("best against best: orderhub {best_hub:.0}/s, ceiling {best_ceiling:.0}/s = {:.0}%", best_hub * 100.0 / best_ceiling);
         let steady_lat = steady(&hub, deliveries(CONCURRENCY.len() * SATURATION, (STEADY_RATE * STEADY_SECONDS) as usize)).await;
         ceiling_handle.stop(false).await;
         println!("orderhub at a steady {STEADY_RATE}/s for {STEADY_SECONDS} s: p50 {:.2} ms  p99 {:.2} ms", pct(&steady_lat, 0.5), pct(&steady_lat, 0.99));

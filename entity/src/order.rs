@@ -20,6 +20,8 @@ pub struct Model {
     pub currency: String,
     pub currency_mismatch: bool,
     pub tracking_number: Option<String>,
+    /// The tracking number as the platform last showed it (`None`: none seen yet).
+    pub platform_tracking_number: Option<String>,
     #[sea_orm(column_type = "JsonBinary")]
     pub delivery: Option<Json>,
     #[sea_orm(column_type = "JsonBinary")]

@@ -4,6 +4,8 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_initial;
 mod m20261124_000001_webhook_lookup_indexes;
+mod m20261203_000001_platform_tracking_number;
+mod m20261203_000002_inbox_without_source_fk;
 
 /// Runs all orderhub migrations in order.
 pub struct Migrator;
@@ -14,6 +16,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261124_000001_webhook_lookup_indexes::Migration),
+            Box::new(m20261203_000001_platform_tracking_number::Migration),
+            Box::new(m20261203_000002_inbox_without_source_fk::Migration),
         ]
     }
 }

@@ -10,6 +10,8 @@ use rust_decimal::Decimal;
 pub struct StoredOrder {
     pub source_status: Option<String>,
     pub tracking_number: Option<String>,
+    /// The number as the platform last showed it.
+    pub platform_tracking_number: Option<String>,
     pub written_off: bool,
     /// Our status is already in the cancelled group.
     pub cancelled_here: bool,
@@ -37,10 +39,11 @@ pub enum Change {
     },
     /// ST-2: a cancellation on the platform cancels the order here too.
     CancelHere,
-    TrackingNumber {
-        from: Option<String>,
-        to: String,
-    },
+    /// TRK-4: the platform shows a number it did not show before, and it is not ours.
+    TrackingNumber { from: Option<String>, to: String },
+    /// The platform now shows the number the order has here (sent from here, or set on both):
+    /// remembered as the platform's, nothing else changes.
+    PlatformTracking(String),
     /// SYNC-1: added on the platform; may be marked as upsell.
     ItemAdded(ImportedItem),
     /// SYNC-3: applied only until write-off.
@@ -51,10 +54,7 @@ pub enum Change {
         to: Decimal,
     },
     /// SYNC-2: removed on the platform, kept here.
-    ItemRemoved {
-        item_id: i64,
-        name: String,
-    },
+    ItemRemoved { item_id: i64, name: String },
     /// DLV-1: a changed delivery writes a new comment.
     Delivery(Delivery),
     /// The platform showed the buyer only now (Epicentr hides contacts of new orders).
@@ -88,10 +88,16 @@ pub fn merge(stored: &StoredOrder, incoming: &ImportedOrder) -> Vec<Change> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
     {
-        if stored.tracking_number.as_deref() != Some(t) {
-            changes.push(Change::TrackingNumber {
-                from: stored.tracking_number.clone(),
-                to: t.to_string(),
+        // only a number the platform changed counts: while it still shows the one it showed
+        // before, a number set here since stands (it may still be on its way to the platform)
+        if stored.platform_tracking_number.as_deref() != Some(t) {
+            changes.push(if stored.tracking_number.as_deref() == Some(t) {
+                Change::PlatformTracking(t.to_string())
+            } else {
+                Change::TrackingNumber {
+                    from: stored.tracking_number.clone(),
+                    to: t.to_string(),
+                }
             });
         }
     }
@@ -260,6 +266,73 @@ mod tests {
             item_id: 10,
             name: "Kettle".into()
         }));
+    }
+
+    fn tracking_changes(
+        here: Option<&str>,
+        platform_before: Option<&str>,
+        now: &str,
+    ) -> Vec<Change> {
+        let mut s = stored();
+        s.source_status = Some("26".into());
+        s.items[0].quantity = Decimal::from(2);
+        s.tracking_number = here.map(Into::into);
+        s.platform_tracking_number = platform_before.map(Into::into);
+        let mut inc = incoming(vec![item("a", "Kettle", 2)]);
+        inc.tracking_number = Some(now.into());
+        merge(&s, &inc)
+    }
+
+    // covers: TRK-4, SYNC-1
+    #[test]
+    fn only_a_number_the_platform_changed_is_taken() {
+        // new on the platform: taken
+        assert_eq!(
+            tracking_changes(None, None, "20450000000001"),
+            [Change::TrackingNumber {
+                from: None,
+                to: "20450000000001".into()
+            }]
+        );
+        // the platform changed its number: taken over ours
+        assert_eq!(
+            tracking_changes(
+                Some("20450000000777"),
+                Some("20450000000001"),
+                " 20450000000002 "
+            ),
+            [Change::TrackingNumber {
+                from: Some("20450000000777".into()),
+                to: "20450000000002".into()
+            }]
+        );
+        // set here while the platform still shows its old one: ours stands
+        assert_eq!(
+            tracking_changes(
+                Some("20450000000777"),
+                Some("20450000000001"),
+                "20450000000001"
+            ),
+            []
+        );
+        // the platform now shows ours (sent from here): remembered, no event
+        assert_eq!(
+            tracking_changes(
+                Some("20450000000777"),
+                Some("20450000000001"),
+                "20450000000777"
+            ),
+            [Change::PlatformTracking("20450000000777".into())]
+        );
+        // nothing new
+        assert_eq!(
+            tracking_changes(
+                Some("20450000000777"),
+                Some("20450000000777"),
+                "20450000000777"
+            ),
+            []
+        );
     }
 
     // covers: SYNC-3

@@ -114,6 +114,23 @@ pub struct StockUpdate {
     pub price: Option<rust_decimal::Decimal>,
 }
 
+/// A listing the platform would not take in a stock push, and why (STK-1). The push's other
+/// listings were taken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StockRefusal {
+    /// The listing's external id, as in its [`StockUpdate`].
+    pub external_id: String,
+    /// The platform's error code, where it gives one.
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for StockRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.external_id, self.message)
+    }
+}
+
 /// One platform's client. Implementations speak exactly the endpoints of `platforms/<name>.md`,
 /// read the body even on HTTP 200 (Rozetka, Prom and Cartum report errors that way), and map wire
 /// types to domain values in their `map.rs`.
@@ -166,8 +183,25 @@ pub trait PlatformClient: Send + Sync {
     /// The seller's listings (PUB-1, PUB-2).
     async fn list_publications(&self) -> Result<Vec<RemotePublication>, PlatformError>;
 
-    /// Pushes stock of listings, batched where the platform has a bulk endpoint (STK-1).
-    async fn push_stock(&self, updates: &[StockUpdate]) -> Result<(), PlatformError>;
+    /// One listing by its external id (PUB-1 `syncPublication`); `None` when the platform no
+    /// longer lists it. Platforms with a single-listing endpoint override this; the others read
+    /// the whole listing.
+    async fn fetch_publication(
+        &self,
+        external_id: &str,
+    ) -> Result<Option<RemotePublication>, PlatformError> {
+        Ok(self
+            .list_publications()
+            .await?
+            .into_iter()
+            .find(|p| p.external_id == external_id))
+    }
+
+    /// Pushes stock of listings, batched where the platform has a bulk endpoint (STK-1). Answers
+    /// the listings the platform refused, one by one (the others were taken); an error means no
+    /// listing can be counted as taken.
+    async fn push_stock(&self, updates: &[StockUpdate])
+        -> Result<Vec<StockRefusal>, PlatformError>;
 
     /// What the last backfill could not do, for its sync run (Shopify's 60-day window).
     fn backfill_note(&self) -> Option<String> {
@@ -186,13 +220,15 @@ pub trait PlatformClient: Send + Sync {
 }
 
 /// PUB-2: whether a listing read from the platform counts as a publication. Rozetka: only goods
-/// whose sell status is "call" (2), "running out" (3) or "in stock" (4).
+/// whose sell status is "call" (2), "running out" (3) or "in stock" (4); WooCommerce: not trashed.
 pub fn publication_listed(platform: Platform, p: &RemotePublication) -> bool {
     match platform {
         Platform::Rozetka => p
             .state
             .as_deref()
             .is_some_and(|s| rozetka::PUBLISHED_SELL_STATUSES.contains(&s)),
+        // the listing leaves trashed products out; read by id, they still answer
+        Platform::Woocommerce => p.state.as_deref() != Some("trash"),
         _ => true,
     }
 }
@@ -295,5 +331,65 @@ pub fn webhook_mapping(
             "topic `{other}` is recorded but not acted on"
         ))),
         _ => Err(format!("{platform} does not send webhooks")),
+    }
+}
+
+#[cfg(test)]
+mod listed_tests {
+    use super::*;
+
+    fn with_state(state: &str) -> RemotePublication {
+        RemotePublication {
+            external_id: "1".into(),
+            name: "Kettle".into(),
+            sku: None,
+            price: None,
+            currency: None,
+            stock: None,
+            state: Some(state.into()),
+            url: None,
+            raw: serde_json::Value::Null,
+        }
+    }
+
+    // covers: PUB-2
+    #[test]
+    fn listed_means_what_each_platform_shows() {
+        assert!(publication_listed(Platform::Rozetka, &with_state("2")));
+        assert!(!publication_listed(Platform::Rozetka, &with_state("1")));
+        assert!(publication_listed(
+            Platform::Woocommerce,
+            &with_state("publish")
+        ));
+        assert!(!publication_listed(
+            Platform::Woocommerce,
+            &with_state("trash")
+        ));
+        assert!(publication_listed(
+            Platform::Prom,
+            &with_state("on_display")
+        ));
+    }
+}
+
+/// Shared checks for the platform clients' tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::{PlatformClient, RemotePublication};
+
+    /// PUB-1: each listed publication read by its id is what the listing showed; the other ids
+    /// (unknown, deleted, not an id at all) read as none.
+    pub async fn reads_one_by_one(
+        c: &dyn PlatformClient,
+        listed: &[&RemotePublication],
+        absent: &[&str],
+    ) {
+        for p in listed {
+            let one = c.fetch_publication(&p.external_id).await.unwrap();
+            assert_eq!(one.as_ref(), Some(*p), "{}", p.external_id);
+        }
+        for id in absent {
+            assert_eq!(c.fetch_publication(id).await.unwrap(), None, "{id}");
+        }
     }
 }

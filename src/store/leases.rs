@@ -9,7 +9,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 use std::time::Duration;
 
 impl Store {
-    /// Takes the lease when it is free, expired or already ours (then it is extended).
+    /// Takes the lease when it is free or expired. A lease this holder already has is not taken
+    /// again: one holder does not run the same work twice at once (a poll while its own backfill
+    /// of the source runs), and the first run's release cannot free the second's lease.
     pub async fn try_acquire_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool> {
         let t = now();
         let expires = t + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::minutes(5));
@@ -26,23 +28,42 @@ impl Store {
                     lease::Column::ExpiresAt,
                     lease::Column::AcquiredAt,
                 ])
-                .action_and_where(
-                    Expr::col((lease::Entity, lease::Column::ExpiresAt))
-                        .lt(t)
-                        .or(Expr::col((lease::Entity, lease::Column::Holder)).eq(holder)),
-                )
+                .action_and_where(Expr::col((lease::Entity, lease::Column::ExpiresAt)).lt(t))
                 .to_owned(),
         )
-        .exec_without_returning(&self.db)
+        .exec_without_returning(&self.writer)
         .await?;
         Ok(affected == 1)
+    }
+
+    /// Extends a lease this holder has. `false` when it is no longer ours (it expired and another
+    /// holder took it): the work it guarded must stop.
+    pub async fn renew_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool> {
+        let expires =
+            now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::minutes(5));
+        let res = lease::Entity::update_many()
+            .col_expr(lease::Column::ExpiresAt, Expr::value(expires))
+            .filter(lease::Column::Name.eq(name))
+            .filter(lease::Column::Holder.eq(holder))
+            .exec(&self.writer)
+            .await?;
+        Ok(res.rows_affected == 1)
+    }
+
+    /// Who holds a lease now (an expired lease is nobody's).
+    pub async fn lease_holder(&self, name: &str) -> Result<Option<String>> {
+        Ok(lease::Entity::find_by_id(name.to_string())
+            .filter(lease::Column::ExpiresAt.gte(now()))
+            .one(&self.db)
+            .await?
+            .map(|l| l.holder))
     }
 
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
         lease::Entity::delete_many()
             .filter(lease::Column::Name.eq(name))
             .filter(lease::Column::Holder.eq(holder))
-            .exec(&self.db)
+            .exec(&self.writer)
             .await?;
         Ok(())
     }

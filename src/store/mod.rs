@@ -41,11 +41,18 @@ pub mod rows {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) db: DatabaseConnection,
-    /// Where write transactions run. On SQLite one connection of its own: SQLite has one writer
-    /// anyway, writers queue in the pool instead of spinning on the lock, and the connection's
+    /// Where every write runs, a transaction or a single statement. On SQLite one connection of
+    /// its own: SQLite has one writer anyway, writers queue in the pool instead of spinning on the
+    /// lock (a write from another connection meets SQLITE_BUSY and sleeps in the busy handler, in
+    /// steps of up to 100 ms, while acknowledgements wait behind the lock), and the connection's
     /// page cache stays valid (a connection drops it whenever another one has written). On
     /// PostgreSQL the same pool as `db`.
     writer: DatabaseConnection,
+    /// Where webhook deliveries are stored: `writer` on SQLite, a pool of its own on PostgreSQL
+    /// (one connection per batch in flight, prepared statements planned once).
+    inbox: DatabaseConnection,
+    /// For statements run on sqlx directly (sea-orm's reach the metrics by its callback).
+    metrics: Arc<Metrics>,
     /// Rung when a push is queued, so the outbox worker does not wait for its next tick.
     outbox_wakeup: Arc<tokio::sync::Notify>,
     /// Webhook deliveries waiting for their inbox commit (see [`Store::acks_waiting`]).
@@ -62,7 +69,7 @@ impl Store {
     /// Opens the pool. SQLite runs in WAL mode with a busy timeout so readers never block the writer.
     pub async fn connect(url: &str, metrics: Arc<Metrics>) -> Result<Store> {
         let sqlite = url.starts_with("sqlite:");
-        let open = |connections: u32| {
+        let open = |connections: u32, planner: &'static [(&'static str, &'static str)]| {
             let metrics = metrics.clone();
             let mut opts = ConnectOptions::new(url.to_string());
             opts.max_connections(connections)
@@ -70,19 +77,19 @@ impl Store {
                 .connect_timeout(Duration::from_secs(5))
                 .acquire_timeout(Duration::from_secs(10))
                 .sqlx_logging(false)
+                // a SQLite connection is a file in this process: it cannot have gone away, so
+                // pinging it before each use (a round trip to its thread) buys nothing
+                .test_before_acquire(!sqlite)
+                // FULL: every commit reaches the disk before it returns, as PostgreSQL's does.
+                // An acknowledged webhook must outlive a power cut, not only a crash of orderhub
+                // (WH-2); WAL's NORMAL would leave the last commits in the OS's cache.
                 .map_sqlx_sqlite_opts(|o| {
                     o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                        .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                        .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
                         .busy_timeout(Duration::from_secs(10))
                         .foreign_keys(true)
                 })
-                // Prepared statements are planned for their values every time. After five runs
-                // PostgreSQL may switch a statement to a generic plan, costed on the statistics
-                // of the moment; on a young database (tables filling up within minutes) those say
-                // "nearly empty" and the plan scans where it should probe an index. Our
-                // statements are simple, so planning each run costs little: the backfill
-                // bench's store phase ran 1 530 orders/s this way against 821/s without it.
-                .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
+                .map_sqlx_postgres_opts(move |o| o.options(planner.iter().copied()));
             async move {
                 let mut db = Database::connect(opts).await.map_err(|e| {
                     crate::error::Error::Internal(format!("cannot open the database: {e}"))
@@ -91,11 +98,38 @@ impl Store {
                 Ok::<_, crate::error::Error>(db)
             }
         };
-        let db = open(if sqlite { 8 } else { 16 }).await?;
-        let writer = if sqlite { open(1).await? } else { db.clone() };
+        // Prepared statements are planned for their values every time. After five runs
+        // PostgreSQL may switch a statement to a generic plan, costed on the statistics of the
+        // moment; on a young database (tables filling up within minutes) those say "nearly
+        // empty" and the plan scans where it should probe an index. Our statements are simple,
+        // so planning each run costs little: the backfill bench's store phase ran 1 530 orders/s
+        // this way against 821/s without it.
+        let custom_plans = &[("plan_cache_mode", "force_custom_plan")];
+        let db = open(if sqlite { 8 } else { 16 }, custom_plans).await?;
+        let writer = if sqlite {
+            open(1, &[]).await?
+        } else {
+            db.clone()
+        };
+        // The webhook inbox's one statement is the exception: planning it cost as much as running
+        // it, so its plan is made once per connection and kept. That plan must probe the indexes
+        // whatever the statistics say (made on an empty table, a kept plan would scan it for
+        // good), and the pool runs nothing else: scans are ruled out for it.
+        let inbox = if sqlite {
+            writer.clone()
+        } else {
+            let kept_index_plans = &[
+                ("plan_cache_mode", "force_generic_plan"),
+                ("enable_seqscan", "off"),
+                ("enable_bitmapscan", "off"),
+            ];
+            open(inbox::PG_LANES as u32, kept_index_plans).await?
+        };
         Ok(Store {
             db,
             writer,
+            inbox,
+            metrics,
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
             acks_waiting: Default::default(),
         })
@@ -187,6 +221,8 @@ impl Store {
     pub async fn close(self) {
         if self.backend() == DbBackend::Sqlite {
             let _ = self.writer.close().await;
+        } else {
+            let _ = self.inbox.close().await;
         }
         let _ = self.db.close().await;
     }

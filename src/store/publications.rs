@@ -76,7 +76,7 @@ impl Store {
                     .add(source::Column::PublicationsSyncedAt.is_null())
                     .add(source::Column::PublicationsSyncedAt.lte(t - min_interval)),
             )
-            .exec(&self.db)
+            .exec(&self.writer)
             .await?;
         if claimed.rows_affected == 1 {
             return Ok(());
@@ -107,7 +107,7 @@ impl Store {
         source::Entity::update_many()
             .col_expr(source::Column::PublicationsSyncedAt, Expr::value(previous))
             .filter(source::Column::Id.eq(source_id.0))
-            .exec(&self.db)
+            .exec(&self.writer)
             .await?;
         Ok(())
     }
@@ -327,10 +327,11 @@ impl Store {
             .collect())
     }
 
-    /// Records a stock push: the pushed quantity, or the error, per listing.
-    pub async fn record_stock_push(&self, lines: &[StockLine], error: Option<&str>) -> Result<()> {
+    /// What a stock push did to each line: `None` taken (its stock is now the platform's),
+    /// `Some(error)` not taken, the error kept on the listing.
+    pub async fn record_stock_push(&self, results: &[(&StockLine, Option<&str>)]) -> Result<()> {
         let txn = self.write_txn().await?;
-        for l in lines {
+        for &(l, error) in results {
             let mut update = publication::Entity::update_many().col_expr(
                 publication::Column::PushError,
                 Expr::value(error.map(str::to_string)),
@@ -351,7 +352,7 @@ impl Store {
 
     /// Queues a stock push of one source's linked listings whose stock differs.
     pub async fn queue_stock_push(&self, source_id: SourceId) -> Result<bool> {
-        let queued = enqueue(&self.db, stock_job(source_id.0, false, STOCK_DEBOUNCE)).await?;
+        let queued = enqueue(&self.writer, stock_job(source_id.0, false, STOCK_DEBOUNCE)).await?;
         if queued {
             self.wake_outbox();
         }
@@ -370,7 +371,12 @@ impl Store {
             .await?;
         let mut queued = 0;
         for sid in sources {
-            if enqueue(&self.db, stock_job(sid, true, std::time::Duration::ZERO)).await? {
+            if enqueue(
+                &self.writer,
+                stock_job(sid, true, std::time::Duration::ZERO),
+            )
+            .await?
+            {
                 queued += 1;
             }
         }

@@ -362,7 +362,7 @@ impl Store {
                 .filter(outbox_job::Column::Id.eq(job.id))
                 .filter(outbox_job::Column::State.eq(job.state.clone()))
                 .filter(outbox_job::Column::UpdatedAt.eq(job.updated_at))
-                .exec(&self.db)
+                .exec(&self.writer)
                 .await?;
             if res.rows_affected == 1 {
                 claimed.push(JobRow {
@@ -451,6 +451,18 @@ impl Store {
             }
         }
         if let Some(id) = order_id {
+            // the platform shows the number now: a re-sync that reads it back changes nothing,
+            // and one that still reads an older number does not undo a newer one set here
+            let sent_number = job.payload.get("trackingNumber").and_then(|v| v.as_str());
+            if let (JobOutcome::Done, Some(JobKind::Tracking), Some(number)) =
+                (&outcome, kind, sent_number)
+            {
+                order::Entity::update_many()
+                    .col_expr(order::Column::PlatformTrackingNumber, Expr::value(number))
+                    .filter(order::Column::Id.eq(id.0))
+                    .exec(&txn)
+                    .await?;
+            }
             if let Some(error) = push_error {
                 order::Entity::update_many()
                     .col_expr(order::Column::PushError, Expr::value(error))
@@ -481,7 +493,7 @@ impl Store {
         order::Entity::update_many()
             .col_expr(order::Column::SourceStatus, Expr::value(platform_status))
             .filter(order::Column::Id.eq(order_id.0))
-            .exec(&self.db)
+            .exec(&self.writer)
             .await?;
         Ok(())
     }
@@ -634,6 +646,10 @@ pub(crate) async fn queue_tracking_push<C: ConnectionTrait>(
     let (Some(external_id), Some(number)) = (&o.external_id, &o.tracking_number) else {
         return Ok(false);
     };
+    // TRK-4: the platform shows this number already (it came from there): nothing to send
+    if o.platform_tracking_number.as_deref() == Some(number.as_str()) {
+        return Ok(false);
+    }
     if !push::tracking_triggered(
         ctx.source.send_tracking,
         &tracking_ids(&ctx.source),

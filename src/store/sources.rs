@@ -163,7 +163,7 @@ impl Store {
         am.deleted_at = Set(Some(now()));
         am.enabled = Set(false);
         am.updated_at = Set(now());
-        am.update(&self.db).await?;
+        am.update(&self.writer).await?;
         Ok(())
     }
 

@@ -72,7 +72,7 @@ impl Store {
             created_at: Set(now()),
             ..Default::default()
         }
-        .insert(&self.db)
+        .insert(&self.writer)
         .await?)
     }
 
@@ -97,7 +97,7 @@ impl Store {
         if let Some(p) = position {
             am.position = Set(p);
         }
-        Ok(am.update(&self.db).await?)
+        Ok(am.update(&self.writer).await?)
     }
 
     /// A status in use by orders, or a seeded default, cannot be deleted.
@@ -120,7 +120,9 @@ impl Store {
                 "{used} orders have this status; move them first"
             )));
         }
-        status::Entity::delete_by_id(id.0).exec(&self.db).await?;
+        status::Entity::delete_by_id(id.0)
+            .exec(&self.writer)
+            .await?;
         Ok(())
     }
 }

@@ -258,7 +258,7 @@ impl Store {
             cursor_after: Set(None),
             ..Default::default()
         }
-        .insert(&self.db)
+        .insert(&self.writer)
         .await?)
     }
 
@@ -267,7 +267,7 @@ impl Store {
         am.finished_at = Set(Some(now()));
         // every field was changed by the caller on the row; write them all
         am = am.reset_all();
-        Ok(am.update(&self.db).await?)
+        Ok(am.update(&self.writer).await?)
     }
 
     pub async fn sync_runs(&self, source_id: SourceId, limit: u64) -> Result<Vec<SyncRunRow>> {
@@ -302,7 +302,7 @@ impl Store {
         if backfilled {
             q = q.col_expr(source::Column::BackfillDoneAt, Expr::value(now()));
         }
-        q.exec(&self.db).await?;
+        q.exec(&self.writer).await?;
         Ok(())
     }
 
@@ -313,7 +313,7 @@ impl Store {
             .col_expr(source::Column::LastError, Expr::value(message))
             .col_expr(source::Column::UpdatedAt, Expr::value(now()))
             .filter(source::Column::Id.eq(source_id.0))
-            .exec(&self.db)
+            .exec(&self.writer)
             .await?;
         Ok(())
     }
@@ -322,7 +322,7 @@ impl Store {
         source::Entity::update_many()
             .col_expr(source::Column::LastError, Expr::value(message))
             .filter(source::Column::Id.eq(source_id.0))
-            .exec(&self.db)
+            .exec(&self.writer)
             .await?;
         Ok(())
     }
@@ -340,7 +340,7 @@ impl Store {
                     .add(order::Column::LastManualSyncAt.is_null())
                     .add(order::Column::LastManualSyncAt.lte(earliest)),
             )
-            .exec(&self.db)
+            .exec(&self.writer)
             .await?;
         if claimed.rows_affected == 1 {
             return Ok(());
@@ -366,6 +366,7 @@ fn stored_order(row: &OrderRow, items: &[OrderItemRow], targets: &StatusTargets)
     StoredOrder {
         source_status: row.source_status.clone(),
         tracking_number: row.tracking_number.clone(),
+        platform_tracking_number: row.platform_tracking_number.clone(),
         written_off: row.written_off,
         cancelled_here: targets.cancelled_group.contains(&row.status_id),
         platform_updated_at: row.platform_updated_at,
@@ -424,6 +425,7 @@ async fn apply_changes<C: ConnectionTrait>(
             }
             Change::TrackingNumber { to, .. } => {
                 am.tracking_number = Set(Some(to.clone()));
+                am.platform_tracking_number = Set(Some(to.clone()));
                 add_event(
                     db,
                     id,
@@ -433,6 +435,9 @@ async fn apply_changes<C: ConnectionTrait>(
                     actor,
                 )
                 .await?;
+            }
+            Change::PlatformTracking(number) => {
+                am.platform_tracking_number = Set(Some(number.clone()));
             }
             Change::ItemAdded(item) => {
                 let product_id = match_product(db, src, item).await?;
@@ -536,6 +541,12 @@ async fn insert_new_orders<C: ConnectionTrait>(
         .iter()
         .map(|n| {
             let o = n.order;
+            let tracking = o
+                .tracking_number
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
             order::ActiveModel {
                 source_id: Set(Some(src.id)),
                 external_id: Set(Some(o.external_id.clone())),
@@ -554,7 +565,8 @@ async fn insert_new_orders<C: ConnectionTrait>(
                 total: Set(o.total),
                 currency: Set(o.currency.to_ascii_uppercase()),
                 currency_mismatch: Set(currency_mismatch(&o.currency, &src.currency)),
-                tracking_number: Set(o.tracking_number.clone().filter(|t| !t.trim().is_empty())),
+                tracking_number: Set(tracking.clone()),
+                platform_tracking_number: Set(tracking),
                 delivery: Set(o
                     .delivery
                     .as_ref()

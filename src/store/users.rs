@@ -88,7 +88,7 @@ impl Store {
                 Some(u) => {
                     let mut am: user::ActiveModel = u.into();
                     am.admin = Set(true);
-                    am.update(&self.db).await?;
+                    am.update(&self.writer).await?;
                 }
                 None => {
                     user::ActiveModel {
@@ -98,7 +98,7 @@ impl Store {
                         created_at: Set(now()),
                         ..Default::default()
                     }
-                    .insert(&self.db)
+                    .insert(&self.writer)
                     .await?;
                 }
             }

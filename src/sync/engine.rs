@@ -15,6 +15,7 @@ use crate::store::orders::Actor;
 use crate::store::rows::{OrderRow, SourceRow, SyncRunRow};
 use crate::store::Store;
 use chrono::{DateTime, Duration, Utc};
+use std::collections::HashMap;
 use std::sync::Arc;
 use tracing::Instrument;
 
@@ -56,6 +57,30 @@ pub struct SyncEngine {
     /// Where platforms reach this instance (`ORDERHUB_PUBLIC_URL`), for webhook subscriptions.
     public_url: Option<String>,
     outbox: super::outbox::OutboxPolicy,
+    /// One client per source, shared by its polls, pushes and listing syncs: one login (Rozetka's
+    /// 24 h token, Cartum's session), one connection pool, and one pace for the platform's rate
+    /// limit. Rebuilt when what it was built from changes (credentials, URL, settings).
+    clients: Arc<std::sync::Mutex<HashMap<i64, CachedClient>>>,
+}
+
+struct CachedClient {
+    built_from: u64,
+    client: Arc<dyn PlatformClient>,
+}
+
+/// What a source's client is built from.
+fn client_fingerprint(src: &SourceRow) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (
+        &src.platform,
+        &src.base_url,
+        &src.credentials_enc,
+        &src.language,
+        src.settings.to_string(),
+    )
+        .hash(&mut h);
+    h.finish()
 }
 
 impl SyncEngine {
@@ -70,6 +95,7 @@ impl SyncEngine {
             lease_ttl: std::time::Duration::from_secs(300),
             public_url: None,
             outbox: Default::default(),
+            clients: Default::default(),
         }
     }
 
@@ -189,6 +215,24 @@ impl SyncEngine {
     }
 
     fn client(&self, src: &SourceRow) -> Result<Arc<dyn PlatformClient>> {
+        let built_from = client_fingerprint(src);
+        // building is synchronous and quick: holding the lock meanwhile lets one client serve all
+        let mut clients = self.clients.lock().expect("client cache");
+        if let Some(c) = clients.get(&src.id).filter(|c| c.built_from == built_from) {
+            return Ok(c.client.clone());
+        }
+        let client = self.new_client(src)?;
+        clients.insert(
+            src.id,
+            CachedClient {
+                built_from,
+                client: client.clone(),
+            },
+        );
+        Ok(client)
+    }
+
+    fn new_client(&self, src: &SourceRow) -> Result<Arc<dyn PlatformClient>> {
         let platform: Platform = src
             .platform
             .parse()
@@ -272,8 +316,11 @@ impl SyncEngine {
         let fetched = match self.client(&src) {
             Ok(client) => {
                 let result = self.fetch(client.as_ref(), &src, backfill, started).await;
-                // e.g. Shopify's 60-day window without read_all_orders: said, not hidden
-                run.note = client.backfill_note();
+                // e.g. Shopify's 60-day window without read_all_orders: said, not hidden (the
+                // client outlives the run: only a backfill's own note is read)
+                if backfill {
+                    run.note = client.backfill_note();
+                }
                 result
             }
             Err(e) => Err(e),
@@ -300,10 +347,17 @@ impl SyncEngine {
                             break;
                         }
                     }
-                    // a long backfill keeps its lease
-                    self.store
-                        .try_acquire_lease(lease, &self.instance, self.lease_ttl)
-                        .await?;
+                    // a long backfill keeps its lease; one that lost it stops
+                    if !self
+                        .store
+                        .renew_lease(lease, &self.instance, self.lease_ttl)
+                        .await?
+                    {
+                        failed = Some(Error::Conflict(
+                            "this instance's lease on the source expired and another instance took the sync over".into(),
+                        ));
+                        break;
+                    }
                 }
                 match failed {
                     None => {

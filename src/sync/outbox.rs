@@ -7,11 +7,10 @@
 use super::SyncEngine;
 use crate::domain::push::{self, TrackingReadiness};
 use crate::domain::{OrderId, Platform, SourceId, StatusId};
-use crate::platforms::{PlatformClient, PlatformError, StockUpdate};
+use crate::platforms::{PlatformClient, PlatformError, StockRefusal, StockUpdate};
+use crate::store::publications::StockLine;
 use crate::store::push::{JobKind, JobOutcome, JobRow};
 use chrono::Utc;
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -116,9 +115,8 @@ pub async fn drain(engine: &SyncEngine) -> crate::Result<usize> {
         .store
         .claim_jobs(engine.instance(), 25, Duration::from_secs(300))
         .await?;
-    let mut clients: HashMap<i64, Arc<dyn PlatformClient>> = HashMap::new();
     for job in &jobs {
-        let (outcome, note) = execute(engine, job, &mut clients).await;
+        let (outcome, note) = execute(engine, job).await;
         if let JobOutcome::Failed(e) | JobOutcome::Retry { error: e, .. } = &outcome {
             tracing::warn!(job_id = job.id, kind = %job.kind, source_id = job.source_id, error = %e, "push not made");
         }
@@ -129,11 +127,7 @@ pub async fn drain(engine: &SyncEngine) -> crate::Result<usize> {
 
 type Attempt = (JobOutcome, Option<String>);
 
-async fn execute(
-    engine: &SyncEngine,
-    job: &JobRow,
-    clients: &mut HashMap<i64, Arc<dyn PlatformClient>>,
-) -> Attempt {
+async fn execute(engine: &SyncEngine, job: &JobRow) -> Attempt {
     let policy = engine.outbox_policy();
     let now = Utc::now();
     let wait = |reason: String| JobOutcome::Wait {
@@ -154,15 +148,9 @@ async fn execute(
     let Ok(platform) = src.platform.parse::<Platform>() else {
         return (JobOutcome::Failed("unknown platform".into()), None);
     };
-    let client = match clients.get(&src.id) {
-        Some(c) => c.clone(),
-        None => match engine.client_of(&src) {
-            Ok(c) => {
-                clients.insert(src.id, c.clone());
-                c
-            }
-            Err(e) => return (JobOutcome::Failed(e.public_message()), None),
-        },
+    let client = match engine.client_of(&src) {
+        Ok(c) => c,
+        Err(e) => return (JobOutcome::Failed(e.public_message()), None),
     };
     match JobKind::parse(&job.kind) {
         Some(JobKind::Status) => status(engine, job, platform, client.as_ref(), policy).await,
@@ -359,35 +347,159 @@ async fn stock(
             price: None,
         })
         .collect();
-    let result = client.push_stock(&updates).await;
-    let outcome = match &result {
-        Ok(()) => JobOutcome::Done,
-        Err(e) => classify(e, job.attempts + 1, policy, Utc::now()),
-    };
-    let recorded = match (&result, &outcome) {
-        (Ok(()), _) => engine.store.record_stock_push(&lines, None).await,
-        (Err(_), JobOutcome::Failed(message)) => {
-            let _ = engine
-                .store
-                .add_source_event(
-                    source,
-                    "stock_push_failed",
-                    &format!("Stock not pushed to {}: {message}", platform.title()),
-                )
-                .await;
-            engine.store.record_stock_push(&lines, Some(message)).await
+    let (outcome, errors) = stock_outcome(
+        client.push_stock(&updates).await,
+        &lines,
+        job.attempts + 1,
+        policy,
+    );
+    if let JobOutcome::Failed(message) = &outcome {
+        let _ = engine
+            .store
+            .add_source_event(
+                source,
+                "stock_push_failed",
+                &format!("Stock not pushed to {}: {message}", platform.title()),
+            )
+            .await;
+    }
+    if let Some(errors) = errors {
+        let results: Vec<_> = lines
+            .iter()
+            .zip(errors.iter().map(Option::as_deref))
+            .collect();
+        if let Err(e) = engine.store.record_stock_push(&results).await {
+            tracing::warn!(error = %e, "cannot record a stock push");
         }
-        _ => Ok(()),
-    };
-    if let Err(e) = recorded {
-        tracing::warn!(error = %e, "cannot record a stock push");
     }
     (outcome, None)
+}
+
+/// The job's outcome and what each line records: `None` for a line the platform took, its
+/// refusal for one it did not. Nothing is recorded while the push is retried.
+fn stock_outcome(
+    result: Result<Vec<StockRefusal>, PlatformError>,
+    lines: &[StockLine],
+    attempt: i32,
+    policy: &OutboxPolicy,
+) -> (JobOutcome, Option<Vec<Option<String>>>) {
+    match result {
+        Ok(refused) if refused.is_empty() => (JobOutcome::Done, Some(vec![None; lines.len()])),
+        Ok(refused) => {
+            let message = format!(
+                "{} of {} listing(s) refused: {}",
+                refused.len(),
+                lines.len(),
+                refused
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
+            let own = |l: &StockLine| {
+                refused
+                    .iter()
+                    .find(|r| r.external_id == l.publication.external_id)
+            };
+            // a refusal the platform did not tie to one of our listings leaves none of the
+            // others certain: they keep the whole answer and are pushed again
+            let all_placed = refused.iter().all(|r| {
+                lines
+                    .iter()
+                    .any(|l| l.publication.external_id == r.external_id)
+            });
+            let errors = lines
+                .iter()
+                .map(|l| match own(l) {
+                    Some(r) => Some(r.message.clone()),
+                    None if all_placed => None,
+                    None => Some(message.clone()),
+                })
+                .collect();
+            let whole = PlatformError::Refused {
+                code: refused[0].code.clone(),
+                message,
+            };
+            (classify(&whole, attempt, policy, Utc::now()), Some(errors))
+        }
+        Err(e) => match classify(&e, attempt, policy, Utc::now()) {
+            JobOutcome::Failed(message) => {
+                let errors = vec![Some(message.clone()); lines.len()];
+                (JobOutcome::Failed(message), Some(errors))
+            }
+            retry => (retry, None),
+        },
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn line(external_id: &str) -> StockLine {
+        StockLine {
+            publication: entity::publication::Model {
+                id: 1,
+                source_id: 1,
+                external_id: external_id.into(),
+                name: external_id.into(),
+                sku: None,
+                price: None,
+                currency: None,
+                stock: None,
+                state: None,
+                url: None,
+                product_id: Some(1),
+                raw: serde_json::Value::Null,
+                pushed_stock: None,
+                push_error: None,
+                synced_at: Utc::now(),
+                created_at: Utc::now(),
+            },
+            quantity: 5,
+        }
+    }
+
+    fn refusal(external_id: &str) -> StockRefusal {
+        StockRefusal {
+            external_id: external_id.into(),
+            code: Some("no".into()),
+            message: format!("{external_id} is not taken"),
+        }
+    }
+
+    // covers: STK-1
+    #[test]
+    fn each_listing_records_its_own_part_of_a_stock_push() {
+        let p = OutboxPolicy::default();
+        let lines = [line("a"), line("b")];
+        let (outcome, errors) = stock_outcome(Ok(vec![]), &lines, 1, &p);
+        assert_eq!(
+            (outcome, errors),
+            (JobOutcome::Done, Some(vec![None, None]))
+        );
+
+        // one refused: it keeps its own reason, the other is taken
+        let (outcome, errors) = stock_outcome(Ok(vec![refusal("b")]), &lines, 1, &p);
+        assert!(
+            matches!(&outcome, JobOutcome::Failed(m) if m.contains("1 of 2 listing(s) refused: b: b is not taken")),
+            "{outcome:?}"
+        );
+        assert_eq!(errors, Some(vec![None, Some("b is not taken".into())]));
+
+        // a refusal tied to none of the lines: none counts as taken
+        let (_, errors) = stock_outcome(Ok(vec![refusal("?")]), &lines, 1, &p);
+        let errors = errors.unwrap();
+        assert!(errors
+            .iter()
+            .all(|e| e.as_deref().is_some_and(|e| e.contains("? is not taken"))));
+
+        // a transient failure records nothing and retries
+        let (outcome, errors) =
+            stock_outcome(Err(PlatformError::Transient("reset".into())), &lines, 1, &p);
+        assert!(matches!(outcome, JobOutcome::Retry { .. }), "{outcome:?}");
+        assert_eq!(errors, None);
+    }
 
     // covers: ST-4
     #[test]

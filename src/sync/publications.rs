@@ -86,18 +86,16 @@ impl SyncEngine {
         Ok(counts)
     }
 
-    /// PUB-1: one listing on demand (read from the platform's listing of the seller's goods).
+    /// PUB-1: one listing on demand (by its id where the platform can, else from its listing).
     pub async fn sync_publication(&self, publication: &PublicationRow) -> Result<PublicationRow> {
         let source_id = SourceId(publication.source_id);
         let (src, platform) = self.store.source_and_platform(source_id).await?;
-        let remote = self
+        let mut found: Vec<RemotePublication> = self
             .client_of(&src)?
-            .list_publications()
+            .fetch_publication(&publication.external_id)
             .await
-            .map_err(|e| platform_error(platform, e))?;
-        let mut found: Vec<RemotePublication> = remote
+            .map_err(|e| platform_error(platform, e))?
             .into_iter()
-            .filter(|p| p.external_id == publication.external_id)
             .collect();
         for p in &mut found {
             if !platforms::publication_listed(platform, p) {

@@ -10,7 +10,6 @@ use crate::helpers::*;
 use orderhub::domain::{SourceId, SyncRunId};
 use orderhub::platforms::{shopify, woocommerce};
 use orderhub::store::orders::Actor;
-use orderhub::sync::RunKind;
 use serde_json::{json, Value};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -82,14 +81,7 @@ async fn reconcile_from_2000(app: &TestApp, source: SourceId) -> orderhub::store
         .record_sync_success(source, "2000-01-01T00:00:00+00:00", false)
         .await
         .unwrap();
-    let run = app
-        .engine
-        .run(source, RunKind::Poll)
-        .await
-        .unwrap()
-        .expect("the source's lease is free");
-    assert_eq!(run.state, "succeeded", "{:?}", run.error);
-    run
+    poll_succeeds(app, source).await
 }
 
 async fn orders_of(app: &TestApp, source: SourceId) -> Vec<Value> {

@@ -70,6 +70,11 @@ pub async fn spawn_app_with(database_url: &str, poll_interval: std::time::Durati
     spawn_app_full(database_url, poll_interval, SecretKey::generate(), None).await
 }
 
+/// A second instance of the same deployment: the same database and secret key as `first`.
+pub async fn another_instance(first: &TestApp, database_url: &str) -> TestApp {
+    restart_app(first, database_url).await
+}
+
 /// A restart: the same database and secret key as `before`.
 pub async fn restart_app(before: &TestApp, database_url: &str) -> TestApp {
     spawn_app_full(
@@ -407,6 +412,32 @@ async fn create_webhook_source(
     d["createSource"]["id"].as_str().unwrap().parse().unwrap()
 }
 
+/// Runs one poll of the source now; it must take the source's lease and succeed.
+pub async fn poll_succeeds(app: &TestApp, source: SourceId) -> orderhub::store::rows::SyncRunRow {
+    lease_free(app, source).await;
+    let run = app
+        .engine
+        .run(source, orderhub::sync::RunKind::Poll)
+        .await
+        .unwrap()
+        .expect("the source's lease is free");
+    assert_eq!(run.state, "succeeded", "{:?}", run.error);
+    run
+}
+
+/// Waits (up to 10 s) until no run holds the source's sync lease: a finished run's row is written
+/// just before its lease is released.
+pub async fn lease_free(app: &TestApp, source: SourceId) {
+    let lease = format!("sync:source:{}", source.0);
+    for _ in 0..200 {
+        if app.app_store.lease_holder(&lease).await.unwrap().is_none() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the source's sync lease was never released");
+}
+
 /// The source's backfill run once it has finished (waits up to 10 s).
 pub async fn backfill_done(app: &TestApp, source: &str) -> Value {
     for _ in 0..200 {
@@ -422,6 +453,7 @@ pub async fn backfill_done(app: &TestApp, source: &str) -> Value {
             .iter()
             .find(|r| r["kind"] == "backfill" && r["state"] != "running")
         {
+            lease_free(app, SourceId(source.parse().unwrap())).await;
             return r.clone();
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;

@@ -23,22 +23,16 @@ async fn prom_source(app: &TestApp, sim: &prom::sim::Sim) -> orderhub::domain::S
 async fn two_instances_never_sync_one_source_at_once() {
     let url = fresh_database_url().await;
     let a = spawn_app_on(&url).await;
-    let b = spawn_app_on(&url).await;
+    let b = another_instance(&a, &url).await;
     let sim = prom::sim::start(0, Default::default()).unwrap();
     sim.seed(40, 50);
     let src = prom_source(&a, &sim).await;
     // the backfill started by createSource holds the lease while it runs; wait for it to finish
-    for _ in 0..100 {
-        let runs = a.app_store.sync_runs(src, 5).await.unwrap();
-        if runs.iter().any(|r| r.state != "running") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    backfill_done(&a, &src.0.to_string()).await;
     // slow platform answers make the two runs overlap in time
     reqwest::Client::new()
         .post(format!("{}/_sim/latency", sim.server.base_url()))
-        .json(&json!({"ms": 150}))
+        .json(&json!({"ms": 400}))
         .send()
         .await
         .unwrap();
@@ -46,14 +40,13 @@ async fn two_instances_never_sync_one_source_at_once() {
         a.engine.run(src, RunKind::Poll),
         b.engine.run(src, RunKind::Poll)
     );
-    let ran = [ra.unwrap(), rb.unwrap()]
-        .into_iter()
-        .filter(|r| r.is_some())
-        .count();
+    let ran: Vec<_> = [ra.unwrap(), rb.unwrap()].into_iter().flatten().collect();
     assert_eq!(
-        ran, 1,
+        ran.len(),
+        1,
         "exactly one instance ran the poll; the other saw the lease"
     );
+    assert_eq!(ran[0].state, "succeeded", "{:?}", ran[0].error);
     let count = a.data("{ orders { totalCount } }", json!({})).await["orders"]["totalCount"]
         .as_u64()
         .unwrap();
@@ -122,18 +115,53 @@ async fn the_scheduler_polls_on_its_interval() {
         .send()
         .await
         .unwrap();
+    // the order becomes visible before the run that stored it is finished: wait for the run
     for _ in 0..60 {
-        let now = app.data("{ orders { totalCount } }", json!({})).await["orders"]["totalCount"]
-            .as_u64()
-            .unwrap();
-        if now == before + 1 {
-            let runs = app.app_store.sync_runs(src, 10).await.unwrap();
-            assert!(runs
-                .iter()
-                .any(|r| r.kind == "poll" && r.state == "succeeded"));
+        let runs = app.app_store.sync_runs(src, 20).await.unwrap();
+        if runs
+            .iter()
+            .any(|r| r.kind == "poll" && r.state == "succeeded" && r.orders_created == 1)
+        {
+            let now = app.data("{ orders { totalCount } }", json!({})).await["orders"]
+                ["totalCount"]
+                .as_u64()
+                .unwrap();
+            assert_eq!(now, before + 1);
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the new order never arrived by a scheduled poll");
+    panic!("no scheduled poll stored the new order");
+}
+
+// covers: IMP-4 — a lease is taken once, even by its own holder; only its holder extends or
+// releases it, and a holder whose lease expired and was taken over cannot extend it any more
+#[tokio::test]
+async fn a_lease_is_held_once_and_extended_only_by_its_holder() {
+    let app = spawn_app().await;
+    let s = &app.app_store;
+    let ttl = Duration::from_secs(60);
+    assert!(s.try_acquire_lease("job", "one", ttl).await.unwrap());
+    assert!(
+        !s.try_acquire_lease("job", "one", ttl).await.unwrap(),
+        "a second run of the same holder waits as any other would"
+    );
+    assert!(!s.try_acquire_lease("job", "two", ttl).await.unwrap());
+    assert!(s.renew_lease("job", "one", ttl).await.unwrap());
+    assert!(!s.renew_lease("job", "two", ttl).await.unwrap());
+    s.release_lease("job", "two").await.unwrap();
+    assert_eq!(s.lease_holder("job").await.unwrap().as_deref(), Some("one"));
+    s.release_lease("job", "one").await.unwrap();
+    assert_eq!(s.lease_holder("job").await.unwrap(), None);
+
+    // an expired lease is nobody's: taken over, and its former holder can no longer extend it
+    assert!(s
+        .try_acquire_lease("job", "one", Duration::from_millis(100))
+        .await
+        .unwrap());
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert_eq!(s.lease_holder("job").await.unwrap(), None);
+    assert!(s.try_acquire_lease("job", "two", ttl).await.unwrap());
+    assert!(!s.renew_lease("job", "one", ttl).await.unwrap());
+    assert_eq!(s.lease_holder("job").await.unwrap().as_deref(), Some("two"));
 }

@@ -264,6 +264,22 @@ async fn end_to_end(platform: Platform) {
         )
         .await;
     assert_eq!(manual["errors"][0]["extensions"]["code"], "CONFLICT");
+
+    // SRC-6: credentials given again (the seller issued them anew) clear the mark; polling resumes
+    // with a client built from them
+    sim.control(reqwest::Method::POST, "/_sim/restore", json!({}))
+        .await;
+    let updated = app
+        .gql(
+            "mutation($s: ID!, $i: UpdateSourceInput!) { updateSource(id: $s, input: $i) { needsReauth } }",
+            json!({"s": source, "i": {"credentials": sim.credentials}}),
+        )
+        .await;
+    assert_eq!(
+        updated["data"]["updateSource"]["needsReauth"], false,
+        "{platform}: {updated}"
+    );
+    poll_succeeds(&app, source_id).await;
 }
 
 #[tokio::test]

@@ -671,6 +671,172 @@ async fn rozetka_tracking_waits_for_packing_confirmed_and_goes_when_it_arrives()
     assert_eq!(mine["trackingNumber"], "20450000000777");
 }
 
+/// One poll of the source, run now; it must succeed.
+async fn poll(app: &TestApp, source: &str) {
+    poll_succeeds(app, SourceId(source.parse().unwrap())).await;
+}
+
+fn tracking_pushes(sim_order: &Value) -> Vec<String> {
+    sim_order["pushed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["update"]["ttn"].as_str().map(String::from))
+        .collect()
+}
+
+// covers: TRK-1, TRK-4, SYNC-1
+#[tokio::test]
+async fn a_platform_number_is_not_sent_back_and_a_number_set_here_is_not_reverted() {
+    let app = spawn_app().await;
+    let sim = start(Platform::Rozetka);
+    let o = sim
+        .control(
+            Method::POST,
+            "/_sim/orders",
+            json!({"buyer": 3, "items": [{"product": 0, "quantity": 1}], "status": 2,
+                   "ttn": "20450000000001"}),
+        )
+        .await;
+    let ext = o["order"]["id"].as_i64().unwrap().to_string();
+    let st = status_ids(&app).await;
+    let source = connected(
+        &app,
+        &sim,
+        json!({"sendTracking": true, "trackingStatusIds": [st["shipped"]]}),
+    )
+    .await;
+    let id = order_id(&app, &source, &ext).await;
+    assert_eq!(order(&app, &id).await["trackingNumber"], "20450000000001");
+    let oid = OrderId(id.parse().unwrap());
+
+    // entering a trigger status with the platform's own number sends nothing back
+    change_status(&app, &id, &st["shipped"], None).await;
+    assert!(app.app_store.jobs_of_order(oid).await.unwrap().is_empty());
+
+    // the seller moves the order back on Rozetka; a number set here now has to wait
+    sim.control(
+        Method::PATCH,
+        &format!("/_sim/orders/{ext}"),
+        json!({"status": 26}),
+    )
+    .await;
+    poll(&app, &source).await;
+    app.data(
+        "mutation($o: ID!) { setTrackingNumber(orderId: $o, trackingNumber: \"20450000000777\") { id } }",
+        json!({"o": id}),
+    )
+    .await;
+    eventually(10, "the wait on the order", || async {
+        let o = order(&app, &id).await;
+        has_event(&o, "push_waiting", "status 2").then_some(())
+    })
+    .await;
+    // Rozetka still shows its old number: the re-sync keeps ours
+    poll(&app, &source).await;
+    let mine = order(&app, &id).await;
+    assert_eq!(mine["trackingNumber"], "20450000000777", "{mine}");
+    assert!(!has_event(
+        &mine,
+        "tracking_number_synced",
+        "20450000000001"
+    ));
+
+    // back in status 2 the number goes, once
+    sim.control(
+        Method::PATCH,
+        &format!("/_sim/orders/{ext}"),
+        json!({"status": 2}),
+    )
+    .await;
+    poll(&app, &source).await;
+    eventually(10, "the number on Rozetka", || async {
+        let o = sim_order(&sim, &ext).await;
+        (o["order"]["ttn"] == "20450000000777").then_some(())
+    })
+    .await;
+    eventually(10, "the push recorded here", || async {
+        let o = order(&app, &id).await;
+        has_event(&o, "pushed", "20450000000777").then_some(())
+    })
+    .await;
+    // a newer number set here before any re-sync: reading back the sent one does not undo it
+    app.data(
+        "mutation($o: ID!) { setTrackingNumber(orderId: $o, trackingNumber: \"20450000000888\") { id } }",
+        json!({"o": id}),
+    )
+    .await;
+    poll(&app, &source).await;
+    let mine = order(&app, &id).await;
+    assert_eq!(mine["trackingNumber"], "20450000000888", "{mine}");
+    assert!(!has_event(
+        &mine,
+        "tracking_number_synced",
+        "20450000000777"
+    ));
+    assert_eq!(
+        tracking_pushes(&sim_order(&sim, &ext).await),
+        ["20450000000777"],
+        "Rozetka takes a number only in status 2: the newer one waits"
+    );
+
+    // a number the platform changes afterwards is taken, and not sent back
+    sim.control(
+        Method::PATCH,
+        &format!("/_sim/orders/{ext}"),
+        json!({"tracking_number": "20450000000002"}),
+    )
+    .await;
+    poll(&app, &source).await;
+    let mine = order(&app, &id).await;
+    assert_eq!(mine["trackingNumber"], "20450000000002");
+    assert!(has_event(&mine, "tracking_number_synced", "20450000000002"));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        tracking_pushes(&sim_order(&sim, &ext).await),
+        ["20450000000777"]
+    );
+}
+
+// covers: SRC-6, ST-4, PUB-1
+#[tokio::test]
+async fn one_login_serves_the_sources_polls_pushes_and_listings() {
+    let app = spawn_app().await;
+    let sim = start(Platform::Rozetka);
+    let ext = add_rozetka_order(&sim, 1).await;
+    let source = connected(&app, &sim, json!({})).await;
+    // createSource checks the credentials with a login of its own; the backfill logs in once
+    let logins = sim.rozetka().logins();
+    assert_eq!(logins, 2);
+    let st = status_ids(&app).await;
+    set_rules(
+        &app,
+        &source,
+        json!([{"statusId": st["confirmed"], "platformStatus": "26"}]),
+    )
+    .await;
+    enable_rules(&app, &source).await;
+    poll(&app, &source).await;
+    let id = order_id(&app, &source, &ext).await;
+    change_status(&app, &id, &st["confirmed"], None).await;
+    eventually(10, "the status on Rozetka", || async {
+        let o = sim_order(&sim, &ext).await;
+        (rozetka_pushed_statuses(&o) == [26]).then_some(())
+    })
+    .await;
+    app.data(
+        "mutation($s: ID!) { syncPublications(sourceId: $s) { created } }",
+        json!({"s": source}),
+    )
+    .await;
+    poll(&app, &source).await;
+    assert_eq!(
+        sim.rozetka().logins(),
+        logins,
+        "the backfill's token (valid 24 h) serves every later call"
+    );
+}
+
 // covers: TRK-2, TRK-3
 #[tokio::test]
 async fn epicentr_refuses_another_recipients_number_once_and_says_so() {
@@ -730,6 +896,53 @@ async fn epicentr_refuses_another_recipients_number_once_and_says_so() {
     );
 }
 
+/// The quantities Rozetka's simulator took for one good, in order.
+async fn rozetka_stock_pushes(sim: &SimUnderTest, good: i64) -> Vec<i64> {
+    let g = sim.control(Method::GET, "/_sim/goods", Value::Null).await;
+    g["stock_pushes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["item_rz_id"] == good)
+        .map(|p| p["stock_quantity"].as_i64().unwrap())
+        .collect()
+}
+
+/// Waits until the good's last stock push on Rozetka is `quantity`.
+async fn stock_reaches(sim: &SimUnderTest, good: i64, quantity: i64, what: &str) {
+    eventually(10, what, || async {
+        (rozetka_stock_pushes(sim, good).await.last() == Some(&quantity)).then_some(())
+    })
+    .await;
+}
+
+/// The source's publications by external id, each with `fields` (and `externalId`).
+async fn listings(app: &TestApp, source: &str, fields: &str) -> HashMap<String, Value> {
+    let d = app
+        .data(
+            &format!("query($s: ID!) {{ publications(sourceId: $s, first: 500) {{ edges {{ node {{ externalId {fields} }} }} }} }}"),
+            json!({"s": source}),
+        )
+        .await;
+    d["publications"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let ext = e["node"]["externalId"].as_str().unwrap().to_string();
+            (ext, e["node"].clone())
+        })
+        .collect()
+}
+
+async fn set_stock(app: &TestApp, product: &str, quantity: i64) {
+    app.data(
+        "mutation($p: ID!, $q: Int!) { setProductStock(productId: $p, quantity: $q) { stockQuantity } }",
+        json!({"p": product, "q": quantity}),
+    )
+    .await;
+}
+
 // covers: PUB-1, PUB-2, PUB-3, STK-1, SYNC-3
 #[tokio::test]
 async fn publications_sync_link_and_stock_follows_everywhere() {
@@ -765,22 +978,10 @@ async fn publications_sync_link_and_stock_follows_everywhere() {
         "{again}"
     );
 
-    let list = app
-        .data(
-            "query($s: ID!) { publications(sourceId: $s, first: 500) { edges { node { id externalId state product { id } } } } }",
-            json!({"s": source}),
-        )
-        .await;
-    let pubs: HashMap<String, String> = list["publications"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["node"]["externalId"].as_str().unwrap().to_string(),
-                e["node"]["id"].as_str().unwrap().to_string(),
-            )
-        })
+    let pubs: HashMap<String, String> = listings(&app, &source, "id")
+        .await
+        .into_iter()
+        .map(|(ext, node)| (ext, node["id"].as_str().unwrap().to_string()))
         .collect();
     let mut got: Vec<_> = pubs.keys().cloned().collect();
     let mut want = published.clone();
@@ -811,25 +1012,9 @@ async fn publications_sync_link_and_stock_follows_everywhere() {
         .as_str()
         .unwrap()
         .to_string();
-    app.data(
-        "mutation($p: ID!) { setProductStock(productId: $p, quantity: 7) { stockQuantity } }",
-        json!({"p": product}),
-    )
-    .await;
-    let stock_of = |goods: &Value, id: i64| -> Vec<i64> {
-        goods["stock_pushes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|p| p["item_rz_id"] == id)
-            .map(|p| p["stock_quantity"].as_i64().unwrap())
-            .collect()
-    };
-    eventually(10, "the stock on Rozetka", || async {
-        let g = sim.control(Method::GET, "/_sim/goods", Value::Null).await;
-        (stock_of(&g, api_good) == vec![7]).then_some(())
-    })
-    .await;
+    set_stock(&app, &product, 7).await;
+    stock_reaches(&sim, api_good, 7, "the stock on Rozetka").await;
+    assert_eq!(rozetka_stock_pushes(&sim, api_good).await, [7]);
 
     // SYNC-3 + STK-1: writing off an order that sold the product lowers the stock everywhere
     let oid = order_id(&app, &source, &ext).await;
@@ -849,26 +1034,14 @@ async fn publications_sync_link_and_stock_follows_everywhere() {
         json!({"p": pubs[&api_good.to_string()], "x": sold}),
     )
     .await;
-    app.data(
-        "mutation($p: ID!) { setProductStock(productId: $p, quantity: 20) { stockQuantity } }",
-        json!({"p": sold}),
-    )
-    .await;
-    eventually(10, "the linked product's stock", || async {
-        let g = sim.control(Method::GET, "/_sim/goods", Value::Null).await;
-        (stock_of(&g, api_good).last() == Some(&20)).then_some(())
-    })
-    .await;
+    set_stock(&app, &sold, 20).await;
+    stock_reaches(&sim, api_good, 20, "the linked product's stock").await;
     app.data(
         "mutation($o: ID!) { writeOffOrder(orderId: $o) { id } }",
         json!({"o": oid}),
     )
     .await;
-    eventually(10, "the stock after the write-off", || async {
-        let g = sim.control(Method::GET, "/_sim/goods", Value::Null).await;
-        (stock_of(&g, api_good).last() == Some(&(20 - qty))).then_some(())
-    })
-    .await;
+    stock_reaches(&sim, api_good, 20 - qty, "the stock after the write-off").await;
 
     // STK-1: a listing whose price list is not "by API" gets a clear error, kept on it
     let yml_good = goods["goods"].as_array().unwrap()[3]["rz_item_id"]
@@ -881,21 +1054,51 @@ async fn publications_sync_link_and_stock_follows_everywhere() {
     .await;
     let yml_key = yml_good.to_string();
     let err = eventually(10, "the refusal on the listing", || async {
-        let d = app
-            .data(
-                "query($s: ID!) { publications(sourceId: $s, first: 500) { edges { node { externalId pushError } } } }",
-                json!({"s": source}),
-            )
-            .await;
-        d["publications"]["edges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["node"]["externalId"].as_str() == Some(yml_key.as_str()))
-            .and_then(|e| e["node"]["pushError"].as_str().map(str::to_string))
+        listings(&app, &source, "pushError").await[&yml_key]["pushError"]
+            .as_str()
+            .map(str::to_string)
     })
     .await;
     assert!(err.contains("\"by API\""), "{err}");
+
+    // STK-1: a push the platform takes in part — the taken listing records its stock, the
+    // refused one keeps its reason, the source's feed names what was refused
+    set_stock(&app, &sold, 30).await;
+    stock_reaches(&sim, api_good, 30, "the taken part on Rozetka").await;
+    let api_key = api_good.to_string();
+    let recorded = eventually(10, "both listings recorded", || async {
+        let by_id = listings(&app, &source, "stock pushError").await;
+        (by_id[&api_key]["stock"] == 30).then_some(by_id)
+    })
+    .await;
+    assert_eq!(recorded[&api_key]["pushError"], Value::Null, "{recorded:?}");
+    assert!(
+        recorded[&yml_key]["pushError"]
+            .as_str()
+            .is_some_and(|e| e.contains("\"by API\"") && !e.contains(&api_key)),
+        "only its own reason: {:?}",
+        recorded[&yml_key]
+    );
+    assert!(rozetka_stock_pushes(&sim, yml_good).await.is_empty());
+    let feed = app
+        .data(
+            "query($s: ID!) { source(id: $s) { events { kind message } } }",
+            json!({"s": source}),
+        )
+        .await;
+    let refusals: Vec<&str> = feed["source"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "stock_push_failed")
+        .filter_map(|e| e["message"].as_str())
+        .collect();
+    assert!(
+        refusals
+            .iter()
+            .any(|m| m.contains("1 of 2 listing(s) refused") && m.contains(&yml_key)),
+        "{refusals:?}"
+    );
 }
 
 fn id_text(v: &Value) -> String {

@@ -20,6 +20,17 @@ pub struct SimUnderTest {
     _keep: Box<dyn std::any::Any + Send>,
 }
 
+impl SimUnderTest {
+    /// The Rozetka simulator's own state (its logins, goods, orders).
+    pub fn rozetka(&self) -> &orderhub::platforms::rozetka::sim::SimState {
+        &self
+            ._keep
+            .downcast_ref::<orderhub::platforms::rozetka::sim::Sim>()
+            .expect("a Rozetka simulator")
+            .state
+    }
+}
+
 pub fn start(platform: Platform) -> SimUnderTest {
     use orderhub::platforms::{cartum, epicentr, prom, rozetka};
     match platform {

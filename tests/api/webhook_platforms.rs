@@ -640,3 +640,31 @@ async fn shopify_basic_plan_hides_customers_as_unspecified() {
     let live = &imported[&live_id];
     assert_eq!(live["items"].as_array().unwrap().len(), 2, "{live}");
 }
+
+/// IMP-1: a backfill that meets Shopify's 60-day window says so in its own run; the runs after it
+/// (reconciliation polls) read only changes and carry no such note.
+// covers: IMP-1, WH-6
+#[tokio::test]
+async fn the_60_day_note_belongs_to_the_backfill_run_only() {
+    use orderhub::platforms::shopify;
+    let app = spawn_app().await;
+    let sim = shopify::sim::start(0, Default::default()).unwrap();
+    control(
+        &sim.base_url(),
+        reqwest::Method::POST,
+        "/_sim/seed",
+        json!({"count": 10, "days": 90}),
+    )
+    .await;
+    let source = shopify_source(&app, "UAH", &sim).await;
+    let run = backfill_done(&app, &source.to_string()).await;
+    assert_eq!(run["state"], "succeeded", "{run}");
+    assert!(
+        run["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("read_all_orders")),
+        "{run}"
+    );
+    let poll = poll_succeeds(&app, source).await;
+    assert_eq!(poll.note, None, "a poll after the backfill: {poll:?}");
+}

@@ -376,7 +376,7 @@ async fn deliveries_stored_before_a_restart_are_processed_after_it() {
         })
         .await
         .unwrap();
-    let second = spawn_app_on(&url).await;
+    let second = restart_app(&first, &url).await;
     let rows = settled(&second, src).await;
     assert_eq!(rows[0]["state"], "done");
     let o = order_by_external(&second, src, "777").await;

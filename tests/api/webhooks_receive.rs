@@ -280,3 +280,168 @@ async fn oversized_bodies_and_unknown_sources() {
         "a Shopify source does not take WooCommerce deliveries"
     );
 }
+
+// covers: WH-3 — each kind of twin, stored before or earlier in the same batch, answered as a
+// duplicate by the store itself (SQLite and PostgreSQL each have their own statements)
+#[tokio::test]
+async fn the_inbox_recognises_each_kind_of_twin() {
+    use orderhub::store::inbox::{NewDelivery, Stored};
+    use Stored::{Duplicate, New};
+    let app = spawn_app().await;
+    let (src, _sim) = webhook_source(&app, "SHOPIFY", "UAH").await;
+    let at = |s: &str| Some(s.parse::<chrono::DateTime<chrono::Utc>>().unwrap());
+    let d = |webhook: &str, topic: &str, event: Option<&str>, order: Option<&str>, updated| {
+        NewDelivery {
+            source_id: src,
+            platform: "shopify".into(),
+            topic: Some(topic.into()),
+            webhook_id: Some(webhook.into()),
+            event_id: event.map(Into::into),
+            external_order_id: order.map(Into::into),
+            platform_updated_at: updated,
+            headers: json!({"x-shopify-webhook-id": webhook}),
+            body: b"{}".to_vec(),
+            state: "parked",
+            last_error: None,
+        }
+    };
+    let t0 = "2026-11-20T10:00:00.123456Z";
+    let first = app
+        .app_store
+        .store_deliveries(vec![
+            d("w1", "orders/updated", Some("e1"), Some("o1"), at(t0)),
+            d("w2", "orders/updated", None, Some("o2"), None),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(first, [New, New]);
+    let second = app
+        .app_store
+        .store_deliveries(vec![
+            // the same webhook id as a stored delivery
+            d("w1", "orders/updated", None, None, None),
+            // the same event and topic; then the same event under another topic
+            d("w3", "orders/updated", Some("e1"), None, None),
+            d("w4", "orders/paid", Some("e1"), None, None),
+            // the same order at the same updated-at; then at a later one
+            d("w5", "orders/updated", None, Some("o1"), at(t0)),
+            d(
+                "w6",
+                "orders/updated",
+                None,
+                Some("o1"),
+                at("2026-11-20T10:00:01Z"),
+            ),
+            // twins of deliveries earlier in this batch
+            d("w6", "orders/updated", None, None, None),
+            d(
+                "w7",
+                "orders/updated",
+                None,
+                Some("o1"),
+                at("2026-11-20T10:00:01Z"),
+            ),
+            // an order without an updated-at is never a state twin
+            d("w8", "orders/updated", None, Some("o2"), None),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        second,
+        [Duplicate, Duplicate, New, Duplicate, New, Duplicate, Duplicate, New]
+    );
+    let mut stored: Vec<String> = app
+        .app_store
+        .deliveries(src, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| r.webhook_id)
+        .collect();
+    stored.sort();
+    assert_eq!(stored, ["w1", "w2", "w4", "w6", "w8"]);
+}
+
+// covers: WH-2, WH-5 — a batch larger than any one INSERT (SQLite writes 256, 128, … rows a
+// statement) is stored whole, byte for byte, its ids in order of arrival, so the inbox worker
+// applies one order's updates in the order they came
+#[tokio::test]
+async fn a_large_batch_is_stored_whole_in_order_of_arrival() {
+    use orderhub::store::inbox::{NewDelivery, Stored};
+    let app = spawn_app().await;
+    let (src, _sim) = webhook_source(&app, "SHOPIFY", "UAH").await;
+    let n = 256 + 37; // 256 + 32 + 4 + 1 rows
+    let batch: Vec<NewDelivery> = (0..n)
+        .map(|i| NewDelivery {
+            source_id: src,
+            platform: "shopify".into(),
+            topic: Some("orders/updated".into()),
+            webhook_id: Some(format!("big-{i}")),
+            event_id: (i % 2 == 0).then(|| format!("e{i}")),
+            external_order_id: Some(format!("{}", 9_007_199_254_740_993u64 + (i % 5) as u64)),
+            platform_updated_at: Some(
+                chrono::DateTime::from_timestamp(1_795_000_000 + i as i64, 1_000 * i as u32)
+                    .unwrap(),
+            ),
+            headers: json!({"x-shopify-webhook-id": format!("big-{i}")}),
+            body: format!("{{\"n\":{i},\"bytes\":\"\\u00e9\\/\"}}\u{0}\u{ff}").into_bytes(),
+            state: "parked",
+            last_error: (i == 7).then(|| "seven".to_string()),
+        })
+        .collect();
+    let answers = app.app_store.store_deliveries(batch.clone()).await.unwrap();
+    assert!(answers.iter().all(|a| *a == Stored::New), "{answers:?}");
+    let mut rows = app.app_store.deliveries(src, 1_000).await.unwrap();
+    rows.reverse(); // newest first → order of arrival
+    assert_eq!(rows.len(), n);
+    for (r, d) in rows.iter().zip(&batch) {
+        assert_eq!(r.webhook_id, d.webhook_id);
+        assert_eq!(r.event_id, d.event_id);
+        assert_eq!(r.external_order_id, d.external_order_id);
+        assert_eq!(r.platform_updated_at, d.platform_updated_at);
+        assert_eq!(r.body, d.body, "the raw bytes, as received");
+        assert_eq!(r.headers, d.headers);
+        assert_eq!(r.state, "parked");
+        assert_eq!(r.last_error, d.last_error);
+    }
+    assert!(rows.windows(2).all(|w| w[0].id < w[1].id));
+    // the same batch again: every one a twin, nothing more stored
+    let again = app.app_store.store_deliveries(batch).await.unwrap();
+    assert!(again.iter().all(|a| *a == Stored::Duplicate));
+    assert_eq!(app.app_store.deliveries(src, 1_000).await.unwrap().len(), n);
+}
+
+// covers: WH-3 — twins are per source: two shops may send the same order id at the same
+// updated-at (WooCommerce has no delivery id to tell them apart), and a batch holding both answers
+// each for its own source
+#[tokio::test]
+async fn twins_are_recognised_per_source() {
+    use orderhub::store::inbox::{NewDelivery, Stored};
+    let app = spawn_app().await;
+    let (a, _sim_a) = webhook_source(&app, "WOOCOMMERCE", "UAH").await;
+    let (b, _sim_b) = webhook_source(&app, "WOOCOMMERCE", "UAH").await;
+    let d = |source| NewDelivery {
+        source_id: source,
+        platform: "woocommerce".into(),
+        topic: Some("order.updated".into()),
+        webhook_id: None,
+        event_id: None,
+        external_order_id: Some("1042".into()),
+        platform_updated_at: Some("2026-11-20T10:00:00Z".parse().unwrap()),
+        headers: json!({}),
+        body: b"{}".to_vec(),
+        state: "parked",
+        last_error: None,
+    };
+    let store = &app.app_store;
+    assert_eq!(
+        store.store_deliveries(vec![d(a)]).await.unwrap(),
+        [Stored::New]
+    );
+    assert_eq!(
+        store.store_deliveries(vec![d(a), d(b)]).await.unwrap(),
+        [Stored::Duplicate, Stored::New]
+    );
+    assert_eq!(store.deliveries(a, 10).await.unwrap().len(), 1);
+    assert_eq!(store.deliveries(b, 10).await.unwrap().len(), 1);
+}

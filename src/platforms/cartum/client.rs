@@ -18,7 +18,7 @@ use super::wire::{self, CustomerFields, Envelope, Id};
 use crate::domain::orders::{ImportedOrder, StatusClass};
 use crate::platforms::http::{build_client, send_with_retry, HttpPolicy, Pace};
 use crate::platforms::{
-    PlatformClient, PlatformError, RemotePublication, SourceConfig, StockUpdate,
+    PlatformClient, PlatformError, RemotePublication, SourceConfig, StockRefusal, StockUpdate,
 };
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -500,7 +500,10 @@ impl CartumClient {
 
     // ---- catalog ------------------------------------------------------------------------
 
-    async fn import_rows(&self, rows: Vec<wire::CatalogImportRow>) -> Result<(), PlatformError> {
+    async fn import_rows(
+        &self,
+        rows: Vec<wire::CatalogImportRow>,
+    ) -> Result<Vec<ImportFailure>, PlatformError> {
         let batch = self.config.setting_u64("import_batch_size", 50).max(1) as usize;
         let mut failures = Vec::new();
         for chunk in rows.chunks(batch) {
@@ -512,10 +515,13 @@ impl CartumClient {
             let env = self.call("catalog/import", body).await?;
             failures.extend(import_failures(&env));
         }
-        refusal(failures)
+        Ok(failures)
     }
 
-    async fn import_residues(&self, rows: Vec<wire::ResidueRow>) -> Result<(), PlatformError> {
+    async fn import_residues(
+        &self,
+        rows: Vec<wire::ResidueRow>,
+    ) -> Result<Vec<ImportFailure>, PlatformError> {
         let batch = self.config.setting_u64("import_batch_size", 50).max(1) as usize;
         let mut failures = Vec::new();
         for chunk in rows.chunks(batch) {
@@ -527,7 +533,7 @@ impl CartumClient {
             let env = self.call("catalog/importResidues", body).await?;
             failures.extend(import_failures(&env));
         }
-        refusal(failures)
+        Ok(failures)
     }
 }
 
@@ -562,7 +568,14 @@ fn article_of(update: &StockUpdate) -> String {
 }
 
 /// (code, "article: message") of every row an import did not take.
-fn import_failures(env: &Envelope) -> Vec<(i64, String)> {
+/// An article a catalog import did not take, with the import log's code and message.
+struct ImportFailure {
+    article: String,
+    code: i64,
+    message: String,
+}
+
+fn import_failures(env: &Envelope) -> Vec<ImportFailure> {
     let log: wire::ImportLog = serde_json::from_value(env.response.clone()).unwrap_or_default();
     log.log
         .iter()
@@ -571,23 +584,28 @@ fn import_failures(env: &Envelope) -> Vec<(i64, String)> {
                 .info
                 .iter()
                 .filter(|i| !wire::IMPORT_CODES_OK.contains(&i.code))
-                .map(move |i| (i.code, format!("{}: {}", entry.article, i.message)))
+                .map(move |i| ImportFailure {
+                    article: entry.article.clone(),
+                    code: i.code,
+                    message: i.message.clone(),
+                })
         })
         .collect()
 }
 
-fn refusal(failures: Vec<(i64, String)>) -> Result<(), PlatformError> {
-    match failures.first() {
-        None => Ok(()),
-        Some((code, _)) => Err(PlatformError::Refused {
-            code: Some(code.to_string()),
-            message: failures
+/// The import log's failures as refusals of the updates they name (by article).
+fn refusals(updates: &[StockUpdate], failures: Vec<ImportFailure>) -> Vec<StockRefusal> {
+    failures
+        .into_iter()
+        .map(|f| StockRefusal {
+            external_id: updates
                 .iter()
-                .map(|(_, m)| m.as_str())
-                .collect::<Vec<_>>()
-                .join("; "),
-        }),
-    }
+                .find(|u| article_of(u) == f.article)
+                .map_or_else(|| f.article.clone(), |u| u.external_id.clone()),
+            code: Some(f.code.to_string()),
+            message: format!("{}: {}", f.article, f.message),
+        })
+        .collect()
 }
 
 #[async_trait::async_trait]
@@ -757,9 +775,12 @@ impl PlatformClient for CartumClient {
     /// STK-1: warehouse quantities through `catalog/importResidues` on shops with warehouse
     /// accounting, else in-stock/out-of-stock `presence` through `catalog/import`.
     #[tracing::instrument(skip_all, fields(source_id = %self.config.source_id, platform = "cartum"))]
-    async fn push_stock(&self, updates: &[StockUpdate]) -> Result<(), PlatformError> {
+    async fn push_stock(
+        &self,
+        updates: &[StockUpdate],
+    ) -> Result<Vec<StockRefusal>, PlatformError> {
         if updates.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let in_stock = self
             .config
@@ -779,7 +800,7 @@ impl PlatformClient for CartumClient {
                     quantity: u.quantity.max(0),
                 })
                 .collect();
-            self.import_residues(rows).await?;
+            let mut failures = self.import_residues(rows).await?;
             let prices: Vec<wire::CatalogImportRow> = updates
                 .iter()
                 .filter_map(|u| {
@@ -790,10 +811,10 @@ impl PlatformClient for CartumClient {
                     })
                 })
                 .collect();
-            if prices.is_empty() {
-                return Ok(());
+            if !prices.is_empty() {
+                failures.extend(self.import_rows(prices).await?);
             }
-            return self.import_rows(prices).await;
+            return Ok(refusals(updates, failures));
         }
         let rows = updates
             .iter()
@@ -808,7 +829,7 @@ impl PlatformClient for CartumClient {
                 ..Default::default()
             })
             .collect();
-        self.import_rows(rows).await
+        Ok(refusals(updates, self.import_rows(rows).await?))
     }
 }
 

@@ -9,7 +9,7 @@ use crate::domain::orders::StatusClass;
 use crate::domain::{Platform, SourceId};
 use crate::platforms::http::HttpPolicy;
 use crate::platforms::sim::Fault;
-use crate::platforms::{PlatformClient, PlatformError, SourceConfig, StockUpdate};
+use crate::platforms::{PlatformClient, PlatformError, SourceConfig, StockRefusal, StockUpdate};
 use chrono::{Duration, Utc};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -499,21 +499,35 @@ async fn stock_is_pushed_as_presence_without_warehouse_accounting() {
         sim::PRESENCE_IN_STOCK
     );
 
-    let err = c
-        .push_stock(&[StockUpdate {
-            external_id: "NO-SUCH".into(),
-            sku: None,
-            quantity: 1,
-            price: None,
-        }])
+    // one article refused: named with the log's code, the other taken
+    let refused = c
+        .push_stock(&[
+            StockUpdate {
+                external_id: "NO-SUCH".into(),
+                sku: None,
+                quantity: 1,
+                price: None,
+            },
+            StockUpdate {
+                external_id: "XM-SB8".into(),
+                sku: None,
+                quantity: 0,
+                price: None,
+            },
+        ])
         .await
-        .unwrap_err();
+        .unwrap();
     assert_eq!(
-        err,
-        PlatformError::Refused {
+        refused,
+        [StockRefusal {
+            external_id: "NO-SUCH".into(),
             code: Some("6".into()),
             message: "NO-SUCH: Title is required for a new product".into()
-        }
+        }]
+    );
+    assert_eq!(
+        sim.state.product("XM-SB8").unwrap().presence,
+        sim::PRESENCE_OUT_OF_STOCK
     );
 }
 
@@ -545,29 +559,31 @@ async fn warehouse_quantities_go_through_import_residues() {
         &sim,
         json!({"stock_mode": "residues", "warehouse": "Львів"}),
     );
-    assert!(matches!(
-        wrong
-            .push_stock(&[StockUpdate {
-                external_id: "ST-CL1L".into(),
-                sku: None,
-                quantity: 1,
-                price: None
-            }])
-            .await,
-        Err(PlatformError::Refused { code: Some(c), message }) if c == "2" && message.contains("Warehouse Львів not found")
-    ));
+    let refused = wrong
+        .push_stock(&[StockUpdate {
+            external_id: "ST-CL1L".into(),
+            sku: None,
+            quantity: 1,
+            price: None,
+        }])
+        .await
+        .unwrap();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].external_id, "ST-CL1L");
+    assert_eq!(refused[0].code.as_deref(), Some("2"));
+    assert!(refused[0].message.contains("Warehouse Львів not found"));
     // presence cannot be written while the shop counts stock by warehouse
-    assert!(matches!(
-        client(&sim, json!({}))
-            .push_stock(&[StockUpdate {
-                external_id: "ST-CL1L".into(),
-                sku: None,
-                quantity: 1,
-                price: None
-            }])
-            .await,
-        Err(PlatformError::Refused { code: Some(c), .. }) if c == "11"
-    ));
+    let refused = client(&sim, json!({}))
+        .push_stock(&[StockUpdate {
+            external_id: "ST-CL1L".into(),
+            sku: None,
+            quantity: 1,
+            price: None,
+        }])
+        .await
+        .unwrap();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].code.as_deref(), Some("11"));
 }
 
 /// The simulator's own rules and control API, over plain HTTP.

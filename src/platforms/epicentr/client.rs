@@ -20,7 +20,7 @@ use super::wire;
 use crate::domain::orders::ImportedOrder;
 use crate::platforms::http::{build_client, send_with_retry, Answer, HttpPolicy, Pace};
 use crate::platforms::{
-    PlatformClient, PlatformError, RemotePublication, SourceConfig, StockUpdate,
+    PlatformClient, PlatformError, RemotePublication, SourceConfig, StockRefusal, StockUpdate,
 };
 use chrono::{DateTime, Utc};
 use reqwest::Method;
@@ -536,19 +536,23 @@ impl PlatformClient for EpicentrClient {
         )))
     }
 
-    async fn push_stock(&self, updates: &[StockUpdate]) -> Result<(), PlatformError> {
+    async fn push_stock(
+        &self,
+        updates: &[StockUpdate],
+    ) -> Result<Vec<StockRefusal>, PlatformError> {
         let batch = self.config.setting_u64("offers_batch", 200).max(1) as usize;
         let polls = self.config.setting_u64("offers_result_polls", 5);
         let poll_every =
             Duration::from_millis(self.config.setting_u64("offers_poll_interval_ms", 1000));
-        let mut problems: Vec<String> = Vec::new();
+        let offer_sku = |u: &StockUpdate| u.sku.clone().unwrap_or_else(|| u.external_id.clone());
+        let mut problems: Vec<StockRefusal> = Vec::new();
         for chunk in updates.chunks(batch) {
             // ASSUMPTION 9: no numeric stock on Epicentr, only availability
             let request = wire::OffersRequest {
                 items: chunk
                     .iter()
                     .map(|u| wire::OfferUpdate {
-                        sku: u.sku.clone().unwrap_or_else(|| u.external_id.clone()),
+                        sku: offer_sku(u),
                         prices: u.price.map(|p| wire::OfferPrices {
                             price: Some(p.into()),
                         }),
@@ -586,22 +590,20 @@ impl PlatformClient for EpicentrClient {
                         .filter(|e| !e.is_null())
                         .map(|e| format!(": {e}"))
                         .unwrap_or_default();
-                    problems.push(format!(
-                        "{} {}{errors}",
-                        item.sku.as_deref().unwrap_or("?"),
-                        item.status
-                    ));
+                    let sku = item.sku.as_deref().unwrap_or("?");
+                    let external_id = chunk
+                        .iter()
+                        .find(|u| offer_sku(u) == sku)
+                        .map_or_else(|| sku.to_string(), |u| u.external_id.clone());
+                    problems.push(StockRefusal {
+                        external_id,
+                        code: Some(item.status.clone()),
+                        message: format!("{sku} {}{errors}", item.status),
+                    });
                 }
             }
         }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(PlatformError::Refused {
-                code: Some("offers".into()),
-                message: problems.join("; "),
-            })
-        }
+        Ok(problems)
     }
 }
 

@@ -583,7 +583,7 @@ async fn publications_are_paged_and_stock_is_pushed_as_availability() {
     );
     assert_eq!(sim.state.pushed_offers().len(), 2);
 
-    let err = c
+    let refused = c
         .push_stock(&[
             StockUpdate {
                 external_id: "x".into(),
@@ -599,15 +599,17 @@ async fn publications_are_paged_and_stock_is_pushed_as_availability() {
             },
         ])
         .await
-        .unwrap_err();
-    match err {
-        PlatformError::Refused { message, .. } => {
-            assert!(message.contains("TF-ING28 forbidden"), "{message}");
-            assert!(message.contains("validation.positive"), "{message}");
-            assert!(message.contains("no-such skipped"), "{message}");
-        }
-        other => panic!("{other:?}"),
-    }
+        .unwrap();
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    let forbidden = refused.iter().find(|r| r.external_id == "x").unwrap();
+    assert_eq!(forbidden.code.as_deref(), Some("forbidden"));
+    assert!(
+        forbidden.message.contains("TF-ING28 forbidden")
+            && forbidden.message.contains("validation.positive"),
+        "{forbidden:?}"
+    );
+    let skipped = refused.iter().find(|r| r.external_id == "no-such").unwrap();
+    assert!(skipped.message.contains("no-such skipped"), "{skipped:?}");
 }
 
 // covers: IMP-3

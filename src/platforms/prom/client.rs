@@ -13,12 +13,12 @@ use super::{map, wire};
 use crate::domain::orders::ImportedOrder;
 use crate::platforms::http::{build_client, send_with_retry, Answer, HttpPolicy, Pace};
 use crate::platforms::{
-    PlatformClient, PlatformError, RemotePublication, SourceConfig, StockUpdate,
+    PlatformClient, PlatformError, RemotePublication, SourceConfig, StockRefusal, StockUpdate,
 };
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Reasons that may carry a free text (`cancellation_text`), per Prom's official sample.
 const REASONS_WITH_TEXT: &[&str] = &["price_changed", "not_enough_fields", "another"];
@@ -470,14 +470,57 @@ impl PlatformClient for PromClient {
         Ok(out)
     }
 
+    /// `GET /products/{id}` → `{"product": {…}}`; a deleted product is no longer listed.
+    async fn fetch_publication(
+        &self,
+        external_id: &str,
+    ) -> Result<Option<RemotePublication>, PlatformError> {
+        let Ok(id) = parse_id(external_id) else {
+            return Ok(None);
+        };
+        let value = match self
+            .call_ok(Method::Get, &format!("/products/{id}"), &[], None)
+            .await
+        {
+            Ok(v) => v,
+            Err(PlatformError::NotFound) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Some(raw) = value.get("product").cloned() else {
+            return Err(PlatformError::BadResponse(
+                "a product answer without `product`".into(),
+            ));
+        };
+        let p: wire::Product = decode(raw.clone())?;
+        let deleted = p
+            .status
+            .as_deref()
+            .is_some_and(|s| DELETED_PRODUCT_STATES.contains(&s));
+        Ok((!deleted).then(|| map::publication(&p, raw)))
+    }
+
     /// STK-1: quantity > 0 → available with the quantity, 0 → not available; in batches, and every
     /// id missing from `processed_ids` is reported with Prom's per-product error.
-    async fn push_stock(&self, updates: &[StockUpdate]) -> Result<(), PlatformError> {
+    async fn push_stock(
+        &self,
+        updates: &[StockUpdate],
+    ) -> Result<Vec<StockRefusal>, PlatformError> {
+        let mut refusals = Vec::new();
         let mut edits = Vec::with_capacity(updates.len());
+        let mut external_of: HashMap<i64, &str> = HashMap::new();
         for u in updates {
             let quantity = u.quantity.max(0);
+            let Ok(id) = parse_id(&u.external_id) else {
+                refusals.push(StockRefusal {
+                    external_id: u.external_id.clone(),
+                    code: Some("bad_id".into()),
+                    message: "not a Prom product id".into(),
+                });
+                continue;
+            };
+            external_of.insert(id, &u.external_id);
             edits.push(wire::ProductEdit {
-                id: parse_id(&u.external_id)?,
+                id,
                 presence: Some(
                     if quantity > 0 {
                         "available"
@@ -521,17 +564,16 @@ impl PlatformClient for PromClient {
                 failures.insert(e.id, why);
             }
         }
-        if failures.is_empty() {
-            return Ok(());
-        }
-        Err(PlatformError::Refused {
-            code: Some("not_processed".into()),
-            message: failures
-                .iter()
-                .map(|(id, why)| format!("product {id}: {why}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-        })
+        refusals.extend(failures.into_iter().map(|(id, why)| {
+            StockRefusal {
+                external_id: external_of
+                    .get(&id)
+                    .map_or_else(|| id.to_string(), |e| e.to_string()),
+                code: Some("not_processed".into()),
+                message: why,
+            }
+        }));
+        Ok(refusals)
     }
 }
 

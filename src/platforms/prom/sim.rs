@@ -85,7 +85,8 @@ pub const STATUS_NOT_ALLOWED: &str = "This status value is not allowed";
 pub const UKRPOSHTA_NOT_AT_POST_OFFICE: &str =
     "Відправлення Укрпошти ще не прийняте у відділенні: номер можна зберегти після реєстрації посилки";
 const FIRST_ORDER_ID: i64 = 512_340_001;
-const FIRST_PRODUCT_ID: i64 = 2_001_003_000;
+/// The first seeded product's id; the deleted listing is one below it.
+pub const FIRST_PRODUCT_ID: i64 = 2_001_003_000;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Lang {

@@ -7,6 +7,7 @@ use crate::domain::orders::{ImportedOrder, StatusClass};
 use crate::domain::{Platform, SourceId};
 use crate::platforms::http::HttpPolicy;
 use crate::platforms::sim::Fault;
+use crate::platforms::test_support::reads_one_by_one;
 use crate::platforms::{PlatformClient, PlatformError, SourceConfig, StockUpdate};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use rust_decimal::Decimal;
@@ -608,6 +609,10 @@ async fn publications_and_stock_push() {
     assert_eq!(kettle.currency.as_deref(), Some("UAH"));
     assert_eq!(kettle.state.as_deref(), Some("on_display"));
     assert_eq!(kettle.stock, Some(10));
+    // PUB-1: one listing by its id, as the listing shows it; a deleted or unknown one is none
+    let deleted = (sim::FIRST_PRODUCT_ID - 1).to_string();
+    assert!(!pubs.iter().any(|p| p.external_id == deleted));
+    reads_one_by_one(&c, &[kettle], &[&deleted, "999999999", "not-an-id"]).await;
 
     let blender = pubs
         .iter()
@@ -660,7 +665,7 @@ async fn publications_and_stock_push() {
     assert_eq!(blender.price, Some(Decimal::new(15995, 1)));
 
     // a listing Prom does not know (or deleted) is named in the refusal
-    let err = c
+    let refused = c
         .push_stock(&[StockUpdate {
             external_id: "1".into(),
             sku: None,
@@ -668,16 +673,13 @@ async fn publications_and_stock_push() {
             price: None,
         }])
         .await
-        .unwrap_err();
-    match err {
-        PlatformError::Refused { message, .. } => {
-            assert!(
-                message.contains("product 1") && message.contains("Product not found"),
-                "{message}"
-            )
-        }
-        other => panic!("{other:?}"),
-    }
+        .unwrap();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].external_id, "1");
+    assert!(
+        refused[0].message.contains("Product not found"),
+        "{refused:?}"
+    );
     sim.server.stop().await;
 }
 

@@ -4,8 +4,10 @@
 //!
 //! Source `settings` it reads (defaults): `min_interval_ms` (200), `token_ttl_secs` (86400),
 //! `token_refresh_margin_secs` (600), `changed_overlap_secs` (900), `goods_page_size` (100),
-//! `stock_batch_size` (100), `expand` (the note's recommended list), `language` (`uk`; the source's
-//! language wins), `currency` (`UAH`), `commission_formula` (`commission_sum` | `commission_percent` | `off`).
+//! `stock_batch_size` (100), `stock_lookup_max` (10: a stock push of up to this many listings
+//! looks each up by id instead of reading all goods), `expand` (the note's recommended list),
+//! `language` (`uk`; the source's language wins), `currency` (`UAH`), `commission_formula`
+//! (`commission_sum` | `commission_percent` | `off`).
 
 use super::map::{self, CommissionFormula, MapOptions};
 use super::statuses::{self, HANDOVER_SCHEDULED, PACKING_CONFIRMED, REPEAT_ORDER};
@@ -14,7 +16,7 @@ use crate::domain::orders::ImportedOrder;
 use crate::domain::time::utc_to_kyiv;
 use crate::platforms::http::{build_client, send_with_retry, Answer, Pace};
 use crate::platforms::{
-    PlatformClient, PlatformError, RemotePublication, SourceConfig, StockUpdate,
+    PlatformClient, PlatformError, RemotePublication, SourceConfig, StockRefusal, StockUpdate,
 };
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -53,6 +55,8 @@ pub struct RozetkaClient {
     changed_overlap: chrono::Duration,
     goods_page_size: u64,
     stock_batch: usize,
+    /// Up to this many listings a stock push looks up one by one; more, and it reads all goods.
+    stock_lookup_max: usize,
     expand: String,
     language: String,
     map_options: MapOptions,
@@ -97,6 +101,7 @@ impl RozetkaClient {
             ),
             goods_page_size: config.setting_u64("goods_page_size", 100).max(1),
             stock_batch: config.setting_u64("stock_batch_size", 100).max(1) as usize,
+            stock_lookup_max: config.setting_u64("stock_lookup_max", 10) as usize,
             expand: config.setting_str("expand", DEFAULT_EXPAND).to_string(),
             language: config
                 .language
@@ -382,6 +387,42 @@ impl RozetkaClient {
     }
 
     /// Every listing of the seller, all pages of `/goods/all`.
+    /// `GET /goods/all?rz_item_id=…`: the goods of that id (one, or none; others only where the
+    /// filter was not applied).
+    async fn goods_by_id(&self, rz_id: i64) -> Result<Vec<Value>, PlatformError> {
+        let list: wire::GoodsList = self
+            .get("/goods/all", &[("rz_item_id", rz_id.to_string())])
+            .await?;
+        Ok(list.items)
+    }
+
+    /// The goods of a few updates, looked up one by one; `None` when there are too many to look up
+    /// or an answer shows the filter was not applied (then only the whole listing tells).
+    async fn goods_looked_up(
+        &self,
+        updates: &[StockUpdate],
+    ) -> Result<Option<Vec<Value>>, PlatformError> {
+        if updates.len() > self.stock_lookup_max {
+            return Ok(None);
+        }
+        let mut found = Vec::with_capacity(updates.len());
+        for rz_id in updates
+            .iter()
+            .filter_map(|u| parse_order_id(&u.external_id))
+        {
+            let answer = self.goods_by_id(rz_id).await?;
+            // ids may come as numbers or strings: read them as the listing does
+            let only_it = answer.iter().all(|g| {
+                serde_json::from_value::<wire::Good>(g.clone()).is_ok_and(|g| g.rz_item_id == rz_id)
+            });
+            if !only_it {
+                return Ok(None);
+            }
+            found.extend(answer);
+        }
+        Ok(Some(found))
+    }
+
     async fn all_goods(&self) -> Result<Vec<Value>, PlatformError> {
         let mut items = Vec::new();
         let mut page = 1i64;
@@ -717,15 +758,50 @@ impl PlatformClient for RozetkaClient {
             .collect()
     }
 
+    /// `GET /goods/all?rz_item_id=…`: the one good, as in the listing.
+    async fn fetch_publication(
+        &self,
+        external_id: &str,
+    ) -> Result<Option<RemotePublication>, PlatformError> {
+        let Some(rz_id) = parse_order_id(external_id) else {
+            return Ok(None);
+        };
+        let wanted = rz_id.to_string();
+        let items = self.goods_by_id(rz_id).await?;
+        let answered = !items.is_empty();
+        for raw in items {
+            let p = map::good_to_publication(raw, &self.map_options.currency)?;
+            if p.external_id == wanted {
+                return Ok(Some(p));
+            }
+        }
+        if !answered {
+            return Ok(None);
+        }
+        // goods came back but not this one: the filter was not applied; read the listing
+        Ok(self
+            .list_publications()
+            .await?
+            .into_iter()
+            .find(|p| p.external_id == wanted))
+    }
+
     /// STK-1: only goods whose price-list source is "by API" (availability 4) are pushed; the
     /// others are refused with that rule named (the pushable ones are still sent).
-    async fn push_stock(&self, updates: &[StockUpdate]) -> Result<(), PlatformError> {
+    async fn push_stock(
+        &self,
+        updates: &[StockUpdate],
+    ) -> Result<Vec<StockRefusal>, PlatformError> {
         if updates.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
-        let goods: Vec<wire::Good> = self
-            .all_goods()
-            .await?
+        // each listing's price list decides whether Rozetka takes its stock: a few are looked up
+        // by id, many through the whole listing
+        let raw_goods = match self.goods_looked_up(updates).await? {
+            Some(found) => found,
+            None => self.all_goods().await?,
+        };
+        let goods: Vec<wire::Good> = raw_goods
             .into_iter()
             .filter_map(|raw| serde_json::from_value(raw).ok())
             .collect();
@@ -748,14 +824,19 @@ impl PlatformClient for RozetkaClient {
         let by_id: HashMap<i64, &wire::Good> = goods.iter().map(|g| (g.rz_item_id, g)).collect();
 
         let mut refused = Vec::new();
+        let refuse = |u: &StockUpdate, code: Option<&str>, message: String| StockRefusal {
+            external_id: u.external_id.clone(),
+            code: code.map(str::to_string),
+            message,
+        };
         let mut items = Vec::new();
         for u in updates {
             let Some(rz_id) = parse_order_id(&u.external_id) else {
-                refused.push(format!("{}: not a Rozetka item id", u.external_id));
+                refused.push(refuse(u, None, "not a Rozetka item id".into()));
                 continue;
             };
             match by_id.get(&rz_id).map(|g| availability_of(g)) {
-                None => refused.push(format!("{rz_id}: not among the seller's goods")),
+                None => refused.push(refuse(u, None, "not among the seller's goods".into())),
                 Some(Some(AVAILABILITY_API)) => items.push(wire::UpdatingItem {
                     item_rz_id: rz_id,
                     stock_quantity: Some(u.quantity.max(0)),
@@ -763,9 +844,13 @@ impl PlatformClient for RozetkaClient {
                         .price
                         .and_then(|p| p.normalize().to_string().parse::<serde_json::Number>().ok()),
                 }),
-                Some(a) => refused.push(format!(
-                    "{rz_id}: its price list's sync type is {} — Rozetka takes stock by API only when the price list's availability is 4 (\"by API\")",
-                    a.map(|a| a.to_string()).unwrap_or_else(|| "unknown".into())
+                Some(a) => refused.push(refuse(
+                    u,
+                    Some("price_list_sync_type_not_api"),
+                    format!(
+                        "its price list's sync type is {} — Rozetka takes stock by API only when the price list's availability is 4 (\"by API\")",
+                        a.map(|a| a.to_string()).unwrap_or_else(|| "unknown".into())
+                    ),
                 )),
             }
         }
@@ -778,18 +863,7 @@ impl PlatformClient for RozetkaClient {
             self.call(reqwest::Method::PUT, "/items/mass-update", &[], Some(&body))
                 .await?;
         }
-        if refused.is_empty() {
-            Ok(())
-        } else {
-            Err(PlatformError::Refused {
-                code: Some("price_list_sync_type_not_api".into()),
-                message: format!(
-                    "stock not pushed for {} item(s): {}",
-                    refused.len(),
-                    refused.join("; ")
-                ),
-            })
-        }
+        Ok(refused)
     }
 }
 

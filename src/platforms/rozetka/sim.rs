@@ -55,6 +55,8 @@ pub struct SimOptions {
     pub carrier_tick: Option<Duration>,
     /// With the carrier: new orders arrive and buyers cancel now and then.
     pub live: bool,
+    /// `/goods/all` ignores its `rz_item_id` filter (a platform that does not apply it).
+    pub ignore_item_filter: bool,
 }
 
 impl Default for SimOptions {
@@ -72,6 +74,7 @@ impl Default for SimOptions {
             sort_desc_by_default: true,
             carrier_tick: None,
             live: false,
+            ignore_item_filter: false,
         }
     }
 }
@@ -104,6 +107,8 @@ struct Inner {
     tokens: HashMap<String, Instant>,
     revoked: bool,
     logins: u64,
+    /// Answered `/goods/all` requests.
+    goods_reads: u64,
     goods: Vec<wire::Good>,
     sources: Vec<wire::PriceSource>,
     stock_pushes: Vec<wire::UpdatingItem>,
@@ -518,6 +523,7 @@ impl SimState {
                 tokens: HashMap::new(),
                 revoked: false,
                 logins: 0,
+                goods_reads: 0,
                 goods,
                 sources,
                 stock_pushes: Vec::new(),
@@ -621,6 +627,11 @@ impl SimState {
 
     pub fn logins(&self) -> u64 {
         self.lock().logins
+    }
+
+    /// How many `/goods/all` requests were answered.
+    pub fn goods_reads(&self) -> u64 {
+        self.lock().goods_reads
     }
 
     pub fn goods(&self) -> Vec<wire::Good> {
@@ -1060,18 +1071,22 @@ impl SimState {
     }
 
     fn goods_page(&self, q: &HashMap<String, String>) -> Reply {
-        let inner = self.lock();
+        let mut inner = self.lock();
+        inner.goods_reads += 1;
         let per_page = q
             .get("pageSize")
             .and_then(|p| p.trim().parse::<usize>().ok())
             .filter(|p| *p >= 1)
             .unwrap_or(self.options.goods_page_size)
             .min(1000);
-        let sell: Option<i64> = q.get("rz_sell_status").and_then(|s| s.trim().parse().ok());
+        let filter = |key: &str| -> Option<i64> { q.get(key).and_then(|s| s.trim().parse().ok()) };
+        let sell = filter("rz_sell_status");
+        let item = filter("rz_item_id").filter(|_| !self.options.ignore_item_filter);
         let hits: Vec<&wire::Good> = inner
             .goods
             .iter()
             .filter(|g| sell.is_none_or(|s| g.rz_sell_status == s))
+            .filter(|g| item.is_none_or(|i| g.rz_item_id == i))
             .collect();
         let page: usize = q
             .get("page")

@@ -6,6 +6,7 @@ use crate::domain::credentials::Credentials;
 use crate::domain::orders::StatusClass;
 use crate::domain::{Platform, SourceId};
 use crate::platforms::http::HttpPolicy;
+use crate::platforms::test_support::reads_one_by_one;
 use crate::platforms::{PlatformClient, PlatformError, SourceConfig, StockUpdate};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
@@ -625,6 +626,10 @@ async fn publications_carry_the_sell_status() {
         .await
         .unwrap();
     assert_eq!(paged.len(), goods.len());
+
+    // one good by its id (the rz_item_id filter), as the listing shows it
+    let c = client(&sim);
+    reads_one_by_one(&c, &[pubs.last().unwrap()], &["999999999", "x"]).await;
     sim.stop().await;
 }
 
@@ -673,19 +678,80 @@ async fn stock_is_pushed_only_to_api_price_lists() {
             price: None,
         },
     ];
-    match c.push_stock(&mixed).await {
-        Err(PlatformError::Refused { message, .. }) => {
-            assert!(
-                message.contains(&not_api.rz_item_id.to_string()),
-                "{message}"
-            );
-            assert!(message.contains("availability is 4"), "{message}");
-        }
-        other => panic!("expected Refused, got {other:?}"),
-    }
+    let refused = c.push_stock(&mixed).await.unwrap();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].external_id, not_api.rz_item_id.to_string());
+    assert_eq!(
+        refused[0].code.as_deref(),
+        Some("price_list_sync_type_not_api")
+    );
+    assert!(
+        refused[0].message.contains("availability is 4"),
+        "{refused:?}"
+    );
     let pushes = sim.state.stock_pushes();
     assert!(pushes.iter().all(|p| p.item_rz_id == api.rz_item_id));
     assert_eq!(pushes.last().unwrap().stock_quantity, Some(9));
+
+    // a few listings are looked up by id; past `stock_lookup_max` the whole listing is read
+    let reads = sim.state.goods_reads();
+    c.push_stock(&mixed).await.unwrap();
+    assert_eq!(sim.state.goods_reads() - reads, 2, "one lookup per listing");
+    let mut cfg = config(&sim, &sim.state.options.password.clone());
+    cfg.settings = json!({"min_interval_ms": 0, "goods_page_size": 5, "stock_lookup_max": 1});
+    let paging = RozetkaClient::new(cfg).unwrap();
+    let reads = sim.state.goods_reads();
+    let refused = paging.push_stock(&mixed).await.unwrap();
+    assert_eq!(
+        sim.state.goods_reads() - reads,
+        goods.len().div_ceil(5) as u64,
+        "every page of the listing"
+    );
+    assert_eq!(refused.len(), 1, "the same answer either way");
+    sim.stop().await;
+}
+
+// covers: PUB-1, STK-1
+#[tokio::test]
+async fn an_unapplied_item_filter_falls_back_to_the_whole_listing() {
+    let sim = sim::start(
+        0,
+        SimOptions {
+            ignore_item_filter: true,
+            // an unfiltered answer without pageSize holds only the first three goods
+            goods_page_size: 3,
+            ..SimOptions::default()
+        },
+    )
+    .unwrap();
+    let c = client(&sim);
+    let pubs = c.list_publications().await.unwrap();
+    assert!(
+        pubs.len() > sim.state.options.goods_page_size,
+        "the last good is past page 1"
+    );
+    // found in the listing, not taken as unlisted
+    reads_one_by_one(&c, &[pubs.last().unwrap()], &[]).await;
+    let goods = sim.state.goods();
+    let not_api = goods
+        .iter()
+        .rev()
+        .find(|g| g.sync_source.as_ref().unwrap().availability != 4)
+        .unwrap();
+    let refused = c
+        .push_stock(&[StockUpdate {
+            external_id: not_api.rz_item_id.to_string(),
+            sku: None,
+            quantity: 1,
+            price: None,
+        }])
+        .await
+        .unwrap();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        refused[0].message.contains("availability is 4"),
+        "refused for its price list, not as unknown: {refused:?}"
+    );
     sim.stop().await;
 }
 

@@ -10,7 +10,7 @@ use super::{map, wire};
 use crate::domain::orders::ImportedOrder;
 use crate::platforms::http::{build_client, Pace};
 use crate::platforms::{
-    PlatformClient, PlatformError, RemotePublication, SourceConfig, StockUpdate,
+    PlatformClient, PlatformError, RemotePublication, SourceConfig, StockRefusal, StockUpdate,
 };
 use chrono::{DateTime, Duration as ChronoDuration, SecondsFormat, Timelike, Utc};
 use serde::de::IgnoredAny;
@@ -61,6 +61,35 @@ struct WebhookList {
 struct ProductList {
     #[serde(default)]
     products: Vec<wire::Product>,
+}
+
+#[derive(Deserialize)]
+struct OneProduct {
+    product: wire::Product,
+}
+
+/// A product as a listing: its first variant's SKU and price, the stock of all its variants.
+fn publication(product: wire::Product) -> RemotePublication {
+    let raw = serde_json::to_value(&product).unwrap_or(Value::Null);
+    let first = product.variants.first();
+    let stock = product
+        .variants
+        .iter()
+        .filter_map(|v| v.inventory_quantity)
+        .reduce(|a, b| a + b);
+    RemotePublication {
+        external_id: product.id.to_string(),
+        name: product.title.clone().unwrap_or_default(),
+        sku: first
+            .and_then(|v| v.sku.clone())
+            .filter(|s| !s.trim().is_empty()),
+        price: first.and_then(|v| v.price),
+        currency: None,
+        stock,
+        state: product.status.clone(),
+        url: None,
+        raw,
+    }
 }
 
 impl ShopifyClient {
@@ -461,33 +490,34 @@ impl PlatformClient for ShopifyClient {
         let mut publications = Vec::new();
         for page in self.all_pages("products.json", &[]).await? {
             let list: ProductList = parse(&page, "product list")?;
-            for product in list.products {
-                let raw = serde_json::to_value(&product).unwrap_or(Value::Null);
-                let first = product.variants.first();
-                let stock = product
-                    .variants
-                    .iter()
-                    .filter_map(|v| v.inventory_quantity)
-                    .reduce(|a, b| a + b);
-                publications.push(RemotePublication {
-                    external_id: product.id.to_string(),
-                    name: product.title.clone().unwrap_or_default(),
-                    sku: first
-                        .and_then(|v| v.sku.clone())
-                        .filter(|s| !s.trim().is_empty()),
-                    price: first.and_then(|v| v.price),
-                    currency: None,
-                    stock,
-                    state: product.status.clone(),
-                    url: None,
-                    raw,
-                });
-            }
+            publications.extend(list.products.into_iter().map(publication));
         }
         Ok(publications)
     }
 
-    async fn push_stock(&self, _updates: &[StockUpdate]) -> Result<(), PlatformError> {
+    /// `GET /products/{id}.json`: one product, as in the listing.
+    async fn fetch_publication(
+        &self,
+        external_id: &str,
+    ) -> Result<Option<RemotePublication>, PlatformError> {
+        let Ok(id) = external_id.trim().parse::<u64>() else {
+            return Ok(None);
+        };
+        let url = self.api(&format!("products/{id}.json"));
+        match self.get(&url, &[]).await {
+            Ok(reply) => {
+                let one: OneProduct = parse(&reply.body, "product")?;
+                Ok(Some(publication(one.product)))
+            }
+            Err(PlatformError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn push_stock(
+        &self,
+        _updates: &[StockUpdate],
+    ) -> Result<Vec<StockRefusal>, PlatformError> {
         // inventory levels need location ids and the inventory API, outside the note
         Err(PlatformError::Unsupported("stock push to Shopify"))
     }

@@ -9,6 +9,7 @@ use crate::domain::orders::{ImportedOrder, StatusClass};
 use crate::domain::{Platform, SourceId};
 use crate::platforms::http::HttpPolicy;
 use crate::platforms::sim::{serve, SimServer, PRODUCTS};
+use crate::platforms::test_support::reads_one_by_one;
 use crate::platforms::{signature, PlatformClient, PlatformError, SourceConfig, StockUpdate};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Duration as ChronoDuration, Timelike, Utc};
@@ -604,6 +605,8 @@ async fn no_status_push_but_products_are_listed() {
         assert_eq!(p.price, Some(PRODUCTS[i].2.parse().unwrap()));
         assert!(p.stock.is_some());
     }
+    // PUB-1: one product by its id, as the listing shows it; an unknown one is none
+    reads_one_by_one(&c, &[publications.last().unwrap()], &["1", "a-handle"]).await;
 }
 
 // covers: CUS-3

@@ -1,7 +1,8 @@
 //! Shopify simulator: the REST Admin API endpoints the hub uses (orders with cursor pagination,
-//! the 60-day window, the leaky-bucket rate limit, products, webhook subscriptions) and the
-//! webhook sender (signed deliveries, 8 retries of the same delivery with backoff, then the
-//! subscription is deleted). Every REST answer goes through `Faults::reply`.
+//! the 60-day window, the leaky-bucket rate limit, products (`products.json`,
+//! `products/{id}.json`), webhook subscriptions) and the webhook sender (signed deliveries,
+//! 8 retries of the same delivery with backoff, then the subscription is deleted). Every REST
+//! answer goes through `Faults::reply`.
 //!
 //! Control API (no auth, never faulted):
 //! - `POST /_sim/seed` `{"count": 50, "days": 90}` → `{"ids": […]}`: realistic orders over the last
@@ -1567,6 +1568,22 @@ fn product(i: usize, stock: i64) -> wire::Product {
     }
 }
 
+/// `GET /products/{id}.json` → `{"product": {…}}`.
+async fn product_get(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<(String, u64)>,
+) -> HttpResponse {
+    let id = path.into_inner().1;
+    platform(&state, &req, |inner, _| {
+        match (0..PRODUCTS.len()).find(|&i| product_id(i) == id) {
+            Some(i) => answer(200, json!({ "product": product(i, inner.stock[i]) })),
+            None => errors(404, json!("Not Found")),
+        }
+    })
+    .await
+}
+
 /// `GET /products.json`: the shared catalogue, cursor = base64 of the next offset.
 async fn products_list(
     state: State,
@@ -1877,6 +1894,10 @@ pub fn start(port: u16, options: SimOptions) -> std::io::Result<Sim> {
             .route(
                 "/admin/api/{version}/products.json",
                 web::get().to(products_list),
+            )
+            .route(
+                r"/admin/api/{version}/products/{id:\d+}.json",
+                web::get().to(product_get),
             )
             .route(
                 "/admin/api/{version}/webhooks.json",

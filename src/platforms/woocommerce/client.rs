@@ -16,12 +16,12 @@ use super::{map, wire};
 use crate::domain::orders::ImportedOrder;
 use crate::platforms::http::{build_client, send_with_retry, Answer, HttpPolicy, Pace};
 use crate::platforms::{
-    PlatformClient, PlatformError, RemotePublication, SourceConfig, StockUpdate,
+    PlatformClient, PlatformError, RemotePublication, SourceConfig, StockRefusal, StockUpdate,
 };
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Pages we follow at most, so a shop that keeps answering full pages cannot loop us forever.
 const MAX_PAGES: u64 = 10_000;
@@ -206,6 +206,26 @@ impl WooCommerceClient {
             .call_ok(Method::Get, &format!("/products/{id}"), &[], None)
             .await?;
         decode(value, "product")
+    }
+
+    /// A product of `/products` as a listing.
+    fn publication(&self, raw: Value) -> Result<RemotePublication, PlatformError> {
+        let currency = self.config.setting_str("currency", "").trim();
+        let p: wire::ProductListing = decode(raw.clone(), "product")?;
+        Ok(RemotePublication {
+            external_id: p.id.to_string(),
+            name: map::decode_entities(p.name.trim()),
+            sku: p.sku.filter(|s| !s.trim().is_empty()),
+            price: p.price,
+            currency: Some(currency.to_string()).filter(|c| !c.is_empty()),
+            // a quantity only means something while the shop manages the stock
+            stock: p
+                .stock_quantity
+                .filter(|_| p.manage_stock == Value::Bool(true)),
+            state: p.status,
+            url: p.permalink,
+            raw,
+        })
     }
 
     /// The shop's whole category tree (`parent` links), all pages.
@@ -481,45 +501,58 @@ impl PlatformClient for WooCommerceClient {
     }
 
     async fn list_publications(&self) -> Result<Vec<RemotePublication>, PlatformError> {
-        let currency = self.config.setting_str("currency", "").trim().to_string();
-        let mut out = Vec::new();
-        for raw in self.all_pages("/products", &[]).await? {
-            let p: wire::ProductListing = decode(raw.clone(), "product")?;
-            out.push(RemotePublication {
-                external_id: p.id.to_string(),
-                name: map::decode_entities(p.name.trim()),
-                sku: p.sku.filter(|s| !s.trim().is_empty()),
-                price: p.price,
-                currency: Some(currency.clone()).filter(|c| !c.is_empty()),
-                // a quantity only means something while the shop manages the stock
-                stock: p
-                    .stock_quantity
-                    .filter(|_| p.manage_stock == Value::Bool(true)),
-                state: p.status,
-                url: p.permalink,
-                raw,
-            });
+        self.all_pages("/products", &[])
+            .await?
+            .into_iter()
+            .map(|raw| self.publication(raw))
+            .collect()
+    }
+
+    /// `GET /products/{id}`: one product, as in the listing.
+    async fn fetch_publication(
+        &self,
+        external_id: &str,
+    ) -> Result<Option<RemotePublication>, PlatformError> {
+        let Ok(id) = external_id.trim().parse::<u64>() else {
+            return Ok(None);
+        };
+        match self
+            .call_ok(Method::Get, &format!("/products/{id}"), &[], None)
+            .await
+        {
+            // a trashed product is still readable by id (publication_listed leaves it out)
+            Ok(raw) => self.publication(raw).map(Some),
+            Err(PlatformError::NotFound) => Ok(None),
+            Err(e) => Err(e),
         }
-        Ok(out)
     }
 
     /// STK-1: `POST /products/batch` with `manage_stock: true` (WooCommerce ignores a quantity
     /// on a product whose stock it does not manage). Per-item errors come back inside a 200.
-    async fn push_stock(&self, updates: &[StockUpdate]) -> Result<(), PlatformError> {
+    async fn push_stock(
+        &self,
+        updates: &[StockUpdate],
+    ) -> Result<Vec<StockRefusal>, PlatformError> {
         let batch = self.config.setting_u64("batch_size", 100).clamp(1, 100) as usize;
         let mut refusals = Vec::new();
-        let mut first_code = None;
-        for chunk in updates.chunks(batch) {
+        let mut by_id: HashMap<u64, &StockUpdate> = HashMap::new();
+        let mut sendable = Vec::with_capacity(updates.len());
+        for u in updates {
+            match u.external_id.trim().parse::<u64>() {
+                Ok(id) => {
+                    by_id.insert(id, u);
+                    sendable.push((id, u));
+                }
+                Err(_) => refusals.push(StockRefusal {
+                    external_id: u.external_id.clone(),
+                    code: None,
+                    message: "not a WooCommerce product id".into(),
+                }),
+            }
+        }
+        for chunk in sendable.chunks(batch) {
             let mut items = Vec::with_capacity(chunk.len());
-            for u in chunk {
-                let id: u64 = u
-                    .external_id
-                    .trim()
-                    .parse()
-                    .map_err(|_| PlatformError::Refused {
-                        code: None,
-                        message: format!("`{}` is not a WooCommerce product id", u.external_id),
-                    })?;
+            for &(id, u) in chunk {
                 let mut item =
                     json!({"id": id, "manage_stock": true, "stock_quantity": u.quantity});
                 if let Some(price) = u.price {
@@ -540,22 +573,23 @@ impl PlatformClient for WooCommerceClient {
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
-            for r in results {
+            // the answers come in the order of the request; the id says it where there is one
+            for (i, r) in results.iter().enumerate() {
                 if let Some(err) = r.get("error") {
                     let (code, message) = error_of(400, err);
-                    first_code = first_code.or(code);
-                    let id = r.get("id").map(Value::to_string).unwrap_or_default();
-                    refusals.push(format!("product {id}: {message}"));
+                    let update = r
+                        .get("id")
+                        .and_then(Value::as_u64)
+                        .and_then(|id| by_id.get(&id).copied())
+                        .or_else(|| chunk.get(i).map(|&(_, u)| u));
+                    refusals.push(StockRefusal {
+                        external_id: update.map(|u| u.external_id.clone()).unwrap_or_default(),
+                        code,
+                        message,
+                    });
                 }
             }
         }
-        if refusals.is_empty() {
-            Ok(())
-        } else {
-            Err(PlatformError::Refused {
-                code: first_code,
-                message: refusals.join("; "),
-            })
-        }
+        Ok(refusals)
     }
 }

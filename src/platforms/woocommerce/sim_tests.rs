@@ -9,6 +9,7 @@ use crate::domain::orders::{ImportedOrder, StatusClass};
 use crate::domain::{Platform, SourceId};
 use crate::platforms::http::HttpPolicy;
 use crate::platforms::sim::{serve, FakeData, Fault, SimServer, PRODUCTS};
+use crate::platforms::test_support::reads_one_by_one;
 use crate::platforms::{signature, PlatformClient, PlatformError, SourceConfig, StockUpdate};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Duration, Utc};
@@ -550,6 +551,8 @@ async fn publications_and_stock_push() {
     let managed = sim.products()[0].clone();
     let unmanaged = sim.products()[1].clone();
     assert!(managed.manage_stock && !unmanaged.manage_stock);
+    // PUB-1: one listing by its id, as the listing shows it; an unknown one is none
+    reads_one_by_one(&c, &[&pubs[0], &pubs[1]], &["999999", "a-slug"]).await;
     let updates = vec![
         StockUpdate {
             external_id: managed.id.to_string(),
@@ -584,21 +587,33 @@ async fn publications_and_stock_push() {
         .count();
     assert_eq!(batches, 2, "batch_size 2 → two calls for three updates");
 
-    match c
-        .push_stock(&[StockUpdate {
-            external_id: "999999".into(),
-            sku: None,
-            quantity: 1,
-            price: None,
-        }])
+    let refused = c
+        .push_stock(&[
+            StockUpdate {
+                external_id: "999999".into(),
+                sku: None,
+                quantity: 1,
+                price: None,
+            },
+            StockUpdate {
+                external_id: "a-slug".into(),
+                sku: None,
+                quantity: 1,
+                price: None,
+            },
+        ])
         .await
-    {
-        Err(PlatformError::Refused { code, message }) => {
-            assert_eq!(code.as_deref(), Some("woocommerce_rest_product_invalid_id"));
-            assert!(message.contains("Invalid ID."), "{message}");
-        }
-        other => panic!("expected a refusal, got {other:?}"),
-    }
+        .unwrap();
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    let invalid = refused.iter().find(|r| r.external_id == "999999").unwrap();
+    assert_eq!(
+        invalid.code.as_deref(),
+        Some("woocommerce_rest_product_invalid_id")
+    );
+    assert!(invalid.message.contains("Invalid ID."), "{invalid:?}");
+    assert!(refused
+        .iter()
+        .any(|r| r.external_id == "a-slug" && r.message.contains("not a WooCommerce product id")));
 }
 
 // covers: PRD-3
