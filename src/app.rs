@@ -21,6 +21,7 @@ pub struct App {
     engine: SyncEngine,
     poll_interval: std::time::Duration,
     inbox_wakeup: Arc<tokio::sync::Notify>,
+    live: crate::graphql::live::OrderEventFeed,
 }
 
 impl App {
@@ -39,11 +40,13 @@ impl App {
         .with_public_url(settings.public_url.clone())
         .with_outbox_policy(settings.outbox.clone());
         let webhook_sources = crate::http::webhooks::WebhookSources::default();
+        let live = crate::graphql::live::OrderEventFeed::default();
         let schema = build_schema(Some(ApiState {
             store: store.clone(),
             secret_key: settings.secret_key.clone(),
             engine: engine.clone(),
             webhook_sources: webhook_sources.clone(),
+            live: live.clone(),
         }));
         let inbox_wakeup = Arc::new(tokio::sync::Notify::new());
         let state = HttpState {
@@ -77,6 +80,7 @@ impl App {
             engine,
             poll_interval: settings.poll_interval,
             inbox_wakeup,
+            live,
         })
     }
 
@@ -116,6 +120,11 @@ impl App {
             self.engine.clone(),
             stop_tx.subscribe(),
         ));
+        let live = tokio::spawn(crate::graphql::live::run(
+            self.store.clone(),
+            self.live.clone(),
+            stop_tx.subscribe(),
+        ));
         let handle = self.server.handle();
         let stopper = tokio::spawn(async move {
             shutdown_signal().await;
@@ -128,6 +137,7 @@ impl App {
         let _ = stop_tx.send(true);
         let _ = inbox.await;
         let _ = outbox.await;
+        let _ = live.await;
         self.store.close().await;
         result
     }

@@ -1,6 +1,7 @@
 //! The GraphQL API (API-1..5): schema, resolvers, DataLoaders and the error mapping.
 
 pub mod guards;
+pub mod live;
 pub mod loaders;
 pub mod mutation;
 pub mod push;
@@ -9,7 +10,7 @@ pub mod types;
 
 use crate::domain::auth::Principal;
 use crate::store::Store;
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(query::Query, push::PushQuery);
@@ -17,7 +18,7 @@ pub struct QueryRoot(query::Query, push::PushQuery);
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(mutation::Mutation, push::PushMutation);
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, live::Subscription>;
 
 /// Everything resolvers share; the per-request principal and loaders are added per request.
 #[derive(Clone)]
@@ -27,13 +28,15 @@ pub struct ApiState {
     pub engine: crate::sync::SyncEngine,
     /// The webhook routes' source cache, told when a source changes here.
     pub webhook_sources: crate::http::webhooks::WebhookSources,
+    /// Order events as they are written, for `Subscription.orderEvents`.
+    pub live: live::OrderEventFeed,
 }
 
 pub fn build_schema(state: Option<ApiState>) -> AppSchema {
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        live::Subscription,
     )
     .limit_depth(12)
     .limit_complexity(5_000);

@@ -97,12 +97,15 @@ pub async fn subscriptions(
                     .or_else(|| value.get("authorization"))
                     .and_then(|v| v.as_str())
                     .and_then(|v| v.split_once(' ').map(|(_, t)| t.trim().to_string()));
-                let principal = match token {
-                    Some(t) => store.principal_by_token(&t).await.ok().flatten(),
+                let principal = match &token {
+                    Some(t) => store.principal_by_token(t).await.ok().flatten(),
                     None => None,
                 };
                 let mut data = async_graphql::Data::default();
                 data.insert(principal);
+                if let Some(t) = token {
+                    data.insert(crate::graphql::live::ConnectionToken(t));
+                }
                 data.insert(crate::graphql::loaders::new_loaders(store));
                 Ok(data)
             }

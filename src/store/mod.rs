@@ -4,6 +4,7 @@ pub mod batch;
 pub mod expenses;
 pub mod inbox;
 pub mod leases;
+pub mod live;
 pub mod orders;
 pub mod publications;
 pub mod push;

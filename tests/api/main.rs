@@ -8,6 +8,7 @@ mod demo;
 mod expenses;
 mod fixtures_rest;
 mod leases;
+mod live;
 mod ops;
 mod orders;
 mod polling_sync;

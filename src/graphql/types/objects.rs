@@ -423,6 +423,14 @@ impl OrderEvent {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// The order the event belongs to (for a live event, its state now).
+    async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
+        Ok(loaders(ctx)
+            .load_one(OrderKey(self.0.order_id))
+            .await
+            .map_err(load_err)?
+            .map(Order))
+    }
 }
 
 pub struct Expense(pub ExpenseRow);
