@@ -1,6 +1,8 @@
-//! Settings read once from `ORDERHUB_*` and validated; secrets never print.
+//! Settings read once from `ORDERHUB_*` (and, when given, a TOML file with the same keys) and
+//! validated; secrets never print.
 
 use crate::secrets::SecretKey;
+use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -44,10 +46,119 @@ pub struct Settings {
     pub public_url: Option<String>,
 }
 
+/// Where settings come from: the environment, then the configuration file (`--config FILE` or
+/// `ORDERHUB_CONFIG`). A variable set in the environment wins over the file, so a deployment can
+/// override one value of a shared file.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    file: HashMap<String, String>,
+}
+
+impl Config {
+    /// The environment alone.
+    pub fn env_only() -> Config {
+        Config::default()
+    }
+
+    /// The environment over the values of the TOML file at `path`.
+    pub fn with_file(path: &std::path::Path) -> Result<Config, String> {
+        Ok(Config {
+            file: read_config_file(path)?,
+        })
+    }
+
+    /// A configuration from a file's text (the environment still wins).
+    pub fn from_toml(text: &str) -> Result<Config, String> {
+        Ok(Config {
+            file: parse_config(text)?,
+        })
+    }
+
+    /// The value of `ORDERHUB_…` `name`: the environment's, else the file's; blank is unset.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.lookup(name, |n| std::env::var(n).ok())
+    }
+
+    fn lookup(&self, name: &str, env: impl Fn(&str) -> Option<String>) -> Option<String> {
+        env(name)
+            .filter(|v| !v.trim().is_empty())
+            .or_else(|| self.file.get(name).cloned())
+            .filter(|v| !v.trim().is_empty())
+    }
+
+    pub fn database_url(&self) -> String {
+        self.get("ORDERHUB_DATABASE_URL")
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.into())
+    }
+}
+
+/// The keys a configuration file may hold: each environment variable's name without its
+/// `ORDERHUB_` prefix, in lower case (`database_url = "…"`); the variable's own name is accepted
+/// too. `RUST_LOG` stays an environment setting.
+pub const FILE_KEYS: [&str; 6] = [
+    "database_url",
+    "listen",
+    "secret_key",
+    "admin_token",
+    "poll_interval",
+    "public_url",
+];
+
+fn read_config_file(path: &std::path::Path) -> Result<HashMap<String, String>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the configuration file {}: {e}", path.display()))?;
+    parse_config(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A file's values by environment-variable name (`ORDERHUB_DATABASE_URL`). Unknown keys and
+/// values of the wrong type are refused, naming the key, so a typo never falls back to a default.
+fn parse_config(text: &str) -> Result<HashMap<String, String>, String> {
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| format!("not valid TOML: {}", e.message()))?;
+    let mut values = HashMap::new();
+    for (key, value) in table {
+        let short = key
+            .strip_prefix("ORDERHUB_")
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_else(|| key.clone());
+        if !FILE_KEYS.contains(&short.as_str()) {
+            return Err(format!(
+                "unknown key `{key}` (known: {})",
+                FILE_KEYS.join(", ")
+            ));
+        }
+        let value = match value {
+            toml::Value::String(s) => s,
+            // `poll_interval = 30` means seconds, as ORDERHUB_POLL_INTERVAL=30 does
+            toml::Value::Integer(n) if short == "poll_interval" => n.to_string(),
+            other => {
+                return Err(format!(
+                    "`{key}` must be a string, not {}",
+                    other.type_str()
+                ))
+            }
+        };
+        values.insert(format!("ORDERHUB_{}", short.to_ascii_uppercase()), value);
+    }
+    Ok(values)
+}
+
 impl Settings {
     /// Reads the environment. `generate_key` lets `demo` run without a configured key.
     pub fn from_env(generate_key: bool) -> Result<Settings, String> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Settings::load(&Config::env_only(), generate_key)
+    }
+
+    /// Reads the environment over the configuration file of `config`.
+    pub fn load(config: &Config, generate_key: bool) -> Result<Settings, String> {
+        Settings::from_lookup(|name| config.get(name), generate_key)
+    }
+
+    fn from_lookup(
+        var: impl Fn(&str) -> Option<String>,
+        generate_key: bool,
+    ) -> Result<Settings, String> {
         let secret_key =
             match var("ORDERHUB_SECRET_KEY") {
                 Some(k) => SecretKey::from_base64(&k)?,
@@ -131,6 +242,56 @@ mod tests {
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("5d").is_err());
+    }
+
+    #[test]
+    fn a_file_gives_the_same_keys_and_the_environment_wins() {
+        let file = Config::from_toml(
+            "database_url = \"postgres://db/orders\"\nlisten = \"0.0.0.0:9000\"\n\
+             ORDERHUB_POLL_INTERVAL = 30\npublic_url = \"https://hub.example\"\n\
+             secret_key = \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"\n",
+        )
+        .unwrap();
+        let env: HashMap<&str, &str> = [
+            ("ORDERHUB_LISTEN", "127.0.0.1:7000"),
+            ("ORDERHUB_PUBLIC_URL", " "),
+        ]
+        .into_iter()
+        .collect();
+        let s = Settings::from_lookup(
+            |name| file.lookup(name, |n| env.get(n).map(|v| v.to_string())),
+            false,
+        )
+        .unwrap();
+        assert_eq!(s.database_url, "postgres://db/orders");
+        assert_eq!(
+            s.listen.to_string(),
+            "127.0.0.1:7000",
+            "the environment wins"
+        );
+        assert_eq!(s.poll_interval, Duration::from_secs(30));
+        assert_eq!(
+            s.public_url.as_deref(),
+            Some("https://hub.example"),
+            "a blank variable is unset"
+        );
+    }
+
+    #[test]
+    fn a_file_with_a_typo_or_a_wrong_type_is_refused_by_name() {
+        let typo = Config::from_toml("databse_url = \"sqlite://x.db\"").unwrap_err();
+        assert!(typo.contains("unknown key `databse_url`"), "{typo}");
+        assert!(
+            typo.contains("database_url"),
+            "names the known keys: {typo}"
+        );
+        let wrong = Config::from_toml("listen = 8080").unwrap_err();
+        assert!(wrong.contains("`listen` must be a string"), "{wrong}");
+        let broken = Config::from_toml("listen = ").unwrap_err();
+        assert!(broken.contains("not valid TOML"), "{broken}");
+        let missing =
+            Config::with_file(std::path::Path::new("/nonexistent/orderhub.toml")).unwrap_err();
+        assert!(missing.contains("/nonexistent/orderhub.toml"), "{missing}");
     }
 
     #[test]

@@ -25,16 +25,13 @@ fn io(e: std::io::Error) -> crate::Error {
 }
 
 /// Runs until Ctrl-C.
-pub async fn run() -> crate::Result<()> {
-    let mut settings = Settings::from_env(true).map_err(crate::Error::Internal)?;
-    if std::env::var("ORDERHUB_DATABASE_URL")
-        .map(|v| v.trim().is_empty())
-        .unwrap_or(true)
-    {
+pub async fn run(config: &crate::config::Config) -> crate::Result<()> {
+    let mut settings = Settings::load(config, true).map_err(crate::Error::Internal)?;
+    if config.get("ORDERHUB_DATABASE_URL").is_none() {
         let path = std::env::temp_dir().join(format!("orderhub-demo-{}.db", std::process::id()));
         settings.database_url = format!("sqlite://{}?mode=rwc", path.display());
     }
-    if std::env::var("ORDERHUB_POLL_INTERVAL").is_err() {
+    if config.get("ORDERHUB_POLL_INTERVAL").is_none() {
         settings.poll_interval = Duration::from_secs(15);
     }
     settings.platform_http = crate::platforms::http::HttpPolicy::fast();

@@ -12,6 +12,11 @@ use orderhub::config::Settings;
     about = "One place for the orders of every marketplace and shop you sell on"
 )]
 struct Cli {
+    /// A TOML file with the same settings as the environment, by the variables' names without
+    /// `ORDERHUB_` in lower case (`database_url = "postgres://…"`, `listen`, `secret_key`,
+    /// `admin_token`, `poll_interval`, `public_url`). A variable set in the environment wins.
+    #[arg(long, global = true, env = "ORDERHUB_CONFIG", value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -20,7 +25,7 @@ struct Cli {
 enum Command {
     /// Run the server: migrations first, then HTTP (GraphQL, webhooks, ops routes).
     /// Configured by ORDERHUB_DATABASE_URL, ORDERHUB_LISTEN, ORDERHUB_SECRET_KEY,
-    /// ORDERHUB_ADMIN_TOKEN and ORDERHUB_POLL_INTERVAL.
+    /// ORDERHUB_ADMIN_TOKEN, ORDERHUB_POLL_INTERVAL and ORDERHUB_PUBLIC_URL (or --config).
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
@@ -63,14 +68,17 @@ fn init_tracing_quiet() {
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    let config = match &cli.config {
+        Some(path) => orderhub::config::Config::with_file(path).map_err(anyhow::Error::msg)?,
+        None => orderhub::config::Config::env_only(),
+    };
     match cli.command {
         Command::Schema => {
             print!("{}", orderhub::graphql::sdl());
         }
         Command::Migrate => {
             init_tracing();
-            let url = std::env::var("ORDERHUB_DATABASE_URL")
-                .unwrap_or_else(|_| orderhub::config::DEFAULT_DATABASE_URL.into());
+            let url = config.database_url();
             let metrics = std::sync::Arc::new(orderhub::metrics::Metrics::default());
             let store = orderhub::store::Store::connect(&url, metrics).await?;
             store.migrate().await?;
@@ -78,7 +86,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve => {
             init_tracing();
-            let settings = Settings::from_env(false).map_err(anyhow::Error::msg)?;
+            let settings = Settings::load(&config, false).map_err(anyhow::Error::msg)?;
             let app = App::build(settings).await.context("starting orderhub")?;
             if let Some(token) = &app.new_admin_token {
                 println!("Created the first admin user. Its bearer token (shown only now):\n\n    {token}\n");
@@ -105,7 +113,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Demo => {
             init_tracing_quiet();
-            orderhub::demo::run().await.context("running the demo")?;
+            orderhub::demo::run(&config)
+                .await
+                .context("running the demo")?;
         }
     }
     Ok(())

@@ -161,3 +161,99 @@ async fn sqlite_runs_in_wal_mode() {
         Some("wal")
     );
 }
+
+/// A free port on 127.0.0.1.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+// covers: INTERFACE.md "Configuration" (no SPEC ID) — `serve --config FILE` takes the same settings as the environment, the
+// environment winning; a file with an unknown key is refused by name before anything starts
+#[tokio::test]
+async fn serve_reads_a_config_file_and_the_environment_wins() {
+    use std::process::{Command, Stdio};
+    let dir = std::env::temp_dir().join(format!("orderhub-config-{:x}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (in_file, in_env) = (free_port(), free_port());
+    let file = dir.join("orderhub.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "# orderhub settings\ndatabase_url = \"{}\"\nlisten = \"127.0.0.1:{in_file}\"\n\
+             admin_token = \"token-from-the-file\"\nsecret_key = \"{}\"\npoll_interval = \"1h\"\n",
+            fresh_database_url().await,
+            orderhub::secrets::SecretKey::generate().to_base64()
+        ),
+    )
+    .unwrap();
+    let clean = |c: &mut Command| {
+        for k in [
+            "ORDERHUB_DATABASE_URL",
+            "ORDERHUB_LISTEN",
+            "ORDERHUB_ADMIN_TOKEN",
+            "ORDERHUB_SECRET_KEY",
+            "ORDERHUB_POLL_INTERVAL",
+            "ORDERHUB_PUBLIC_URL",
+            "ORDERHUB_CONFIG",
+        ] {
+            c.env_remove(k);
+        }
+        c.env("RUST_LOG", "error").stdout(Stdio::null());
+    };
+
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_orderhub"));
+    clean(&mut serve);
+    serve
+        .args(["serve", "--config"])
+        .arg(&file)
+        .env("ORDERHUB_LISTEN", format!("127.0.0.1:{in_env}"))
+        .stderr(Stdio::null());
+    let mut child = serve.spawn().expect("orderhub serve starts");
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{in_env}");
+    let mut me = serde_json::Value::Null;
+    for _ in 0..200 {
+        if let Ok(r) = client
+            .post(format!("{base}/graphql"))
+            .bearer_auth("token-from-the-file")
+            .json(&json!({"query": "{ me { admin } }"}))
+            .send()
+            .await
+        {
+            me = r.json().await.unwrap();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let on_file_port = client
+        .get(format!("http://127.0.0.1:{in_file}/healthz"))
+        .send()
+        .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        me["data"]["me"]["admin"], true,
+        "the file's admin token opens: {me}"
+    );
+    assert!(
+        on_file_port.is_err(),
+        "ORDERHUB_LISTEN in the environment wins over the file's listen"
+    );
+
+    let typo = dir.join("typo.toml");
+    std::fs::write(&typo, "databse_url = \"sqlite://x.db\"\n").unwrap();
+    let mut bad = Command::new(env!("CARGO_BIN_EXE_orderhub"));
+    clean(&mut bad);
+    let out = bad.args(["serve", "--config"]).arg(&typo).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("typo.toml") && err.contains("unknown key `databse_url`"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
