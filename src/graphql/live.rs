@@ -4,7 +4,7 @@
 //! (so events written by any instance reach the subscribers of every instance) and fans them out
 //! to the subscriptions; each subscription keeps the ones its user may see.
 
-use super::guards::{parse_id, principal, state};
+use super::guards::{parse_id, principal, state, GqlResult};
 use super::types::OrderEvent;
 use crate::domain::auth::Principal;
 use crate::domain::SourceId;
@@ -100,24 +100,40 @@ pub struct LiveEvent {
 #[derive(Clone)]
 pub struct OrderEventFeed {
     tx: broadcast::Sender<Arc<LiveEvent>>,
+    /// Where an idle tail starts: the newest event id when its first subscriber came (the
+    /// lowest, when several came at once).
+    start: Arc<std::sync::Mutex<Option<i64>>>,
 }
 
 impl Default for OrderEventFeed {
     fn default() -> Self {
         OrderEventFeed {
             tx: broadcast::channel(BUFFER).0,
+            start: Default::default(),
         }
     }
 }
 
 impl OrderEventFeed {
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<LiveEvent>> {
-        self.tx.subscribe()
+    /// A receiver of every event written after this call.
+    pub async fn subscribe(
+        &self,
+        store: &Store,
+    ) -> crate::Result<broadcast::Receiver<Arc<LiveEvent>>> {
+        let rx = self.tx.subscribe();
+        let newest = store.last_order_event_id().await?;
+        let mut start = self.start.lock().expect("feed start");
+        *start = Some(start.map_or(newest, |s| s.min(newest)));
+        Ok(rx)
+    }
+
+    fn take_start(&self) -> Option<i64> {
+        self.start.lock().expect("feed start").take()
     }
 }
 
-/// The tail: while nobody is subscribed it only keeps its cursor at the newest event (one small
-/// read per tick), so a new subscription starts from what is written after it.
+/// The tail. While nobody is subscribed it reads nothing; the first subscriber tells it where to
+/// start (the newest event when it subscribed).
 pub async fn run(store: Store, feed: OrderEventFeed, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut tail: Option<Tail> = None;
     loop {
@@ -128,17 +144,23 @@ pub async fn run(store: Store, feed: OrderEventFeed, mut stop: tokio::sync::watc
         if *stop.borrow() {
             break;
         }
+        if feed.tx.receiver_count() == 0 {
+            tail = None;
+            // a start left by a subscriber that is gone already
+            feed.take_start();
+            continue;
+        }
         let t = match tail.as_mut() {
-            Some(t) if feed.tx.receiver_count() > 0 => t,
-            _ => {
-                match store.last_order_event_id().await {
-                    Ok(id) => tail = Some(Tail::new(id)),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "the live event feed cannot read the database")
-                    }
-                }
-                continue;
+            Some(t) => {
+                // later subscribers join the running tail where it is
+                feed.take_start();
+                t
             }
+            None => match feed.take_start() {
+                Some(start) => tail.insert(Tail::new(start)),
+                // the subscriber is still reading where to start
+                None => continue,
+            },
         };
         loop {
             let now = Instant::now();
@@ -270,7 +292,7 @@ impl Subscription {
         };
         let st = state(ctx);
         let sub = Subscriber {
-            rx: st.live.subscribe(),
+            rx: st.live.subscribe(&st.store).await.gql()?,
             principal: p,
             token: ctx.data_opt::<ConnectionToken>().map(|t| t.0.clone()),
             store: st.store.clone(),
