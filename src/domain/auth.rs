@@ -45,6 +45,16 @@ impl SourceScope {
             SourceScope::Only(ids) => ids.contains(&id),
         }
     }
+
+    /// Whether an order of `source` is visible; orders created here belong to no source, and
+    /// only admins see them.
+    pub fn sees_order_of(&self, source: Option<SourceId>) -> bool {
+        match (self, source) {
+            (SourceScope::All, _) => true,
+            (SourceScope::Only(_), None) => false,
+            (SourceScope::Only(ids), Some(s)) => ids.contains(&s),
+        }
+    }
 }
 
 /// A new bearer token: 32 random bytes, URL-safe base64, with a prefix that makes leaks greppable.

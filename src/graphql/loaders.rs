@@ -27,6 +27,8 @@ pub struct ExpensesOf(pub i64);
 pub struct GrantsOf(pub i64);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ProductKey(pub i64);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OrdersOfCustomer(pub i64);
 
 pub struct Db(Store);
 
@@ -80,6 +82,7 @@ many_of!(ItemsOf, OrderItemRow, items_by_order_ids);
 many_of!(EventsOf, OrderEventRow, events_by_order_ids);
 many_of!(ExpensesOf, ExpenseRow, expenses_by_order_ids);
 many_of!(GrantsOf, i64, grants_by_user_ids);
+many_of!(OrdersOfCustomer, OrderRow, orders_by_customer_ids);
 
 impl Loader<ProductKey> for Db {
     type Value = (ProductRow, Vec<String>);

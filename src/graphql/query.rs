@@ -109,6 +109,46 @@ impl Query {
         ))
     }
 
+    /// Buyers of the orders the caller may see (CUS-1: one per phone, else e-mail), newest
+    /// first; `search` matches name, e-mail or phone in any form.
+    async fn customers(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<CustomerConnection> {
+        let scope = principal(ctx)?.scope();
+        let first = page_size(first)
+            .map_err(|m| Error::bad_input("first", m))
+            .gql()?;
+        let after = match after {
+            Some(c) => Some(
+                c.parse::<i64>()
+                    .map_err(|_| Error::bad_input("after", "not a cursor returned by this API"))
+                    .gql()?,
+            ),
+            None => None,
+        };
+        let (rows, has_next) = state(ctx)
+            .store
+            .customers_page(&scope, search.as_deref(), first, after)
+            .await
+            .gql()?;
+        Ok(CustomerConnection::new(rows, has_next, scope, search))
+    }
+
+    async fn customer(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Customer>> {
+        let scope = principal(ctx)?.scope();
+        let id: crate::domain::CustomerId = parse_id("id", &id)?;
+        Ok(state(ctx)
+            .store
+            .customer(&scope, id.0)
+            .await
+            .gql()?
+            .map(Customer))
+    }
+
     async fn order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Order>> {
         let scope = principal(ctx)?.scope();
         let id: OrderId = parse_id("id", &id)?;

@@ -1,6 +1,7 @@
 //! The only code that touches SeaORM: connecting, migrating, and loading and saving domain values.
 
 pub mod batch;
+pub mod customers;
 pub mod expenses;
 pub mod inbox;
 pub mod leases;

@@ -418,12 +418,7 @@ impl Store {
 }
 
 fn visible(scope: &SourceScope, source_id: Option<i64>) -> bool {
-    match (scope, source_id) {
-        (SourceScope::All, _) => true,
-        // orders created here belong to no source: only admins see them
-        (SourceScope::Only(_), None) => false,
-        (SourceScope::Only(ids), Some(s)) => ids.contains(&SourceId(s)),
-    }
+    scope.sees_order_of(source_id.map(SourceId))
 }
 
 /// The WHERE clause of the order list; `None` when the scope can see nothing at all.
@@ -479,11 +474,7 @@ fn order_condition(scope: &SourceScope, f: &OrderFilter) -> Option<Condition> {
     }
     if let Some(text) = f.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = LikeExpr::new(like_pattern(text)).escape('\\');
-        let mut who = Condition::any().add(customer::Column::SearchText.like(pattern.clone()));
-        let digits: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
-        if digits.len() >= 3 {
-            who = who.add(customer::Column::Phone.like(LikeExpr::new(format!("%{digits}%"))));
-        }
+        let who = customer_search(text);
         c = c.add(
             Condition::any()
                 .add(
@@ -505,6 +496,17 @@ fn order_condition(scope: &SourceScope, f: &OrderFilter) -> Option<Condition> {
         );
     }
     Some(c)
+}
+
+/// Customers whose name, e-mail or phone (in any form, 3 digits or more) contains `text`.
+pub(crate) fn customer_search(text: &str) -> Condition {
+    let pattern = LikeExpr::new(like_pattern(text)).escape('\\');
+    let mut who = Condition::any().add(customer::Column::SearchText.like(pattern));
+    let digits: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
+    if digits.len() >= 3 {
+        who = who.add(customer::Column::Phone.like(LikeExpr::new(format!("%{digits}%"))));
+    }
+    who
 }
 
 /// CUS-1: the customer with this phone, else this e-mail; a new one only when neither matches.
@@ -561,13 +563,21 @@ pub(crate) async fn find_or_create_customer<C: ConnectionTrait>(
         }
         return Ok(existing.id);
     }
-    let t = now();
+    Ok(new_customer_row(c, now()).insert(db).await?.id)
+}
+
+/// The row a customer seen for the first time is stored as (a buyer the platform hides is
+/// "Unspecified", CUS-3).
+pub(crate) fn new_customer_row(
+    c: &ImportedCustomer,
+    t: chrono::DateTime<chrono::Utc>,
+) -> customer::ActiveModel {
     let (first, last) = if c.unspecified {
         (Some("Unspecified".to_string()), None)
     } else {
         (c.first_name.clone(), c.last_name.clone())
     };
-    Ok(customer::ActiveModel {
+    customer::ActiveModel {
         first_name: Set(first.clone()),
         last_name: Set(last.clone()),
         phone: Set(c.phone.as_ref().map(|p| p.as_str().to_string())),
@@ -584,9 +594,6 @@ pub(crate) async fn find_or_create_customer<C: ConnectionTrait>(
         updated_at: Set(t),
         ..Default::default()
     }
-    .insert(db)
-    .await?
-    .id)
 }
 
 pub(crate) async fn add_event<C: ConnectionTrait>(

@@ -741,7 +741,8 @@ fn customer_key(c: &ImportedCustomer) -> String {
 }
 
 /// CUS-1 for a whole page: existing customers by phone and by e-mail in two statements; the
-/// ones never seen are created once each, even when they bought twice in the page.
+/// ones never seen are created in one more, once each, even when they bought twice in the page
+/// (matched within the page by phone, else e-mail, as against the stored ones).
 async fn resolve_customers<'a, C: ConnectionTrait>(
     db: &C,
     wanted: impl Iterator<Item = &'a ImportedCustomer>,
@@ -775,35 +776,107 @@ async fn resolve_customers<'a, C: ConnectionTrait>(
         }
     }
     let mut resolved: HashMap<String, i64> = HashMap::new();
+    // the page's new buyers: each key points at one row to create
+    let mut new_rows: Vec<customer::ActiveModel> = vec![];
+    // what each of `new_rows` holds, to find its id among the inserted rows
+    let mut identities: Vec<String> = vec![];
+    let mut new_of_key: HashMap<String, usize> = HashMap::new();
+    let mut new_by_phone: HashMap<String, usize> = HashMap::new();
+    let mut new_by_email: HashMap<String, usize> = HashMap::new();
+    let mut new_by_row: HashMap<String, usize> = HashMap::new();
+    let t = now();
     for c in wanted {
         let key = customer_key(c);
-        if resolved.contains_key(&key) {
+        if resolved.contains_key(&key) || new_of_key.contains_key(&key) {
             continue;
         }
-        let found = c
-            .phone
+        let phone = c.phone.as_ref().map(|p| p.as_str().to_string());
+        let stored = phone
             .as_ref()
-            .and_then(|p| by_phone.get(p.as_str()).copied())
+            .and_then(|p| by_phone.get(p).copied())
             .or_else(|| c.email.as_ref().and_then(|e| by_email.get(e).copied()));
-        let id = match found {
-            Some(id) => id,
-            None if c.phone.is_none() && c.email.is_none() => {
-                find_or_create_customer(db, c).await?
-            }
-            None => {
-                let id = find_or_create_customer(db, c).await?;
-                if let Some(p) = &c.phone {
-                    by_phone.insert(p.as_str().to_string(), id);
-                }
-                if let Some(e) = &c.email {
-                    by_email.insert(e.clone(), id);
-                }
-                id
-            }
-        };
-        resolved.insert(key, id);
+        if let Some(id) = stored {
+            resolved.insert(key, id);
+            continue;
+        }
+        let row = super::orders::new_customer_row(c, t);
+        let identity = row_identity(&row);
+        let index = phone
+            .as_ref()
+            .and_then(|p| new_by_phone.get(p).copied())
+            .or_else(|| c.email.as_ref().and_then(|e| new_by_email.get(e).copied()))
+            .or_else(|| new_by_row.get(&identity).copied())
+            .unwrap_or_else(|| {
+                new_rows.push(row);
+                identities.push(identity.clone());
+                new_by_row.insert(identity, new_rows.len() - 1);
+                new_rows.len() - 1
+            });
+        if let Some(p) = phone {
+            new_by_phone.entry(p).or_insert(index);
+        }
+        if let Some(e) = &c.email {
+            new_by_email.entry(e.clone()).or_insert(index);
+        }
+        new_of_key.insert(key, index);
+    }
+    if !new_rows.is_empty() {
+        // RETURNING hands rows back in no promised order (SQLite says so): match them by content
+        let mut id_of_row: HashMap<String, i64> = HashMap::new();
+        for m in customer::Entity::insert_many(new_rows)
+            .exec_with_returning(db)
+            .await?
+        {
+            let identity = identity_of(
+                m.phone.as_deref(),
+                m.email.as_deref(),
+                m.first_name.as_deref(),
+                m.last_name.as_deref(),
+                m.unspecified,
+            );
+            id_of_row.insert(identity, m.id);
+        }
+        for (key, index) in new_of_key {
+            let id = id_of_row
+                .get(&identities[index])
+                .ok_or_else(|| Error::Internal("a new customer was not returned".into()))?;
+            resolved.insert(key, *id);
+        }
     }
     Ok(resolved)
+}
+
+/// What a new customer row holds, as one string (rows of one page differ in it).
+fn row_identity(row: &customer::ActiveModel) -> String {
+    let text = |v: &sea_orm::ActiveValue<Option<String>>| v.try_as_ref().cloned().flatten();
+    identity_of(
+        text(&row.phone).as_deref(),
+        text(&row.email).as_deref(),
+        text(&row.first_name).as_deref(),
+        text(&row.last_name).as_deref(),
+        row.unspecified.try_as_ref().copied().unwrap_or(false),
+    )
+}
+
+fn identity_of(
+    phone: Option<&str>,
+    email: Option<&str>,
+    first: Option<&str>,
+    last: Option<&str>,
+    unspecified: bool,
+) -> String {
+    // each part prefixed with whether it is there, so None and "" differ
+    let part = |v: Option<&str>| match v {
+        Some(v) => format!("+{v}\u{1f}"),
+        None => "-\u{1f}".to_string(),
+    };
+    format!(
+        "{}{}{}{}{unspecified}",
+        part(phone),
+        part(email),
+        part(first),
+        part(last)
+    )
 }
 
 /// The key PRD-1 matches a line on, by the source's "identify products by".

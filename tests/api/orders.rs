@@ -424,3 +424,166 @@ async fn goods_become_products_with_categories_once() {
         ])
     );
 }
+
+// covers: CUS-1, CUS-2, CUS-3 — one page of new orders: each new buyer is created once (matched
+// within the page by phone, else e-mail, as against the stored ones), a stored buyer is reused,
+// buyers with neither phone nor e-mail are kept apart, hidden buyers are "Unspecified"
+#[tokio::test]
+async fn a_page_of_new_orders_creates_each_new_buyer_once() {
+    use orderhub::domain::orders::ImportedCustomer;
+    use orderhub::domain::phone::Phone;
+    let app = spawn_app().await;
+    let src = app.create_source("Prom", "PROM", json!({})).await;
+    let stored = app
+        .import(src, sample_order("1", at(1), "Олена", "380501234567"))
+        .await;
+    let buyer = |first: &str, phone: Option<&str>, email: Option<&str>| ImportedCustomer {
+        first_name: Some(first.to_string()),
+        last_name: None,
+        phone: phone.and_then(Phone::parse),
+        email: email.map(str::to_string),
+        address: None,
+        unspecified: false,
+    };
+    let hidden = ImportedCustomer {
+        unspecified: true,
+        ..Default::default()
+    };
+    let page: Vec<_> = [
+        ("2", Some(buyer("Олена", Some("+38 050 123 45 67"), None))), // the stored buyer
+        (
+            "3",
+            Some(buyer(
+                "Ірина",
+                Some("0671112233"),
+                Some("iryna@example.com"),
+            )),
+        ),
+        ("4", Some(buyer("Ірина", Some("067 111 22 33"), None))), // 3's phone
+        ("5", Some(buyer("Ira", None, Some("iryna@example.com")))), // 3's e-mail
+        ("6", Some(buyer("Петро", None, Some("petro@example.com")))),
+        ("7", Some(buyer("Анна", None, None))),
+        ("8", Some(buyer("Марта", None, None))),
+        ("9", Some(hidden.clone())),
+        ("10", None),
+    ]
+    .into_iter()
+    .map(|(id, c)| {
+        let mut o = sample_order(id, at(2), "x", "0500000000");
+        o.customer = c;
+        o
+    })
+    .collect();
+    let counts = app
+        .app_store
+        .apply_orders_with(src, &page, orderhub::store::orders::Actor::System, false)
+        .await
+        .unwrap();
+    assert_eq!(counts.created, 9);
+
+    let d = app
+        .data(
+            "{ orders(first: 20) { edges { node { externalId customer { id firstName phone email } } } } }",
+            json!({}),
+        )
+        .await;
+    let customer: std::collections::HashMap<String, Value> = d["orders"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["node"]["externalId"].as_str().unwrap().to_string(),
+                e["node"]["customer"].clone(),
+            )
+        })
+        .collect();
+    let id = |ext: &str| customer[ext]["id"].clone();
+    let stored_customer = app
+        .data(
+            "query($id: ID!) { order(id: $id) { customer { id } } }",
+            json!({"id": stored.to_string()}),
+        )
+        .await["order"]["customer"]["id"]
+        .clone();
+    assert_eq!(id("2"), stored_customer, "a stored buyer is reused");
+    assert_eq!(id("3"), id("4"), "same phone within the page");
+    assert_eq!(id("3"), id("5"), "same e-mail within the page");
+    assert_eq!(customer["3"]["email"], "iryna@example.com");
+    assert_eq!(customer["3"]["phone"], "+380671112233");
+    let distinct: std::collections::BTreeSet<String> = ["2", "3", "6", "7", "8", "9"]
+        .iter()
+        .map(|e| id(e).as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(distinct.len(), 6, "{customer:?}");
+    assert_eq!(customer["7"]["firstName"], "Анна");
+    assert_eq!(customer["8"]["firstName"], "Марта");
+    assert_eq!(customer["9"]["firstName"], "Unspecified");
+    assert!(customer["10"].is_null());
+
+    // API-1, API-3: the customer list, paged, searched, each with its orders; a user granted one
+    // source sees that source's buyers only
+    let other = app.create_source("Rozetka", "ROZETKA", json!({})).await;
+    app.import(other, sample_order("r1", at(3), "Богдан", "0931234567"))
+        .await;
+    let (_, only_prom) = app.create_user("Prom only", &[src]).await;
+    let list = |token: Option<&str>, vars: Value| {
+        let app = &app;
+        let token = token.map(str::to_string);
+        async move {
+            app.gql_as(
+                token.as_deref(),
+                "query($s: String, $f: Int, $a: String) { customers(search: $s, first: $f, after: $a) {
+                    totalCount edges { cursor node { id firstName orders { externalId } } }
+                    pageInfo { hasNextPage endCursor } } }",
+                vars,
+            )
+            .await["data"]["customers"]
+                .clone()
+        }
+    };
+    assert_eq!(list(None, json!({})).await["totalCount"], Value::Null);
+    assert_eq!(list(Some(ADMIN_TOKEN), json!({})).await["totalCount"], 7);
+    let mine = list(Some(&only_prom), json!({})).await;
+    assert_eq!(mine["totalCount"], 6, "{mine}");
+    assert!(mine["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["node"]["firstName"] != "Богдан"));
+    let first = list(Some(&only_prom), json!({"f": 4})).await;
+    assert_eq!(first["edges"].as_array().unwrap().len(), 4);
+    assert_eq!(first["pageInfo"]["hasNextPage"], true);
+    let rest = list(
+        Some(&only_prom),
+        json!({"f": 4, "a": first["pageInfo"]["endCursor"]}),
+    )
+    .await;
+    assert_eq!(rest["edges"].as_array().unwrap().len(), 2);
+    assert_eq!(rest["pageInfo"]["hasNextPage"], false);
+    for search in ["iryna@", "067 111 22", "+380671112233", "ІРИНА"] {
+        let found = list(Some(&only_prom), json!({"s": search})).await;
+        assert_eq!(found["totalCount"], 1, "{search}: {found}");
+        let mut orders: Vec<&str> = found["edges"][0]["node"]["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["externalId"].as_str().unwrap())
+            .collect();
+        orders.sort();
+        assert_eq!(orders, ["3", "4", "5"], "{search}");
+    }
+    let bohdan =
+        list(Some(ADMIN_TOKEN), json!({"s": "0931234567"})).await["edges"][0]["node"]["id"].clone();
+    let q = "query($id: ID!) { customer(id: $id) { firstName } }";
+    assert_eq!(
+        app.gql_as(Some(ADMIN_TOKEN), q, json!({"id": bohdan}))
+            .await["data"]["customer"]["firstName"],
+        "Богдан"
+    );
+    assert_eq!(
+        app.gql_as(Some(&only_prom), q, json!({"id": bohdan})).await["data"]["customer"],
+        Value::Null,
+        "another source's buyer is not visible"
+    );
+}

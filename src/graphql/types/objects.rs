@@ -392,6 +392,82 @@ impl Customer {
     async fn unspecified(&self) -> bool {
         self.0.unspecified
     }
+    /// The customer's orders the caller may see, newest first.
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+    ) -> async_graphql::Result<Vec<Order>> {
+        let scope = principal(ctx)?.scope();
+        let rows = loaders(ctx)
+            .load_one(OrdersOfCustomer(self.0.id))
+            .await
+            .map_err(load_err)?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .filter(|o| scope.sees_order_of(o.source_id.map(SourceId)))
+            .take(first.clamp(0, 200) as usize)
+            .map(Order)
+            .collect())
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct CustomerEdge {
+    pub cursor: String,
+    pub node: Customer,
+}
+
+/// A page of customers, newest first.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct CustomerConnection {
+    pub edges: Vec<CustomerEdge>,
+    pub page_info: PageInfo,
+    #[graphql(skip)]
+    pub scope: SourceScope,
+    #[graphql(skip)]
+    pub search: Option<String>,
+}
+
+#[ComplexObject]
+impl CustomerConnection {
+    /// All customers matching the search, whatever the cursor; counted only when asked for.
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        Ok(state(ctx)
+            .store
+            .customers_count(&self.scope, self.search.as_deref())
+            .await
+            .gql()? as i64)
+    }
+}
+
+impl CustomerConnection {
+    pub fn new(
+        rows: Vec<CustomerRow>,
+        has_next: bool,
+        scope: SourceScope,
+        search: Option<String>,
+    ) -> Self {
+        let edges: Vec<CustomerEdge> = rows
+            .into_iter()
+            .map(|c| CustomerEdge {
+                cursor: c.id.to_string(),
+                node: Customer(c),
+            })
+            .collect();
+        let end_cursor = edges.last().map(|e| e.cursor.clone());
+        CustomerConnection {
+            edges,
+            page_info: PageInfo {
+                has_next_page: has_next,
+                end_cursor,
+            },
+            scope,
+            search,
+        }
+    }
 }
 
 pub struct OrderEvent(pub OrderEventRow);
