@@ -137,6 +137,9 @@ pub async fn run(config: &crate::config::Config) -> crate::Result<()> {
         "  mutation {{ changeOrderStatus(orderId: \"<id>\", statusId: \"{packing}\") {{ id }} }}"
     );
     println!("  {{ order(id: \"<id>\") {{ sourceStatus pushError events {{ kind message }} }} }}");
+    println!("\nOrders as they arrive and change, live (the same header; GraphiQL sends it over /graphql/ws):");
+    println!("  subscription {{ orderEvents {{ kind message order {{ number source {{ platform }} status {{ name }} }} }} }}");
+    println!("  {{ customers(first: 10) {{ totalCount edges {{ node {{ firstName phone orders {{ number }} }} }} }} }}");
     println!("\nBackfill progress:");
 
     let feeder = tokio::spawn(feed_live_orders(
