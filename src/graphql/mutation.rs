@@ -396,6 +396,7 @@ impl Mutation {
         let id: SourceId = parse_id("id", &id)?;
         state(ctx).store.delete_source(id).await.gql()?;
         state(ctx).webhook_sources.forget(id);
+        state(ctx).engine.forget_client(id);
         Ok(true)
     }
 

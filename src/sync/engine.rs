@@ -232,6 +232,19 @@ impl SyncEngine {
         Ok(client)
     }
 
+    /// Drops a deleted source's client (its connection pool and session) from the cache.
+    pub fn forget_client(&self, source_id: SourceId) {
+        self.clients
+            .lock()
+            .expect("client cache")
+            .remove(&source_id.0);
+    }
+
+    /// How many platform clients this instance keeps (one per source it has worked on).
+    pub fn cached_clients(&self) -> usize {
+        self.clients.lock().expect("client cache").len()
+    }
+
     fn new_client(&self, src: &SourceRow) -> Result<Arc<dyn PlatformClient>> {
         let platform: Platform = src
             .platform

@@ -246,11 +246,22 @@ async fn settings_update_disable_and_delete_keeps_orders() {
     let order = app
         .import(src, sample_order("1", at(1), "Олена", "0501234567"))
         .await;
+    backfill_done(&app, &src.to_string()).await;
+    assert_eq!(
+        app.engine.cached_clients(),
+        1,
+        "the backfill's client is kept"
+    );
     app.data(
         "mutation($id: ID!) { deleteSource(id: $id) }",
         json!({"id": src.to_string()}),
     )
     .await;
+    assert_eq!(
+        app.engine.cached_clients(),
+        0,
+        "a deleted source's client is dropped"
+    );
     let d = app.data("{ sources { id } }", json!({})).await;
     assert_eq!(d["sources"], json!([]));
     let d = app
