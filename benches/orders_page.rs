@@ -72,6 +72,7 @@ fn bench(c: &mut Criterion) {
             platform_http: orderhub::platforms::http::HttpPolicy::fast(),
             outbox: Default::default(),
             public_url: None,
+            live_recheck: orderhub::graphql::live::RECHECK,
         })
         .await
         .expect("app starts");

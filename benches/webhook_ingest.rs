@@ -173,6 +173,7 @@ fn main() {
             platform_http: Default::default(),
             outbox: Default::default(),
             public_url: None,
+            live_recheck: orderhub::graphql::live::RECHECK,
         })
         .await
         .unwrap();

@@ -40,7 +40,7 @@ impl App {
         .with_public_url(settings.public_url.clone())
         .with_outbox_policy(settings.outbox.clone());
         let webhook_sources = crate::http::webhooks::WebhookSources::default();
-        let live = crate::graphql::live::OrderEventFeed::default();
+        let live = crate::graphql::live::OrderEventFeed::new(settings.live_recheck);
         let schema = build_schema(Some(ApiState {
             store: store.clone(),
             secret_key: settings.secret_key.clone(),

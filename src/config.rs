@@ -44,6 +44,8 @@ pub struct Settings {
     /// `ORDERHUB_PUBLIC_URL`: where Shopify and WooCommerce reach this server; webhook
     /// subscriptions are managed only when it is set.
     pub public_url: Option<String>,
+    /// How often a live subscription checks its token again (not an environment setting).
+    pub live_recheck: Duration,
 }
 
 /// Where settings come from: the environment, then the configuration file (`--config FILE` or
@@ -187,6 +189,7 @@ impl Settings {
             platform_http: Default::default(),
             outbox: Default::default(),
             public_url: var("ORDERHUB_PUBLIC_URL"),
+            live_recheck: crate::graphql::live::RECHECK,
         })
     }
 }

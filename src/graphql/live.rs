@@ -30,9 +30,9 @@ const MAX_GAPS: usize = 10_000;
 const GAPS_PER_READ: usize = 1_000;
 /// Events buffered per subscriber; one that falls further behind is told how many it missed.
 const BUFFER: usize = 4_096;
-/// A subscriber's token is checked again this often: a removed user or a withdrawn source stops
-/// reaching it.
-const RECHECK: Duration = Duration::from_secs(10);
+/// A subscriber's token is checked again this often (by default): a removed user or a withdrawn
+/// source stops reaching it.
+pub const RECHECK: Duration = Duration::from_secs(10);
 
 /// Which ids of an id-ordered table a reader has seen. Ids are handed out before commit, so on
 /// PostgreSQL a later id can be visible before an earlier one: an id stepped over is remembered
@@ -103,18 +103,25 @@ pub struct OrderEventFeed {
     /// Where an idle tail starts: the newest event id when its first subscriber came (the
     /// lowest, when several came at once).
     start: Arc<std::sync::Mutex<Option<i64>>>,
+    /// How often a subscription checks its token again.
+    recheck: Duration,
 }
 
 impl Default for OrderEventFeed {
     fn default() -> Self {
-        OrderEventFeed {
-            tx: broadcast::channel(BUFFER).0,
-            start: Default::default(),
-        }
+        OrderEventFeed::new(RECHECK)
     }
 }
 
 impl OrderEventFeed {
+    pub fn new(recheck: Duration) -> Self {
+        OrderEventFeed {
+            tx: broadcast::channel(BUFFER).0,
+            start: Default::default(),
+            recheck,
+        }
+    }
+
     /// A receiver of every event written after this call.
     pub async fn subscribe(
         &self,
@@ -196,6 +203,7 @@ struct Subscriber {
     token: Option<String>,
     store: Store,
     checked: Instant,
+    recheck: Duration,
     only_source: Option<i64>,
     kinds: Option<Vec<String>>,
     ended: bool,
@@ -213,7 +221,7 @@ impl Subscriber {
 
     /// Re-reads who the token belongs to now; `false` when it no longer opens anything.
     async fn still_allowed(&mut self) -> bool {
-        if self.checked.elapsed() < RECHECK {
+        if self.checked.elapsed() < self.recheck {
             return true;
         }
         self.checked = Instant::now();
@@ -297,6 +305,7 @@ impl Subscription {
             token: ctx.data_opt::<ConnectionToken>().map(|t| t.0.clone()),
             store: st.store.clone(),
             checked: Instant::now(),
+            recheck: st.live.recheck,
             only_source,
             kinds,
             ended: false,

@@ -128,6 +128,7 @@ async fn spawn_app_full(
         platform_http: orderhub::platforms::http::HttpPolicy::fast(),
         outbox: orderhub::sync::outbox::OutboxPolicy::fast(),
         public_url: Some(format!("http://127.0.0.1:{port}")),
+        live_recheck: std::time::Duration::from_millis(300),
     };
     let mut attempts = 0;
     let app = loop {

@@ -282,3 +282,40 @@ async fn a_subscription_needs_a_token_and_a_granted_source() {
     subscribe(&mut user, "p", json!({"s": p.0.to_string()})).await;
     quiet(&mut user).await;
 }
+
+// covers: API-3 — a source withdrawn from a user stops reaching their open subscription (the
+// token is checked again on the test app's short interval)
+#[tokio::test]
+async fn a_withdrawn_source_stops_reaching_an_open_subscription() {
+    let app = spawn_app().await;
+    let (sim, p) = prom_source(&app, "Prom P").await;
+    let (user_id, token) = app.create_user("only P", &[p]).await;
+    let mut ws = connect(&app, Some(&token)).await;
+    subscribe(&mut ws, "mine", json!({"k": ["imported"]})).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+
+    new_order(&sim).await;
+    poll_succeeds(&app, p).await;
+    assert_eq!(events(&mut ws, "mine", 1).await[0]["kind"], "imported");
+
+    app.data(
+        "mutation($u: ID!) { setUserSources(userId: $u, sourceIds: []) { id } }",
+        json!({"u": user_id}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    new_order(&sim).await;
+    poll_succeeds(&app, p).await;
+    quiet(&mut ws).await;
+
+    // granted again: it reaches them again, on the same subscription
+    app.data(
+        "mutation($u: ID!, $s: [ID!]!) { setUserSources(userId: $u, sourceIds: $s) { id } }",
+        json!({"u": user_id, "s": [p.0.to_string()]}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    new_order(&sim).await;
+    poll_succeeds(&app, p).await;
+    assert_eq!(events(&mut ws, "mine", 1).await[0]["kind"], "imported");
+}

@@ -124,6 +124,7 @@ async fn first_start_creates_an_admin_once() {
         platform_http: orderhub::platforms::http::HttpPolicy::fast(),
         outbox: Default::default(),
         public_url: None,
+        live_recheck: orderhub::graphql::live::RECHECK,
     };
     let first = App::build(settings()).await.unwrap();
     let token = first
