@@ -54,6 +54,18 @@ impl Store {
             .await?)
     }
 
+    /// Each customer's orders, newest first (the `Customer.orders` resolver keeps the ones the
+    /// caller may see).
+    pub async fn orders_by_customer_ids(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<OrderRow>>> {
+        let rows = order::Entity::find()
+            .filter(order::Column::CustomerId.is_in(ids.iter().copied()))
+            .order_by_desc(order::Column::PlatformCreatedAt)
+            .order_by_desc(order::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(group(rows, |o| o.customer_id.unwrap_or_default()))
+    }
+
     pub async fn items_by_order_ids(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<OrderItemRow>>> {
         let rows = order_item::Entity::find()
             .filter(order_item::Column::OrderId.is_in(ids.iter().copied()))

@@ -8,7 +8,6 @@ use sea_orm::sea_query::Query;
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use std::collections::HashMap;
 
 /// The WHERE clause of the customer list; `None` when the scope sees nothing.
 fn customer_condition(scope: &SourceScope, search: Option<&str>) -> Option<Condition> {
@@ -78,23 +77,5 @@ impl Store {
             .filter(cond)
             .one(&self.db)
             .await?)
-    }
-
-    /// Each customer's orders, newest first (for the `Customer.orders` loader; the resolver
-    /// keeps the ones the caller may see).
-    pub async fn orders_by_customer_ids(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<OrderRow>>> {
-        let rows = order::Entity::find()
-            .filter(order::Column::CustomerId.is_in(ids.iter().copied()))
-            .order_by_desc(order::Column::PlatformCreatedAt)
-            .order_by_desc(order::Column::Id)
-            .all(&self.db)
-            .await?;
-        let mut map: HashMap<i64, Vec<OrderRow>> = HashMap::new();
-        for o in rows {
-            if let Some(c) = o.customer_id {
-                map.entry(c).or_default().push(o);
-            }
-        }
-        Ok(map)
     }
 }
