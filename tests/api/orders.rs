@@ -425,7 +425,7 @@ async fn goods_become_products_with_categories_once() {
     );
 }
 
-// covers: CUS-1, CUS-2, CUS-3 — one page of new orders: each new buyer is created once (matched
+// covers: CUS-1, CUS-3, API-1, API-3 — one page of new orders: each new buyer is created once (matched
 // within the page by phone, else e-mail, as against the stored ones), a stored buyer is reused,
 // buyers with neither phone nor e-mail are kept apart, hidden buyers are "Unspecified"
 #[tokio::test]
