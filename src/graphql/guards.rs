@@ -53,12 +53,21 @@ pub fn state<'a>(ctx: &Context<'a>) -> &'a super::ApiState {
     ctx.data_unchecked::<super::ApiState>()
 }
 
-/// Parses a GraphQL ID into a typed id, naming the argument on failure.
+/// Parses a GraphQL ID into a typed id, naming the argument on failure; the id is shown cut to
+/// 40 characters (ids are numbers, at most [`super::limits::MAX_ID_LEN`] characters).
 pub fn parse_id<T: std::str::FromStr>(
     field: &str,
     id: &async_graphql::ID,
 ) -> async_graphql::Result<T> {
-    id.parse::<T>().map_err(|_| {
-        Error::bad_input(field, format!("`{}` is not a valid id", id.as_str())).extend()
-    })
+    let invalid = || {
+        Error::bad_input(
+            field,
+            format!("`{}` is not a valid id", super::limits::shown(id.as_str())),
+        )
+        .extend()
+    };
+    if id.len() > super::limits::MAX_ID_LEN {
+        return Err(invalid());
+    }
+    id.parse::<T>().map_err(|_| invalid())
 }

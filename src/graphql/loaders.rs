@@ -1,5 +1,7 @@
 //! DataLoaders: every nested field of a list is fetched in one batched statement per relation.
 
+use crate::domain::auth::SourceScope;
+use crate::domain::SourceId;
 use crate::error::Error;
 use crate::store::rows::*;
 use crate::store::Store;
@@ -27,8 +29,19 @@ pub struct ExpensesOf(pub i64);
 pub struct GrantsOf(pub i64);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ProductKey(pub i64);
+/// One page of a customer's orders, as `Customer.orders` asks for it.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct CustomerOrdersPage {
+    pub customer: i64,
+    /// The caller's sources; `None` for all of them.
+    pub sources: Option<Vec<i64>>,
+    pub first: u64,
+    /// Id of the last order of the page before.
+    pub after: Option<i64>,
+}
+/// The raw body of a webhook delivery.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct OrdersOfCustomer(pub i64);
+pub struct BodyOf(pub i64);
 
 pub struct Db(Store);
 
@@ -82,7 +95,57 @@ many_of!(ItemsOf, OrderItemRow, items_by_order_ids);
 many_of!(EventsOf, OrderEventRow, events_by_order_ids);
 many_of!(ExpensesOf, ExpenseRow, expenses_by_order_ids);
 many_of!(GrantsOf, i64, grants_by_user_ids);
-many_of!(OrdersOfCustomer, OrderRow, orders_by_customer_ids);
+
+impl Loader<CustomerOrdersPage> for Db {
+    type Value = Vec<OrderRow>;
+    type Error = LoadError;
+    /// One statement per distinct (scope, first, after): in practice one for the whole request.
+    async fn load(
+        &self,
+        keys: &[CustomerOrdersPage],
+    ) -> Result<HashMap<CustomerOrdersPage, Vec<OrderRow>>, LoadError> {
+        type Group = (Option<Vec<i64>>, u64, Option<i64>);
+        let mut groups: HashMap<Group, Vec<i64>> = HashMap::new();
+        for k in keys {
+            groups
+                .entry((k.sources.clone(), k.first, k.after))
+                .or_default()
+                .push(k.customer);
+        }
+        let mut out = HashMap::new();
+        for ((sources, first, after), customers) in groups {
+            let scope = match &sources {
+                None => SourceScope::All,
+                Some(ids) => SourceScope::Only(ids.iter().copied().map(SourceId).collect()),
+            };
+            let mut pages = self
+                .0
+                .orders_of_customers_page(&customers, &scope, first, after)
+                .await
+                .map_err(Arc::new)?;
+            for customer in customers {
+                let key = CustomerOrdersPage {
+                    customer,
+                    sources: sources.clone(),
+                    first,
+                    after,
+                };
+                out.insert(key, pages.remove(&customer).unwrap_or_default());
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<BodyOf> for Db {
+    type Value = Vec<u8>;
+    type Error = LoadError;
+    async fn load(&self, keys: &[BodyOf]) -> Result<HashMap<BodyOf, Vec<u8>>, LoadError> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let bodies = self.0.delivery_bodies(&ids).await.map_err(Arc::new)?;
+        Ok(bodies.into_iter().map(|(id, b)| (BodyOf(id), b)).collect())
+    }
+}
 
 impl Loader<ProductKey> for Db {
     type Value = (ProductRow, Vec<String>);

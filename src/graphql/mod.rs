@@ -1,6 +1,7 @@
 //! The GraphQL API (API-1..5): schema, resolvers, DataLoaders and the error mapping.
 
 pub mod guards;
+pub mod limits;
 pub mod live;
 pub mod loaders;
 pub mod mutation;
@@ -38,8 +39,8 @@ pub fn build_schema(state: Option<ApiState>) -> AppSchema {
         MutationRoot::default(),
         live::Subscription,
     )
-    .limit_depth(12)
-    .limit_complexity(5_000);
+    // depth and cost are limited by `limits::QueryLimits`, which lets introspection through
+    .extension(limits::QueryLimits);
     if let Some(state) = state {
         builder = builder.data(state);
     }

@@ -1,6 +1,7 @@
 //! Write side of the API (API-4). Resolvers parse, authorize and call the store; nothing more.
 
 use super::guards::{admin, parse_id, principal, state, GqlResult};
+use super::limits::*;
 use super::types::*;
 use crate::domain::credentials::Credentials;
 use crate::domain::money::Currency;
@@ -17,18 +18,22 @@ use async_graphql::{Context, ErrorExtensions, Object, ID};
 pub struct Mutation;
 
 fn ids<T: std::str::FromStr>(field: &str, ids: &[ID]) -> async_graphql::Result<Vec<T>> {
+    check_list(field, ids, MAX_ID_LIST)?;
     ids.iter().map(|id| parse_id(field, id)).collect()
 }
 
 fn check_name(name: &str) -> async_graphql::Result<String> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(Error::bad_input("name", "must be 1 to 200 characters").extend());
+    if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
+        return Err(
+            Error::bad_input("name", format!("must be 1 to {MAX_NAME_LEN} characters")).extend(),
+        );
     }
     Ok(name.to_string())
 }
 
 fn check_base_url(url: &str) -> async_graphql::Result<Option<String>> {
+    check_len("baseUrl", url, MAX_URL_LEN)?;
     let url = url.trim().trim_end_matches('/');
     if url.is_empty() {
         return Ok(None);
@@ -46,6 +51,16 @@ fn check_base_url(url: &str) -> async_graphql::Result<Option<String>> {
 }
 
 fn check_currency(c: &str) -> async_graphql::Result<String> {
+    if c.trim().chars().count() > MAX_CURRENCY_LEN {
+        return Err(Error::bad_input(
+            "currency",
+            format!(
+                "must be a three-letter ISO code such as UAH or PLN (at most {MAX_CURRENCY_LEN} \
+                 characters)"
+            ),
+        )
+        .extend());
+    }
     Currency::parse(c)
         .map(|c| c.as_str().to_string())
         .map_err(|m| Error::bad_input("currency", m).extend())
@@ -67,11 +82,16 @@ fn settings(
     default_status_id: Option<ID>,
 ) -> async_graphql::Result<SourceSettings> {
     let expense_type = match expense_type.map(|e| e.trim().to_string()) {
-        Some(e) if e.is_empty() || e.len() > 100 => {
-            return Err(Error::bad_input("expenseType", "must be 1 to 100 characters").extend())
+        Some(e) if e.is_empty() || e.chars().count() > MAX_EXPENSE_TYPE_LEN => {
+            return Err(Error::bad_input(
+                "expenseType",
+                format!("must be 1 to {MAX_EXPENSE_TYPE_LEN} characters"),
+            )
+            .extend())
         }
         other => other,
     };
+    check_opt_len("language", language.as_deref(), MAX_LANGUAGE_LEN)?;
     Ok(SourceSettings {
         name: name.as_deref().map(check_name).transpose()?,
         currency: currency.as_deref().map(check_currency).transpose()?,
@@ -104,7 +124,19 @@ fn check_settings(
     v: Option<async_graphql::Json<serde_json::Value>>,
 ) -> async_graphql::Result<Option<serde_json::Value>> {
     match v.map(|j| j.0) {
-        Some(o @ serde_json::Value::Object(_)) => Ok(Some(o)),
+        Some(o @ serde_json::Value::Object(_)) => {
+            let size = o.to_string().len();
+            if size > MAX_SETTINGS_BYTES {
+                return Err(Error::bad_input(
+                    "settings",
+                    format!(
+                        "must be at most {MAX_SETTINGS_BYTES} bytes of JSON (these are {size})"
+                    ),
+                )
+                .extend());
+            }
+            Ok(Some(o))
+        }
         Some(_) => Err(Error::bad_input("settings", "must be a JSON object").extend()),
         None => Ok(None),
     }
@@ -125,6 +157,7 @@ impl Mutation {
     ) -> async_graphql::Result<Source> {
         admin(ctx)?;
         let platform: Platform = input.platform.into();
+        input.credentials.check()?;
         let creds: Credentials = input.credentials.into();
         if let Err(missing) = creds.check_complete(platform) {
             return Err(Error::bad_input(
@@ -350,6 +383,7 @@ impl Mutation {
                 .platform
                 .parse()
                 .map_err(|_| Error::Internal("bad platform".into()).extend())?;
+            c.check()?;
             let creds: Credentials = c.into();
             if let Err(missing) = creds.check_complete(platform) {
                 return Err(Error::bad_input(
@@ -406,6 +440,7 @@ impl Mutation {
         input: CreateStatusInput,
     ) -> async_graphql::Result<Status> {
         admin(ctx)?;
+        check_len("name", &input.name, MAX_NAME_LEN)?;
         Ok(Status(
             state(ctx)
                 .store
@@ -423,6 +458,7 @@ impl Mutation {
     ) -> async_graphql::Result<Status> {
         admin(ctx)?;
         let id: StatusId = parse_id("id", &id)?;
+        check_opt_len("name", input.name.as_deref(), MAX_NAME_LEN)?;
         let row = state(ctx)
             .store
             .update_status(
@@ -443,7 +479,8 @@ impl Mutation {
         Ok(true)
     }
 
-    /// Moves an order to one of our statuses; recorded in its feed.
+    /// Moves an order to one of our statuses; recorded in its feed. `cancellationReason`: at
+    /// most 500 characters.
     async fn change_order_status(
         &self,
         ctx: &Context<'_>,
@@ -454,6 +491,11 @@ impl Mutation {
         let scope = principal(ctx)?.scope();
         let order_id: OrderId = parse_id("orderId", &order_id)?;
         let status_id: StatusId = parse_id("statusId", &status_id)?;
+        check_opt_len(
+            "cancellationReason",
+            cancellation_reason.as_deref(),
+            MAX_REASON_LEN,
+        )?;
         let reason = cancellation_reason
             .map(|r| r.trim().to_string())
             .filter(|r| !r.is_empty());
@@ -465,6 +507,7 @@ impl Mutation {
         Ok(Order(row))
     }
 
+    /// Sets the order's tracking number (at most 100 characters).
     async fn set_tracking_number(
         &self,
         ctx: &Context<'_>,
@@ -473,6 +516,7 @@ impl Mutation {
     ) -> async_graphql::Result<Order> {
         let scope = principal(ctx)?.scope();
         let order_id: OrderId = parse_id("orderId", &order_id)?;
+        check_len("trackingNumber", &tracking_number, MAX_TRACKING_NUMBER_LEN)?;
         let row = state(ctx)
             .store
             .set_tracking_number(&scope, order_id, &tracking_number, actor(ctx)?)
@@ -522,6 +566,7 @@ impl Mutation {
         input: CreateUserInput,
     ) -> async_graphql::Result<CreatedUser> {
         admin(ctx)?;
+        check_len("name", &input.name, MAX_NAME_LEN)?;
         let sources = ids::<SourceId>("sourceIds", &input.source_ids)?;
         let (user, token) = state(ctx)
             .store

@@ -2,6 +2,7 @@
 //! stock (STK-1). Resolvers parse, authorize and call the store or the engine.
 
 use super::guards::{admin, parse_id, principal, state, GqlResult};
+use super::limits::*;
 use super::loaders::{Loaders, ProductKey};
 use super::types::*;
 use crate::domain::push::Rule;
@@ -13,7 +14,8 @@ use async_graphql::{Context, ErrorExtensions, InputObject, Object, SimpleObject,
 use chrono::{DateTime, Utc};
 
 /// One rule: our status (Prom: our status group, and for its cancelled group a cancellation
-/// reason) → the platform's status (ST-3, ST-5).
+/// reason) → the platform's status (ST-3, ST-5). `platformStatus`: at most 100 characters; the
+/// reasons: at most 500. At most 200 rules at once.
 #[derive(InputObject)]
 pub struct StatusRuleInput {
     pub status_id: Option<ID>,
@@ -24,6 +26,24 @@ pub struct StatusRuleInput {
 }
 
 fn rules_of(input: Vec<StatusRuleInput>) -> async_graphql::Result<Vec<Rule>> {
+    check_list("rules", &input, MAX_RULES)?;
+    for r in &input {
+        check_len(
+            "rules.platformStatus",
+            &r.platform_status,
+            MAX_PLATFORM_STATUS_LEN,
+        )?;
+        check_opt_len(
+            "rules.cancellationReason",
+            r.cancellation_reason.as_deref(),
+            MAX_REASON_LEN,
+        )?;
+        check_opt_len(
+            "rules.platformCancellationReason",
+            r.platform_cancellation_reason.as_deref(),
+            MAX_REASON_LEN,
+        )?;
+    }
     input
         .into_iter()
         .map(|r| {
@@ -220,7 +240,10 @@ pub struct PushQuery;
 
 #[Object]
 impl PushQuery {
-    /// A source's publications (the seller's listings), oldest first.
+    /// A source's publications (the seller's listings), oldest first (`first` at most 500).
+    #[graphql(
+        complexity = "crate::graphql::limits::page_cost(first, crate::graphql::limits::MAX_PUBLICATIONS, child_complexity)"
+    )]
     async fn publications(
         &self,
         ctx: &Context<'_>,
@@ -229,6 +252,7 @@ impl PushQuery {
         after: Option<String>,
     ) -> async_graphql::Result<PublicationConnection> {
         let src = visible_source(ctx, &source_id, "sourceId").await?;
+        check_opt_len("after", after.as_deref(), MAX_CURSOR_LEN)?;
         let after = after
             .map(|a| {
                 a.parse::<i64>()
@@ -237,7 +261,11 @@ impl PushQuery {
             .transpose()?;
         let (rows, more) = state(ctx)
             .store
-            .publications(SourceId(src.id), first.clamp(0, 500) as u64, after)
+            .publications(
+                SourceId(src.id),
+                first.clamp(0, MAX_PUBLICATIONS as i32) as u64,
+                after,
+            )
             .await
             .gql()?;
         let edges: Vec<PublicationEdge> = rows
@@ -258,6 +286,9 @@ impl PushQuery {
     }
 
     /// A source's status rules (ST-3).
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(crate::graphql::limits::LIST_ESTIMATE, child_complexity)"
+    )]
     async fn status_rules(
         &self,
         ctx: &Context<'_>,

@@ -1,8 +1,8 @@
 //! Read side of the API. Every resolver starts from the caller's scope (API-3).
 
 use super::guards::{admin, parse_id, principal, state, GqlResult};
+use super::limits::{self, check_opt_len, MAX_CURSOR_LEN, MAX_SEARCH_LEN};
 use super::types::*;
-use crate::domain::expenses::group_expenses;
 use crate::domain::money::format_amount;
 use crate::domain::orders::{page_size, OrderCursor};
 use crate::domain::{OrderId, SourceId};
@@ -28,6 +28,9 @@ impl Query {
     }
 
     /// All users (admins only).
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(crate::graphql::limits::LIST_ESTIMATE, child_complexity)"
+    )]
     async fn users(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<User>> {
         admin(ctx)?;
         Ok(state(ctx)
@@ -41,6 +44,9 @@ impl Query {
     }
 
     /// Sources the caller may see.
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(crate::graphql::limits::LIST_ESTIMATE, child_complexity)"
+    )]
     async fn sources(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Source>> {
         let scope = principal(ctx)?.scope();
         Ok(state(ctx)
@@ -63,6 +69,9 @@ impl Query {
     }
 
     /// Our statuses, in display order, each in one of the six groups.
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(crate::graphql::limits::LIST_ESTIMATE, child_complexity)"
+    )]
     async fn statuses(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Status>> {
         principal(ctx)?;
         Ok(state(ctx)
@@ -75,7 +84,11 @@ impl Query {
             .collect())
     }
 
-    /// Orders, newest first, filtered and paged with cursors (API-2).
+    /// Orders, newest first, filtered and paged with cursors (API-2). `first`: 50 when absent,
+    /// at most 200; `after`: at most 200 characters.
+    #[graphql(
+        complexity = "crate::graphql::limits::optional_page_cost(first, crate::domain::orders::DEFAULT_PAGE_SIZE, crate::domain::orders::MAX_PAGE_SIZE, child_complexity)"
+    )]
     async fn orders(
         &self,
         ctx: &Context<'_>,
@@ -88,6 +101,7 @@ impl Query {
         let first = page_size(first)
             .map_err(|m| Error::bad_input("first", m))
             .gql()?;
+        check_opt_len("after", after.as_deref(), MAX_CURSOR_LEN)?;
         let after = match after {
             Some(c) => Some(
                 OrderCursor::decode(&c)
@@ -110,7 +124,11 @@ impl Query {
     }
 
     /// Buyers of the orders the caller may see (CUS-1: one per phone, else e-mail), newest
-    /// first; `search` matches name, e-mail or phone in any form.
+    /// first; `search` (at most 200 characters) matches name, e-mail or phone in any form.
+    /// `first`: 50 when absent, at most 200.
+    #[graphql(
+        complexity = "crate::graphql::limits::optional_page_cost(first, crate::domain::orders::DEFAULT_PAGE_SIZE, crate::domain::orders::MAX_PAGE_SIZE, child_complexity)"
+    )]
     async fn customers(
         &self,
         ctx: &Context<'_>,
@@ -119,6 +137,8 @@ impl Query {
         after: Option<String>,
     ) -> async_graphql::Result<CustomerConnection> {
         let scope = principal(ctx)?.scope();
+        check_opt_len("search", search.as_deref(), MAX_SEARCH_LEN)?;
+        check_opt_len("after", after.as_deref(), MAX_CURSOR_LEN)?;
         let first = page_size(first)
             .map_err(|m| Error::bad_input("first", m))
             .gql()?;
@@ -155,7 +175,10 @@ impl Query {
         Ok(state(ctx).store.order(&scope, id).await.gql()?.map(Order))
     }
 
-    /// Sync history of a source, newest first.
+    /// Sync history of a source, newest first (`first` at most 200).
+    #[graphql(
+        complexity = "crate::graphql::limits::page_cost(first, crate::graphql::limits::MAX_SYNC_RUNS, child_complexity)"
+    )]
     async fn sync_runs(
         &self,
         ctx: &Context<'_>,
@@ -169,13 +192,17 @@ impl Query {
         }
         let rows = state(ctx)
             .store
-            .sync_runs(id, first.clamp(0, 200) as u64)
+            .sync_runs(id, first.clamp(0, limits::MAX_SYNC_RUNS as i32) as u64)
             .await
             .gql()?;
         Ok(rows.into_iter().map(SyncRun).collect())
     }
 
-    /// The product catalogue, by name (products are shared by all sources).
+    /// The product catalogue, by name (products are shared by all sources). `search`: at most
+    /// 200 characters; `first`: at most 500.
+    #[graphql(
+        complexity = "crate::graphql::limits::page_cost(first, crate::graphql::limits::MAX_PRODUCTS, child_complexity)"
+    )]
     async fn products(
         &self,
         ctx: &Context<'_>,
@@ -183,9 +210,13 @@ impl Query {
         #[graphql(default = 100)] first: i32,
     ) -> async_graphql::Result<Vec<Product>> {
         principal(ctx)?;
+        check_opt_len("search", search.as_deref(), MAX_SEARCH_LEN)?;
         let rows = state(ctx)
             .store
-            .products(search.as_deref(), first.clamp(0, 500) as u64)
+            .products(
+                search.as_deref(),
+                first.clamp(0, limits::MAX_PRODUCTS as i32) as u64,
+            )
             .await
             .gql()?;
         Ok(rows
@@ -194,27 +225,41 @@ impl Query {
             .collect())
     }
 
-    /// Webhook deliveries of a source, newest first (WH-4).
+    /// Webhook deliveries of a source, newest first (WH-4). `first`: at most 100; `after`: the
+    /// `id` of the last delivery of the page before. A delivery's `body` is read only when asked
+    /// for, and costs 2000 (see the README's API limits): ask for bodies in small pages.
+    #[graphql(
+        complexity = "crate::graphql::limits::page_cost(first, crate::graphql::limits::MAX_DELIVERIES, child_complexity)"
+    )]
     async fn webhook_deliveries(
         &self,
         ctx: &Context<'_>,
         source_id: ID,
         #[graphql(default = 50)] first: i32,
+        after: Option<ID>,
     ) -> async_graphql::Result<Vec<WebhookDelivery>> {
         let p = principal(ctx)?;
         let id: SourceId = parse_id("sourceId", &source_id)?;
+        let after: Option<i64> = after.as_ref().map(|a| parse_id("after", a)).transpose()?;
         if !p.can_see_source(id) {
             return Err(Error::not_found("source").extend());
         }
         let rows = state(ctx)
             .store
-            .deliveries(id, first.clamp(0, 500) as u64)
+            .delivery_list(
+                id,
+                first.clamp(0, limits::MAX_DELIVERIES as i32) as u64,
+                after,
+            )
             .await
             .gql()?;
         Ok(rows.into_iter().map(WebhookDelivery).collect())
     }
 
     /// Commission expenses over `[from, to)`, grouped (EXP-2).
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(crate::graphql::limits::LIST_ESTIMATE, child_complexity)"
+    )]
     async fn commission_expenses(
         &self,
         ctx: &Context<'_>,
@@ -226,12 +271,12 @@ impl Query {
         if to <= from {
             return Err(Error::bad_input("to", "must be after `from`").extend());
         }
-        let facts = state(ctx)
+        let totals = state(ctx)
             .store
-            .expense_facts(&scope, from, to)
+            .expense_totals(&scope, from, to, group_by.into())
             .await
             .gql()?;
-        Ok(group_expenses(&facts, group_by.into())
+        Ok(totals
             .into_iter()
             .map(|r| ExpenseTotal {
                 key: r.key,

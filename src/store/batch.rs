@@ -2,11 +2,12 @@
 //! whatever the page size.
 
 use super::{rows::*, Store};
+use crate::domain::auth::SourceScope;
 use crate::error::Result;
 use entity::{
     customer, expense, order, order_event, order_item, source, status, user, user_source,
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 
 fn group<K: std::hash::Hash + Eq, V>(rows: Vec<V>, key: impl Fn(&V) -> K) -> HashMap<K, Vec<V>> {
@@ -54,13 +55,62 @@ impl Store {
             .await?)
     }
 
-    /// Each customer's orders, newest first (the `Customer.orders` resolver keeps the ones the
-    /// caller may see).
-    pub async fn orders_by_customer_ids(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<OrderRow>>> {
+    /// One page of each customer's orders within the scope, newest first (`Customer.orders`):
+    /// one statement for every customer of the request, each customer's orders numbered by a
+    /// window and cut at `first`, so no customer's whole history is read. `after` is the id of
+    /// the last order of the page before; the page continues below its (created-at, id).
+    pub async fn orders_of_customers_page(
+        &self,
+        customer_ids: &[i64],
+        scope: &SourceScope,
+        first: u64,
+        after: Option<i64>,
+    ) -> Result<HashMap<i64, Vec<OrderRow>>> {
+        use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Order, Query, WindowStatement};
+        if first == 0 || customer_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut cond =
+            Condition::all().add(order::Column::CustomerId.is_in(customer_ids.iter().copied()));
+        if let SourceScope::Only(ids) = scope {
+            if ids.is_empty() {
+                return Ok(HashMap::new());
+            }
+            cond = cond.add(order::Column::SourceId.is_in(ids.iter().map(|s| s.0)));
+        }
+        if let Some(after) = after {
+            let Some(last) = order::Entity::find_by_id(after).one(&self.db).await? else {
+                return Ok(HashMap::new());
+            };
+            cond = cond.add(
+                Condition::any()
+                    .add(order::Column::PlatformCreatedAt.lt(last.platform_created_at))
+                    .add(
+                        Condition::all()
+                            .add(order::Column::PlatformCreatedAt.eq(last.platform_created_at))
+                            .add(order::Column::Id.lt(last.id)),
+                    ),
+            );
+        }
+        let mut window = WindowStatement::partition_by(order::Column::CustomerId);
+        window
+            .order_by(order::Column::PlatformCreatedAt, Order::Desc)
+            .order_by(order::Column::Id, Order::Desc);
+        let numbered = Query::select()
+            .column(Asterisk)
+            .expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("rn"))
+            .from(order::Entity)
+            .cond_where(cond)
+            .to_owned();
+        let paged = Query::select()
+            .column(Asterisk)
+            .from_subquery(numbered, Alias::new("numbered"))
+            .and_where(Expr::col(Alias::new("rn")).lte(first as i64))
+            .order_by(Alias::new("rn"), Order::Asc)
+            .to_owned();
+        let stmt = self.db.get_database_backend().build(&paged);
         let rows = order::Entity::find()
-            .filter(order::Column::CustomerId.is_in(ids.iter().copied()))
-            .order_by_desc(order::Column::PlatformCreatedAt)
-            .order_by_desc(order::Column::Id)
+            .from_raw_sql(stmt)
             .all(&self.db)
             .await?;
         Ok(group(rows, |o| o.customer_id.unwrap_or_default()))
@@ -174,5 +224,98 @@ impl Store {
                 (p, path)
             })
             .collect())
+    }
+}
+
+impl Store {
+    /// A source's webhook deliveries, newest first, without their bodies or headers (WH-4):
+    /// a body of up to 2 MiB is read only when `WebhookDelivery.body` asks for it
+    /// ([`Store::delivery_bodies`]). `before` is the id of the last delivery of the page before.
+    pub async fn delivery_list(
+        &self,
+        source_id: crate::domain::SourceId,
+        limit: u64,
+        before: Option<i64>,
+    ) -> Result<Vec<super::inbox::DeliveryRow>> {
+        use chrono::{DateTime, Utc};
+        use entity::webhook_delivery as wd;
+        use sea_orm::{FromQueryResult, QuerySelect};
+        #[derive(FromQueryResult)]
+        struct Listed {
+            id: i64,
+            source_id: i64,
+            platform: String,
+            topic: Option<String>,
+            webhook_id: Option<String>,
+            event_id: Option<String>,
+            external_order_id: Option<String>,
+            platform_updated_at: Option<DateTime<Utc>>,
+            state: String,
+            attempts: i32,
+            last_error: Option<String>,
+            next_attempt_at: Option<DateTime<Utc>>,
+            received_at: DateTime<Utc>,
+            processed_at: Option<DateTime<Utc>>,
+        }
+        let mut q = wd::Entity::find()
+            .select_only()
+            .columns([
+                wd::Column::Id,
+                wd::Column::SourceId,
+                wd::Column::Platform,
+                wd::Column::Topic,
+                wd::Column::WebhookId,
+                wd::Column::EventId,
+                wd::Column::ExternalOrderId,
+                wd::Column::PlatformUpdatedAt,
+                wd::Column::State,
+                wd::Column::Attempts,
+                wd::Column::LastError,
+                wd::Column::NextAttemptAt,
+                wd::Column::ReceivedAt,
+                wd::Column::ProcessedAt,
+            ])
+            .filter(wd::Column::SourceId.eq(source_id.0))
+            .order_by_desc(wd::Column::Id)
+            .limit(limit);
+        if let Some(before) = before {
+            q = q.filter(wd::Column::Id.lt(before));
+        }
+        let rows = q.into_model::<Listed>().all(&self.db).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| wd::Model {
+                id: r.id,
+                source_id: r.source_id,
+                platform: r.platform,
+                topic: r.topic,
+                webhook_id: r.webhook_id,
+                event_id: r.event_id,
+                external_order_id: r.external_order_id,
+                platform_updated_at: r.platform_updated_at,
+                headers: serde_json::Value::Null,
+                body: vec![],
+                state: r.state,
+                attempts: r.attempts,
+                last_error: r.last_error,
+                next_attempt_at: r.next_attempt_at,
+                received_at: r.received_at,
+                processed_at: r.processed_at,
+            })
+            .collect())
+    }
+
+    /// Raw bodies of webhook deliveries, by delivery id (the bodies loader).
+    pub async fn delivery_bodies(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<u8>>> {
+        use entity::webhook_delivery as wd;
+        use sea_orm::QuerySelect;
+        let rows: Vec<(i64, Vec<u8>)> = wd::Entity::find()
+            .select_only()
+            .columns([wd::Column::Id, wd::Column::Body])
+            .filter(wd::Column::Id.is_in(ids.iter().copied()))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().collect())
     }
 }

@@ -3,6 +3,7 @@
 mod helpers;
 mod sims;
 
+mod api_limits;
 mod auth_permissions;
 mod demo;
 mod expenses;

@@ -5,6 +5,7 @@ use crate::domain::credentials::Credentials;
 use crate::domain::orders::OrderFilter as DomainFilter;
 use crate::domain::{SourceId, StatusId};
 use crate::graphql::guards::parse_id;
+use crate::graphql::limits::*;
 use async_graphql::{InputObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -15,15 +16,22 @@ pub struct OrderFilter {
     pub origin: Option<OrderOrigin>,
     pub status_id: Option<ID>,
     pub status_group: Option<StatusGroupGql>,
+    /// The platform's status, as shown in brackets (at most 100 characters).
     pub source_status: Option<String>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_to: Option<DateTime<Utc>>,
-    /// Order number, customer name or phone.
+    /// Order number, customer name or phone (at most 200 characters).
     pub search: Option<String>,
 }
 
 impl OrderFilter {
     pub fn into_domain(self) -> async_graphql::Result<DomainFilter> {
+        check_opt_len("filter.search", self.search.as_deref(), MAX_SEARCH_LEN)?;
+        check_opt_len(
+            "filter.sourceStatus",
+            self.source_status.as_deref(),
+            MAX_PLATFORM_STATUS_LEN,
+        )?;
         Ok(DomainFilter {
             source_id: self
                 .source_id
@@ -49,7 +57,8 @@ impl OrderFilter {
 /// Platform credentials; which fields a platform needs: Rozetka `login password`, Prom and
 /// Epicentr `token`, Cartum `login password` (and the shop's base URL), Shopify `shopDomain
 /// accessToken webhookSecret`, WooCommerce `consumerKey consumerSecret webhookSecret` (and the
-/// shop's base URL). Write-only: no field of any type returns them.
+/// shop's base URL). Write-only: no field of any type returns them. Each at most 4000
+/// characters.
 #[derive(InputObject, Default)]
 pub struct CredentialsInput {
     pub token: Option<String>,
@@ -60,6 +69,25 @@ pub struct CredentialsInput {
     pub webhook_secret: Option<String>,
     pub consumer_key: Option<String>,
     pub consumer_secret: Option<String>,
+}
+
+impl CredentialsInput {
+    /// Refuses a credential longer than [`MAX_CREDENTIAL_LEN`], naming it.
+    pub fn check(&self) -> async_graphql::Result<()> {
+        for (name, value) in [
+            ("credentials.token", &self.token),
+            ("credentials.login", &self.login),
+            ("credentials.password", &self.password),
+            ("credentials.shopDomain", &self.shop_domain),
+            ("credentials.accessToken", &self.access_token),
+            ("credentials.webhookSecret", &self.webhook_secret),
+            ("credentials.consumerKey", &self.consumer_key),
+            ("credentials.consumerSecret", &self.consumer_secret),
+        ] {
+            check_opt_len(name, value.as_deref(), MAX_CREDENTIAL_LEN)?;
+        }
+        Ok(())
+    }
 }
 
 impl From<CredentialsInput> for Credentials {
@@ -78,6 +106,8 @@ impl From<CredentialsInput> for Credentials {
     }
 }
 
+/// Lengths: `name` at most 200 characters, `baseUrl` 2000, `language` 20, `expenseType` 100;
+/// `managerIds` and `trackingStatusIds` at most 200 ids; `settings` at most 16 KiB of JSON.
 #[derive(InputObject)]
 pub struct CreateSourceInput {
     pub name: String,
@@ -102,6 +132,7 @@ pub struct CreateSourceInput {
     pub settings: Option<async_graphql::Json<serde_json::Value>>,
 }
 
+/// The same bounds as `CreateSourceInput`.
 #[derive(InputObject, Default)]
 pub struct UpdateSourceInput {
     pub name: Option<String>,
@@ -122,6 +153,7 @@ pub struct UpdateSourceInput {
     pub settings: Option<async_graphql::Json<serde_json::Value>>,
 }
 
+/// `name` at most 200 characters; `sourceIds` at most 200 ids.
 #[derive(InputObject)]
 pub struct CreateUserInput {
     pub name: String,
@@ -131,12 +163,14 @@ pub struct CreateUserInput {
     pub source_ids: Vec<ID>,
 }
 
+/// `name` at most 200 characters.
 #[derive(InputObject)]
 pub struct CreateStatusInput {
     pub name: String,
     pub group: StatusGroupGql,
 }
 
+/// `name` at most 200 characters.
 #[derive(InputObject, Default)]
 pub struct UpdateStatusInput {
     pub name: Option<String>,

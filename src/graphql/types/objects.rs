@@ -108,6 +108,9 @@ impl Source {
         }
     }
     /// New orders are assigned to these users in turn (SRC-4).
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(crate::graphql::limits::SHORT_LIST_ESTIMATE, child_complexity)"
+    )]
     async fn managers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<User>> {
         let ids = state(ctx)
             .store
@@ -125,7 +128,11 @@ impl Source {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
-    /// What happened to the source: skipped orders (IMP-6), webhook subscriptions, newest first.
+    /// What happened to the source: skipped orders (IMP-6), webhook subscriptions, newest first
+    /// (`first` at most 500).
+    #[graphql(
+        complexity = "crate::graphql::limits::page_cost(first, crate::graphql::limits::MAX_SOURCE_EVENTS, child_complexity)"
+    )]
     async fn events(
         &self,
         ctx: &Context<'_>,
@@ -133,7 +140,10 @@ impl Source {
     ) -> async_graphql::Result<Vec<SourceEvent>> {
         let rows = state(ctx)
             .store
-            .source_events(SourceId(self.0.id), first.clamp(0, 500) as u64)
+            .source_events(
+                SourceId(self.0.id),
+                first.clamp(0, crate::graphql::limits::MAX_SOURCE_EVENTS as i32) as u64,
+            )
             .await
             .gql()?;
         Ok(rows
@@ -146,7 +156,10 @@ impl Source {
             .collect())
     }
 
-    /// The latest sync runs, newest first.
+    /// The latest sync runs, newest first (`first` at most 200).
+    #[graphql(
+        complexity = "crate::graphql::limits::page_cost(first, crate::graphql::limits::MAX_SYNC_RUNS, child_complexity)"
+    )]
     async fn sync_runs(
         &self,
         ctx: &Context<'_>,
@@ -154,7 +167,10 @@ impl Source {
     ) -> async_graphql::Result<Vec<SyncRun>> {
         let rows = state(ctx)
             .store
-            .sync_runs(SourceId(self.0.id), first.clamp(0, 200) as u64)
+            .sync_runs(
+                SourceId(self.0.id),
+                first.clamp(0, crate::graphql::limits::MAX_SYNC_RUNS as i32) as u64,
+            )
             .await
             .gql()?;
         Ok(rows.into_iter().map(SyncRun).collect())
@@ -246,6 +262,9 @@ impl Order {
             None => Ok(None),
         }
     }
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(crate::graphql::limits::SHORT_LIST_ESTIMATE, child_complexity)"
+    )]
     async fn items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderItem>> {
         let rows = loaders(ctx)
             .load_one(ItemsOf(self.0.id))
@@ -298,6 +317,9 @@ impl Order {
         self.0.delivery.clone().map(async_graphql::Json)
     }
     /// The order's feed: imports, status changes, sync changes, comments (SYNC-5, DLV-1).
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(crate::graphql::limits::LIST_ESTIMATE, child_complexity)"
+    )]
     async fn events(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderEvent>> {
         let rows = loaders(ctx)
             .load_one(EventsOf(self.0.id))
@@ -309,6 +331,9 @@ impl Order {
             .map(OrderEvent)
             .collect())
     }
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(crate::graphql::limits::SHORT_LIST_ESTIMATE, child_complexity)"
+    )]
     async fn expenses(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Expense>> {
         let rows = loaders(ctx)
             .load_one(ExpensesOf(self.0.id))
@@ -392,24 +417,37 @@ impl Customer {
     async fn unspecified(&self) -> bool {
         self.0.unspecified
     }
-    /// The customer's orders the caller may see, newest first.
+    /// The customer's orders the caller may see, newest first. `first`: at most 200; `after`:
+    /// the `id` of the last order of the page before.
+    #[graphql(
+        complexity = "crate::graphql::limits::page_cost(first, crate::graphql::limits::MAX_CUSTOMER_ORDERS, child_complexity)"
+    )]
     async fn orders(
         &self,
         ctx: &Context<'_>,
         #[graphql(default = 20)] first: i32,
+        after: Option<ID>,
     ) -> async_graphql::Result<Vec<Order>> {
         let scope = principal(ctx)?.scope();
+        let after: Option<crate::domain::OrderId> = after
+            .as_ref()
+            .map(|a| crate::graphql::guards::parse_id("after", a))
+            .transpose()?;
+        let key = CustomerOrdersPage {
+            customer: self.0.id,
+            sources: match scope {
+                SourceScope::All => None,
+                SourceScope::Only(ids) => Some(ids.iter().map(|s| s.0).collect()),
+            },
+            first: first.clamp(0, crate::graphql::limits::MAX_CUSTOMER_ORDERS as i32) as u64,
+            after: after.map(|a| a.0),
+        };
         let rows = loaders(ctx)
-            .load_one(OrdersOfCustomer(self.0.id))
+            .load_one(key)
             .await
             .map_err(load_err)?
             .unwrap_or_default();
-        Ok(rows
-            .into_iter()
-            .filter(|o| scope.sees_order_of(o.source_id.map(SourceId)))
-            .take(first.clamp(0, 200) as usize)
-            .map(Order)
-            .collect())
+        Ok(rows.into_iter().map(Order).collect())
     }
 }
 
@@ -592,6 +630,9 @@ impl User {
     }
 }
 
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(crate::graphql::limits::LIST_ESTIMATE, child_complexity)"
+    )]
 #[derive(SimpleObject)]
 pub struct CreatedUser {
     pub user: User,
@@ -749,9 +790,16 @@ impl WebhookDelivery {
     async fn processed_at(&self) -> Option<DateTime<Utc>> {
         self.0.processed_at
     }
-    /// The raw body as received (UTF-8, lossy).
-    async fn body(&self) -> String {
-        String::from_utf8_lossy(&self.0.body).into_owned()
+    /// The raw body as received (UTF-8, lossy), read only when asked for; a body may be 2 MiB,
+    /// so it costs 2000 (ask for bodies in pages of at most 20).
+    #[graphql(complexity = "crate::graphql::limits::BODY_COST")]
+    async fn body(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        let body = loaders(ctx)
+            .load_one(BodyOf(self.0.id))
+            .await
+            .map_err(load_err)?
+            .unwrap_or_default();
+        Ok(String::from_utf8_lossy(&body).into_owned())
     }
 }
 
