@@ -99,7 +99,8 @@ fn main() {
         let orders = client
             .orders_created_since(chrono::Utc::now() - chrono::Duration::days(60))
             .await
-            .unwrap();
+            .unwrap()
+            .orders;
         let (fetch_wall, fetch_cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - c);
         let got = orders.len();
 

@@ -45,8 +45,10 @@ pub fn group_expenses(facts: &[ExpenseFact], by: ExpenseGrouping) -> Vec<Expense
             ExpenseGrouping::Month => f.created_at.format("%Y-%m").to_string(),
         };
         let e = sums.entry((key, f.currency.clone())).or_default();
-        e.0 += f.amount;
-        e.1 += 1;
+        // a report over stored amounts: a total past `Decimal`'s range shows as the largest amount
+        // rather than failing the page; the count is bounded by the number of facts
+        e.0 = e.0.saturating_add(f.amount);
+        e.1 = e.1.saturating_add(1);
     }
     sums.into_iter()
         .map(|((key, currency), (amount, count))| ExpenseRow {

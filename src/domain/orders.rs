@@ -77,10 +77,9 @@ pub fn manual_sync_allowed(
     last: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<(), DateTime<Utc>> {
-    match last {
-        Some(last) if now < last + Duration::minutes(MANUAL_SYNC_INTERVAL_MINUTES) => {
-            Err(last + Duration::minutes(MANUAL_SYNC_INTERVAL_MINUTES))
-        }
+    // a last sync at the end of chrono's range has no "ten minutes later": allowed
+    match last.and_then(|l| l.checked_add_signed(Duration::minutes(MANUAL_SYNC_INTERVAL_MINUTES))) {
+        Some(next) if now < next => Err(next),
         _ => Ok(()),
     }
 }
@@ -261,8 +260,14 @@ pub fn next_manager<T: Copy>(managers: &[T], index: i32) -> (Option<T>, i32) {
     if managers.is_empty() {
         return (None, 0);
     }
-    let i = (index.max(0) as usize) % managers.len();
-    (Some(managers[i]), ((i + 1) % managers.len()) as i32)
+    let n = managers.len();
+    // `n` is not zero here; `i < n`, so `i + 1` cannot overflow
+    let i = usize::try_from(index)
+        .unwrap_or(0)
+        .checked_rem(n)
+        .unwrap_or(0);
+    let next = i.saturating_add(1).checked_rem(n).unwrap_or(0);
+    (Some(managers[i]), i32::try_from(next).unwrap_or(0))
 }
 
 #[cfg(test)]

@@ -68,7 +68,8 @@ pub fn validate_rules(
     }
     let mut keys = std::collections::HashSet::new();
     for (i, r) in rules.iter().enumerate() {
-        let n = i + 1;
+        // rules are numbered from 1 for people; `i` is below the list's length
+        let n = i.saturating_add(1);
         let key = match (r.status_id, r.status_group, targets.by_group) {
             (Some(_), Some(_), _) | (None, None, _) => {
                 return Err(err(
@@ -331,7 +332,7 @@ pub struct OpenOrder {
 pub fn preview(platform: Platform, rules: &[Rule], orders: &[OpenOrder]) -> Preview {
     let mut moves: BTreeMap<(String, Option<String>), u64> = BTreeMap::new();
     let mut not_sent: BTreeMap<String, u64> = BTreeMap::new();
-    let mut unchanged = 0;
+    let mut unchanged: u64 = 0;
     for o in orders {
         let rule = rule_for(rules, o.status_id, o.group, None);
         let facts = OrderFacts {
@@ -343,17 +344,22 @@ pub fn preview(platform: Platform, rules: &[Rule], orders: &[OpenOrder]) -> Prev
                 platform_status,
                 cancellation_reason,
             } => {
-                *moves
+                let count = moves
                     .entry((platform_status, cancellation_reason))
-                    .or_default() += 1
+                    .or_default();
+                // counts are bounded by the number of orders
+                *count = count.saturating_add(1)
             }
             StatusPush::NotSent(_)
                 if rule
                     .is_some_and(|r| facts.source_status == Some(r.platform_status.as_str())) =>
             {
-                unchanged += 1
+                unchanged = unchanged.saturating_add(1)
             }
-            StatusPush::NotSent(why) => *not_sent.entry(why).or_default() += 1,
+            StatusPush::NotSent(why) => {
+                let count = not_sent.entry(why).or_default();
+                *count = count.saturating_add(1)
+            }
         }
     }
     Preview {
@@ -375,7 +381,8 @@ pub fn preview(platform: Platform, rules: &[Rule], orders: &[OpenOrder]) -> Prev
 /// The outbox's retry schedule: exponential from `base`, capped at an hour.
 pub fn retry_delay(attempts: u32, base: Duration) -> Duration {
     let factor = 2u32.saturating_pow(attempts.saturating_sub(1).min(16));
-    (base * factor).min(Duration::from_secs(3600))
+    let cap = Duration::from_secs(3600);
+    base.checked_mul(factor).map_or(cap, |d| d.min(cap))
 }
 
 #[cfg(test)]

@@ -4,42 +4,59 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
 
-fn last_sunday(year: i32, month: u32) -> NaiveDate {
+/// The last Sunday of a month; `None` only at the ends of chrono's calendar.
+fn last_sunday(year: i32, month: u32) -> Option<NaiveDate> {
     let first_next = if month == 12 {
-        NaiveDate::from_ymd_opt(year + 1, 1, 1)
+        NaiveDate::from_ymd_opt(year.checked_add(1)?, 1, 1)
     } else {
-        NaiveDate::from_ymd_opt(year, month + 1, 1)
-    }
-    .expect("valid date");
-    let mut d = first_next - Duration::days(1);
+        NaiveDate::from_ymd_opt(year, month.checked_add(1)?, 1)
+    }?;
+    let mut d = first_next.pred_opt()?;
     while d.weekday() != Weekday::Sun {
-        d -= Duration::days(1);
+        d = d.pred_opt()?;
     }
-    d
+    Some(d)
 }
 
 /// Whether summer time is in force in Kyiv at this UTC instant.
 fn kyiv_summer_time(utc: DateTime<Utc>) -> bool {
     let y = utc.year();
-    let start = Utc.from_utc_datetime(&last_sunday(y, 3).and_hms_opt(1, 0, 0).unwrap());
-    let end = Utc.from_utc_datetime(&last_sunday(y, 10).and_hms_opt(1, 0, 0).unwrap());
-    utc >= start && utc < end
-}
-
-/// Kyiv wall-clock time → UTC. In the repeated autumn hour the earlier instant is taken.
-pub fn kyiv_to_utc(local: NaiveDateTime) -> DateTime<Utc> {
-    let summer = Utc.from_utc_datetime(&(local - Duration::hours(3)));
-    if kyiv_summer_time(summer) {
-        summer
-    } else {
-        Utc.from_utc_datetime(&(local - Duration::hours(2)))
+    let switch = |month| {
+        last_sunday(y, month)
+            .and_then(|d| d.and_hms_opt(1, 0, 0))
+            .map(|t| Utc.from_utc_datetime(&t))
+    };
+    match (switch(3), switch(10)) {
+        (Some(start), Some(end)) => utc >= start && utc < end,
+        // a year at the end of the calendar: no platform writes it, winter time will do
+        _ => false,
     }
 }
 
-/// UTC → Kyiv wall-clock time, for query parameters such as Rozetka's `changed_from`.
+/// Kyiv wall-clock time → UTC, or `None` for a time at the very start of chrono's range that has
+/// no UTC instant. In the repeated autumn hour the earlier instant is taken.
+pub fn kyiv_to_utc_checked(local: NaiveDateTime) -> Option<DateTime<Utc>> {
+    let summer = Utc.from_utc_datetime(&local.checked_sub_signed(Duration::hours(3))?);
+    if kyiv_summer_time(summer) {
+        Some(summer)
+    } else {
+        Some(Utc.from_utc_datetime(&local.checked_sub_signed(Duration::hours(2))?))
+    }
+}
+
+/// [`kyiv_to_utc_checked`] for times known to be in range (simulators, tests); the start of
+/// chrono's range stands for a time before it.
+pub fn kyiv_to_utc(local: NaiveDateTime) -> DateTime<Utc> {
+    kyiv_to_utc_checked(local).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// UTC → Kyiv wall-clock time, for query parameters such as Rozetka's `changed_from`. The end of
+/// chrono's range stands for a time past it.
 pub fn utc_to_kyiv(utc: DateTime<Utc>) -> NaiveDateTime {
     let offset = if kyiv_summer_time(utc) { 3 } else { 2 };
-    utc.naive_utc() + Duration::hours(offset)
+    utc.naive_utc()
+        .checked_add_signed(Duration::hours(offset))
+        .unwrap_or(NaiveDateTime::MAX)
 }
 
 /// Parses `YYYY-MM-DD HH:MM:SS` (or with `T`) as Kyiv time.
@@ -49,7 +66,7 @@ pub fn parse_kyiv(s: &str) -> Option<DateTime<Utc>> {
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f"))
         .ok()
-        .map(kyiv_to_utc)
+        .and_then(kyiv_to_utc_checked)
 }
 
 #[cfg(test)]

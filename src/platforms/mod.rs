@@ -48,6 +48,15 @@ pub enum PlatformError {
 }
 
 impl PlatformError {
+    /// What went wrong in the platform's or the mapping's words, without the kind's prefix: the
+    /// reason a skipped order shows.
+    pub fn reason(&self) -> String {
+        match self {
+            PlatformError::BadResponse(m) => m.clone(),
+            other => other.to_string(),
+        }
+    }
+
     /// Worth another try later without anyone changing anything.
     pub fn is_transient(&self) -> bool {
         matches!(
@@ -131,6 +140,70 @@ impl std::fmt::Display for StockRefusal {
     }
 }
 
+/// An order a listing answered that orderhub could not read (a value it cannot hold, a field of
+/// the wrong type): the order is skipped with the reason and the rest of the listing is imported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnreadableOrder {
+    /// The order's id on the platform, where the answer names one.
+    pub external_id: Option<String>,
+    pub reason: String,
+}
+
+impl std::fmt::Display for UnreadableOrder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.external_id {
+            Some(id) => write!(f, "order {id} not imported: {}", self.reason),
+            None => write!(
+                f,
+                "an order without a readable id not imported: {}",
+                self.reason
+            ),
+        }
+    }
+}
+
+/// What a listing of orders gave: the orders read, and those that could not be read (each fails
+/// alone, so one bad order never stops the others).
+#[derive(Clone, Debug, Default)]
+pub struct FetchedOrders {
+    pub orders: Vec<ImportedOrder>,
+    pub unreadable: Vec<UnreadableOrder>,
+}
+
+impl FetchedOrders {
+    /// Records one order's mapping: read, or unreadable for the given reason.
+    pub fn push<E: std::fmt::Display>(
+        &mut self,
+        external_id: impl Into<String>,
+        mapped: Result<ImportedOrder, E>,
+    ) {
+        match mapped {
+            Ok(order) => self.orders.push(order),
+            Err(e) => self.unreadable.push(UnreadableOrder {
+                external_id: Some(external_id.into()),
+                reason: e.to_string(),
+            }),
+        }
+    }
+}
+
+/// An order's wire JSON read alone out of a list, so one malformed element fails alone: `Err`
+/// carries the order's id (from `id_key`, where readable) and the reason.
+pub fn decode_list_element<T: serde::de::DeserializeOwned>(
+    raw: serde_json::Value,
+    id_key: &str,
+) -> Result<T, UnreadableOrder> {
+    let external_id = match raw.get(id_key) {
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    serde_json::from_value(raw).map_err(|e| UnreadableOrder {
+        external_id,
+        reason: format!("the order's JSON could not be read: {e}"),
+    })
+}
+
 /// One platform's client. Implementations speak exactly the endpoints of `platforms/<name>.md`,
 /// read the body even on HTTP 200 (Rozetka, Prom and Cartum report errors that way), and map wire
 /// types to domain values in their `map.rs`.
@@ -140,11 +213,12 @@ pub trait PlatformClient: Send + Sync {
     async fn authorize(&self) -> Result<(), PlatformError>;
 
     /// Every order created at or after `from`, all pages (the backfill of IMP-1). Orders the
-    /// platform's backfill rule excludes (Cartum: delivered) are left out here.
+    /// platform's backfill rule excludes (Cartum: delivered) are left out here. An order that
+    /// cannot be read is in `unreadable`; an error means the listing itself failed.
     async fn orders_created_since(
         &self,
         from: DateTime<Utc>,
-    ) -> Result<Vec<ImportedOrder>, PlatformError>;
+    ) -> Result<FetchedOrders, PlatformError>;
 
     /// Orders changed at or after `since`, all pages (SYNC-1). Platforms that cannot filter by
     /// change time (Epicentr, Cartum) return the open orders created at or after `window_from`,
@@ -153,7 +227,7 @@ pub trait PlatformClient: Send + Sync {
         &self,
         since: DateTime<Utc>,
         window_from: DateTime<Utc>,
-    ) -> Result<Vec<ImportedOrder>, PlatformError>;
+    ) -> Result<FetchedOrders, PlatformError>;
 
     /// One order by its external id (SYNC-4 manual sync).
     async fn fetch_order(&self, external_id: &str) -> Result<Option<ImportedOrder>, PlatformError>;
@@ -313,7 +387,9 @@ pub fn webhook_mapping(
             | "orders/partially_fulfilled",
         ) => {
             let order = shopify::map::parse_order(body).map_err(|e| e.to_string())?;
-            Ok(Mapped::Order(Box::new(shopify::map::to_imported(&order))))
+            let imported = shopify::map::to_imported(&order)
+                .map_err(|e| format!("order {} could not be read: {}", order.id, e.reason()))?;
+            Ok(Mapped::Order(Box::new(imported)))
         }
         (Platform::Woocommerce, "order.created" | "order.updated" | "order.restored") => {
             let order = woocommerce::map::parse_order(body).map_err(|e| e.to_string())?;
@@ -323,9 +399,9 @@ pub fn webhook_mapping(
                     order.id
                 )));
             }
-            Ok(Mapped::Order(Box::new(woocommerce::map::to_imported(
-                &order,
-            ))))
+            let imported = woocommerce::map::to_imported(&order)
+                .map_err(|e| format!("order {} could not be read: {}", order.id, e.reason()))?;
+            Ok(Mapped::Order(Box::new(imported)))
         }
         (Platform::Shopify | Platform::Woocommerce, other) => Ok(Mapped::Ignore(format!(
             "topic `{other}` is recorded but not acted on"

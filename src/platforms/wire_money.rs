@@ -1,5 +1,6 @@
 //! Money in platform JSON: decimal strings, numbers, `""` or null, read into `Decimal` without
 //! going through a lossy float parse (shared by the Shopify and WooCommerce wire types).
+#![deny(clippy::arithmetic_side_effects)]
 
 use rust_decimal::Decimal;
 use serde::de::{self, Deserializer, Visitor};

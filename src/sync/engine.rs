@@ -5,11 +5,10 @@
 
 use crate::domain::auth::SourceScope;
 use crate::domain::credentials::Credentials;
-use crate::domain::orders::ImportedOrder;
 use crate::domain::{OrderId, Platform, SourceId};
 use crate::error::{Error, Result};
 use crate::platforms::http::HttpPolicy;
-use crate::platforms::{client_for, PlatformClient, PlatformError, SourceConfig};
+use crate::platforms::{client_for, FetchedOrders, PlatformClient, PlatformError, SourceConfig};
 use crate::secrets::SecretKey;
 use crate::store::orders::Actor;
 use crate::store::rows::{OrderRow, SourceRow, SyncRunRow};
@@ -339,8 +338,17 @@ impl SyncEngine {
             Err(e) => Err(e),
         };
         match fetched {
-            Ok(orders) => {
-                run.orders_seen = orders.len() as i32;
+            Ok(FetchedOrders { orders, unreadable }) => {
+                run.orders_seen = (orders.len() + unreadable.len()) as i32;
+                // an order the platform sent that cannot be read is skipped alone, with its
+                // reason on the source's feed; the others are imported and the cursor moves
+                for u in &unreadable {
+                    tracing::warn!(external_id = u.external_id.as_deref().unwrap_or(""), reason = %u.reason, "order skipped: unreadable");
+                    self.store
+                        .add_source_event(source_id, "order_skipped", &u.to_string())
+                        .await?;
+                }
+                run.orders_skipped += unreadable.len() as i32;
                 let mut failed = None;
                 for page in orders.chunks(PAGE) {
                     let skip_new_completed = !backfill && platform.backfill_skips_completed();
@@ -407,7 +415,7 @@ impl SyncEngine {
         src: &SourceRow,
         backfill: bool,
         started: DateTime<Utc>,
-    ) -> Result<Vec<ImportedOrder>> {
+    ) -> Result<FetchedOrders> {
         let platform = src.platform.clone();
         let window_from = started - Duration::days(BACKFILL_DAYS);
         let result = if backfill {

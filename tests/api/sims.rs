@@ -108,6 +108,7 @@ impl SimUnderTest {
             .orders_created_since(chrono::Utc::now() - chrono::Duration::days(60))
             .await
             .unwrap()
+            .orders
             .into_iter()
             .map(|o| o.external_id)
             .collect();

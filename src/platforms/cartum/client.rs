@@ -18,7 +18,8 @@ use super::wire::{self, CustomerFields, Envelope, Id};
 use crate::domain::orders::{ImportedOrder, StatusClass};
 use crate::platforms::http::{build_client, send_with_retry, HttpPolicy, Pace};
 use crate::platforms::{
-    PlatformClient, PlatformError, RemotePublication, SourceConfig, StockRefusal, StockUpdate,
+    decode_list_element, FetchedOrders, PlatformClient, PlatformError, RemotePublication,
+    SourceConfig, StockRefusal, StockUpdate, UnreadableOrder,
 };
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -322,6 +323,29 @@ impl CartumClient {
         key: &str,
         function: &str,
     ) -> Result<Vec<(T, Value)>, PlatformError> {
+        Self::response_rows(env, key, function)?
+            .into_iter()
+            .map(|raw| {
+                serde_json::from_value::<T>(raw.clone())
+                    .map(|t| (t, raw.clone()))
+                    .map_err(|e| {
+                        let id = raw
+                            .get("order_id")
+                            .or_else(|| raw.get("article"))
+                            .map(|v| v.to_string())
+                            .unwrap_or_default();
+                        PlatformError::BadResponse(format!("Cartum `{function}` row {id}: {e}"))
+                    })
+            })
+            .collect()
+    }
+
+    /// The rows of a list answer, each still raw JSON.
+    fn response_rows(
+        env: &Envelope,
+        key: &str,
+        function: &str,
+    ) -> Result<Vec<Value>, PlatformError> {
         if env.status == wire::STATUS_EMPTY {
             return Ok(Vec::new());
         }
@@ -343,20 +367,7 @@ impl CartumClient {
                 )))
             }
         };
-        list.into_iter()
-            .map(|raw| {
-                serde_json::from_value::<T>(raw.clone())
-                    .map(|t| (t, raw.clone()))
-                    .map_err(|e| {
-                        let id = raw
-                            .get("order_id")
-                            .or_else(|| raw.get("article"))
-                            .map(|v| v.to_string())
-                            .unwrap_or_default();
-                        PlatformError::BadResponse(format!("Cartum `{function}` row {id}: {e}"))
-                    })
-            })
-            .collect()
+        Ok(list)
     }
 
     // ---- orders -------------------------------------------------------------------------
@@ -408,11 +419,12 @@ impl CartumClient {
         &self,
         from: DateTime<Utc>,
         statuses: Option<Vec<u64>>,
-    ) -> Result<Vec<wire::Order>, PlatformError> {
+    ) -> Result<(Vec<wire::Order>, Vec<UnreadableOrder>), PlatformError> {
         let limit = self.page_size;
         let mut offset = 0;
         let mut seen = HashSet::new();
         let mut out = Vec::new();
+        let mut unreadable = Vec::new();
         for _ in 0..MAX_PAGES {
             let request = wire::OrdersGetRequest {
                 from: Some(self.shop_time(from)),
@@ -426,17 +438,19 @@ impl CartumClient {
             let body = serde_json::to_value(&request)
                 .map_err(|e| PlatformError::BadResponse(e.to_string()))?;
             let env = self.call("orders/get", body).await?;
-            let page: Vec<(wire::Order, Value)> =
-                Self::response_list(&env, "orders", "orders/get")?;
+            let page = Self::response_rows(&env, "orders", "orders/get")?;
             let n = page.len() as u64;
-            for (o, _) in page {
-                // an order created while paging shifts the offsets: keep the first copy
-                if seen.insert(o.order_id) {
-                    out.push(o);
+            for raw in page {
+                // each order read alone: a malformed one is skipped, the page goes on
+                match decode_list_element::<wire::Order>(raw, "order_id") {
+                    // an order created while paging shifts the offsets: keep the first copy
+                    Ok(o) if seen.insert(o.order_id) => out.push(o),
+                    Ok(_) => {}
+                    Err(u) => unreadable.push(u),
                 }
             }
             if n < limit {
-                return Ok(out);
+                return Ok((out, unreadable));
             }
             offset += limit;
         }
@@ -446,23 +460,30 @@ impl CartumClient {
     }
 
     fn map_all(
-        orders: &[wire::Order],
+        (orders, unreadable): (Vec<wire::Order>, Vec<UnreadableOrder>),
         ctx: &MapContext,
         from: DateTime<Utc>,
         skip: &[u64],
-    ) -> Result<Vec<ImportedOrder>, PlatformError> {
-        let mut out = Vec::new();
-        for o in orders {
+    ) -> FetchedOrders {
+        let mut out = FetchedOrders {
+            orders: Vec::new(),
+            unreadable,
+        };
+        for o in &orders {
             if skip.contains(&o.stat_status.0) {
                 continue;
             }
-            let m = map::order(o, ctx)?;
-            // `from` may have been sent as a date only
-            if m.created_at >= from {
-                out.push(m);
+            match map::order(o, ctx) {
+                // `from` may have been sent as a date only
+                Ok(m) if m.created_at >= from => out.orders.push(m),
+                Ok(_) => {}
+                Err(e) => out.unreadable.push(UnreadableOrder {
+                    external_id: Some(o.order_id.0.to_string()),
+                    reason: e.reason(),
+                }),
             }
         }
-        Ok(out)
+        out
     }
 
     async fn update_order(&self, update: wire::OrderUpdate) -> Result<(), PlatformError> {
@@ -622,11 +643,11 @@ impl PlatformClient for CartumClient {
     async fn orders_created_since(
         &self,
         from: DateTime<Utc>,
-    ) -> Result<Vec<ImportedOrder>, PlatformError> {
+    ) -> Result<FetchedOrders, PlatformError> {
         let ctx = self.map_context().await?;
         let orders = self.fetch_orders(from, None).await?;
         let skip = self.setting_ids("backfill_skip_statuses", &[map::STATUS_DELIVERED]);
-        Self::map_all(&orders, &ctx, from, &skip)
+        Ok(Self::map_all(orders, &ctx, from, &skip))
     }
 
     /// SYNC-1 without a change-time filter: every order of the window is re-read (all statuses
@@ -636,7 +657,7 @@ impl PlatformClient for CartumClient {
         &self,
         _since: DateTime<Utc>,
         window_from: DateTime<Utc>,
-    ) -> Result<Vec<ImportedOrder>, PlatformError> {
+    ) -> Result<FetchedOrders, PlatformError> {
         let ctx = self.map_context().await?;
         let statuses = (self.config.setting_str("resync_statuses", "all") == "open").then(|| {
             let mut open: Vec<u64> = ctx
@@ -649,7 +670,7 @@ impl PlatformClient for CartumClient {
             open
         });
         let orders = self.fetch_orders(window_from, statuses).await?;
-        Self::map_all(&orders, &ctx, window_from, &[])
+        Ok(Self::map_all(orders, &ctx, window_from, &[]))
     }
 
     #[tracing::instrument(skip_all, fields(source_id = %self.config.source_id, platform = "cartum", external_id = %external_id))]

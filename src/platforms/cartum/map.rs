@@ -1,7 +1,9 @@
 //! Cartum wire → domain mapping: pure functions from `orders/get` and `catalog/export` rows to
 //! `ImportedOrder` and `RemotePublication`.
+#![deny(clippy::arithmetic_side_effects)]
 
 use super::wire::{self, CustomerFields};
+use crate::domain::money::{checked_div, checked_line_total, checked_sum};
 use crate::domain::orders::{Delivery, ImportedCustomer, ImportedItem, ImportedOrder, StatusClass};
 use crate::domain::phone::{normalize_email, Phone};
 use crate::platforms::{PlatformError, RemotePublication};
@@ -118,7 +120,7 @@ pub fn parse_shop_time(s: &str) -> Option<DateTime<Utc>> {
                     .map(|d| d.and_time(chrono::NaiveTime::MIN))
             })
             .ok()
-            .map(crate::domain::time::kyiv_to_utc)
+            .and_then(crate::domain::time::kyiv_to_utc_checked)
     })
 }
 
@@ -236,20 +238,21 @@ fn items(order: &wire::Order, ctx: &MapContext) -> Result<Vec<ImportedItem>, Pla
     let mut seen: HashMap<String, u32> = HashMap::new();
     let mut out = Vec::new();
     for (i, line) in order.products.iter().enumerate() {
+        // lines are numbered from 1 for people; `i` is below the list's length, far from the end
+        let n = i.saturating_add(1);
         let quantity = line.quantity.map(|a| a.0).unwrap_or(Decimal::ONE);
         if quantity.is_zero() {
             continue;
         }
         if quantity.is_sign_negative() {
-            return Err(bad(
-                order,
-                format!("line {} has quantity {quantity}", i + 1),
-            ));
+            return Err(bad(order, format!("line {n} has quantity {quantity}")));
         }
         let price = match (line.price, line.total_price) {
             (Some(p), _) => p.0,
-            (None, Some(t)) => (t.0 / quantity).round_dp(2),
-            (None, None) => return Err(bad(order, format!("line {} has no price", i + 1))),
+            (None, Some(t)) => checked_div(&format!("products[{i}].total_price"), t.0, quantity)
+                .map_err(|e| bad(order, e))?
+                .round_dp(2),
+            (None, None) => return Err(bad(order, format!("line {n} has no price"))),
         };
         let article = line
             .article
@@ -262,19 +265,15 @@ fn items(order: &wire::Order, ctx: &MapContext) -> Result<Vec<ImportedItem>, Pla
             .as_ref()
             .and_then(|t| t.pick(ctx.language.as_deref()))
             .or_else(|| article.clone())
-            .ok_or_else(|| {
-                bad(
-                    order,
-                    format!("line {} has neither title nor article", i + 1),
-                )
-            })?;
+            .ok_or_else(|| bad(order, format!("line {n} has neither title nor article")))?;
         let external_id = article.as_ref().map(|a| {
-            let n = seen.entry(a.clone()).or_insert(0);
-            *n += 1;
-            if *n == 1 {
+            let repeat = seen.entry(a.clone()).or_insert(0);
+            // at most one count per line of the order
+            *repeat = repeat.saturating_add(1);
+            if *repeat == 1 {
                 a.clone()
             } else {
-                format!("{a}#{n}")
+                format!("{a}#{repeat}")
             }
         });
         out.push(ImportedItem {
@@ -301,10 +300,15 @@ pub fn order(order: &wire::Order, ctx: &MapContext) -> Result<ImportedOrder, Pla
         )
     })?;
     let items = items(order, ctx)?;
-    let total = match order.total_sum {
-        Some(t) => t.0,
-        None => items.iter().map(|i| i.price * i.quantity).sum(),
-    };
+    // every line's total must be one orderhub can hold, whichever total the order shows
+    let line_totals = items
+        .iter()
+        .enumerate()
+        .map(|(i, l)| checked_line_total(&format!("products[{i}].price"), l.price, l.quantity))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(order, e))?;
+    let lines_total = checked_sum("products[].total", line_totals).map_err(|e| bad(order, e))?;
+    let total = order.total_sum.map_or(lines_total, |t| t.0);
     let currency = order
         .currency
         .as_deref()
@@ -697,5 +701,36 @@ mod tests {
         .unwrap();
         assert_eq!(publ.name, "Термос Stanley Classic 1 л (ru)");
         assert_eq!(publ.stock, Some(7));
+    }
+
+    // covers: IMP-3
+    #[test]
+    fn amounts_past_the_range_are_errors_naming_the_field() {
+        let read = |products: serde_json::Value| -> String {
+            let o: wire::Order = serde_json::from_value(serde_json::json!({
+                "order_id": "10461",
+                "stat_status": "1",
+                "stat_created": "14.07.2025 09:00:00",
+                "products": products
+            }))
+            .unwrap();
+            order(&o, &MapContext::default()).unwrap_err().to_string()
+        };
+        let max = "79228162514264337593543950335";
+        let e = read(serde_json::json!([{"article": "A", "price": max, "quantity": 2}]));
+        assert!(
+            e.contains("products[0].price 79228162514264337593543950335"),
+            "{e}"
+        );
+        assert!(e.contains("10461"), "{e}");
+        let e = read(serde_json::json!([
+            {"article": "A", "price": max, "quantity": 1},
+            {"article": "B", "price": max, "quantity": 1}
+        ]));
+        assert!(e.contains("products[1].total"), "{e}");
+        let e = read(serde_json::json!([
+            {"article": "A", "total_price": max, "quantity": 0.0000001}
+        ]));
+        assert!(e.contains("products[0].total_price"), "{e}");
     }
 }

@@ -140,7 +140,8 @@ async fn backfill_reads_every_page_and_leaves_delivered_orders_out() {
     let orders = client(&sim, json!({}))
         .orders_created_since(from)
         .await
-        .unwrap();
+        .unwrap()
+        .orders;
     assert_eq!(orders.len(), want.len(), "no order twice");
     assert_eq!(ids(&orders), want);
     assert!(orders
@@ -196,7 +197,11 @@ async fn a_resync_sees_edits_made_in_the_shop() {
         .0;
     let c = client(&sim, json!({}));
     let window = Utc::now() - Duration::days(60);
-    let before = c.orders_changed_since(Utc::now(), window).await.unwrap();
+    let before = c
+        .orders_changed_since(Utc::now(), window)
+        .await
+        .unwrap()
+        .orders;
     let first = before
         .iter()
         .find(|o| o.external_id == a.to_string())
@@ -219,7 +224,8 @@ async fn a_resync_sees_edits_made_in_the_shop() {
     let after = c
         .orders_changed_since(Utc::now() - Duration::minutes(10), window)
         .await
-        .unwrap();
+        .unwrap()
+        .orders;
     assert_eq!(after.len(), before.len(), "every order of the window, once");
     let a = after
         .iter()
@@ -241,7 +247,8 @@ async fn a_resync_sees_edits_made_in_the_shop() {
     let open = client(&sim, json!({"resync_statuses": "open"}))
         .orders_changed_since(Utc::now(), window)
         .await
-        .unwrap();
+        .unwrap()
+        .orders;
     assert!(open
         .iter()
         .all(|o| o.status_class == StatusClass::Processing));
@@ -267,9 +274,13 @@ async fn every_fault_is_retried_and_the_result_stays_complete() {
         // a fresh client each time, so the fault also hits the login
         let c = client(&sim, json!({}));
         sim.inject(fault.clone(), count);
-        let orders = c.orders_created_since(from).await.unwrap_or_else(|e| {
-            panic!("{fault:?}: {e}");
-        });
+        let orders = c
+            .orders_created_since(from)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{fault:?}: {e}");
+            })
+            .orders;
         assert_eq!(orders.len(), want.len(), "{fault:?}: no duplicates");
         assert_eq!(ids(&orders), want, "{fault:?}");
     }
@@ -754,7 +765,8 @@ async fn date_only_filters_of_older_shops_still_give_the_exact_window() {
     let orders = client(&sim, json!({"date_format": "date", "page_size": 500}))
         .orders_created_since(from)
         .await
-        .unwrap();
+        .unwrap()
+        .orders;
     assert_eq!(ids(&orders), want);
 }
 

@@ -1,5 +1,6 @@
 //! Cartum (Horoshop store API) wire types: the JSON of `POST <shop>/api/<function>/` exactly as it is
 //! sent, shared by the client (reading) and the simulator (writing).
+#![deny(clippy::arithmetic_side_effects)]
 
 use rust_decimal::Decimal;
 use serde::de::{self, Visitor};

@@ -20,7 +20,8 @@ use super::wire;
 use crate::domain::orders::ImportedOrder;
 use crate::platforms::http::{build_client, send_with_retry, Answer, HttpPolicy, Pace};
 use crate::platforms::{
-    PlatformClient, PlatformError, RemotePublication, SourceConfig, StockRefusal, StockUpdate,
+    decode_list_element, FetchedOrders, PlatformClient, PlatformError, RemotePublication,
+    SourceConfig, StockRefusal, StockUpdate, UnreadableOrder,
 };
 use chrono::{DateTime, Utc};
 use reqwest::Method;
@@ -166,6 +167,7 @@ impl EpicentrClient {
         &self,
         statuses: &[String],
         from: DateTime<Utc>,
+        unreadable: &mut Vec<UnreadableOrder>,
     ) -> Result<Vec<wire::Order>, PlatformError> {
         let path = self.config.setting_str("list_path", "/v3/oms/orders");
         let max_pages = self.config.setting_u64("max_pages", 10_000);
@@ -183,19 +185,25 @@ impl EpicentrClient {
             if let Some(c) = &cursor {
                 query.push(("cursor", c.clone()));
             }
-            let page: wire::OrderPage = self.request_json(Method::GET, path, &query, None).await?;
+            let page: wire::OrderPageRaw =
+                self.request_json(Method::GET, path, &query, None).await?;
             let mut older_seen = false;
-            for o in page.items {
-                let created = o
-                    .created_at
-                    .as_deref()
-                    .and_then(map::parse_time)
-                    .ok_or_else(|| {
-                        PlatformError::BadResponse(format!(
-                            "order {} in the list has no readable `createdAt`",
-                            o.id
-                        ))
-                    })?;
+            for raw in page.items {
+                // each order read alone: a malformed one is skipped, the page goes on
+                let o = match decode_list_element::<wire::Order>(raw, "id") {
+                    Ok(o) => o,
+                    Err(u) => {
+                        unreadable.push(u);
+                        continue;
+                    }
+                };
+                let Some(created) = o.created_at.as_deref().and_then(map::parse_time) else {
+                    unreadable.push(UnreadableOrder {
+                        external_id: Some(o.id.clone()),
+                        reason: "no readable `createdAt`".into(),
+                    });
+                    continue;
+                };
                 if created < from {
                     // newest first: everything after this is older still
                     older_seen = true;
@@ -223,25 +231,39 @@ impl EpicentrClient {
             .await
     }
 
-    /// Summaries → detailed orders in our terms (the list lacks settlement and office).
+    /// Summaries → detailed orders in our terms (the list lacks settlement and office). An order
+    /// whose detail or mapping cannot be read is unreadable alone.
     async fn complete_and_map(
         &self,
         orders: Vec<wire::Order>,
-    ) -> Result<Vec<ImportedOrder>, PlatformError> {
+        unreadable: Vec<UnreadableOrder>,
+    ) -> Result<FetchedOrders, PlatformError> {
         let details = self.setting_bool("fetch_details", true);
-        let mut out = Vec::with_capacity(orders.len());
+        let mut out = FetchedOrders {
+            orders: Vec::with_capacity(orders.len()),
+            unreadable,
+        };
         for summary in orders {
             let order = if details {
                 match self.order_detail(&summary.id).await {
                     Ok(d) => d,
                     // gone between the list and the detail: the summary is all there is
                     Err(PlatformError::NotFound) => summary,
+                    // this order's detail cannot be read (after the client's own re-reads)
+                    Err(e @ PlatformError::BadResponse(_)) => {
+                        out.unreadable.push(UnreadableOrder {
+                            external_id: Some(summary.id.clone()),
+                            reason: e.reason(),
+                        });
+                        continue;
+                    }
                     Err(e) => return Err(e),
                 }
             } else {
                 summary
             };
-            out.push(map::map_order(&order, &self.map)?);
+            let mapped = map::map_order(&order, &self.map).map_err(|e| e.reason());
+            out.push(order.id.clone(), mapped);
         }
         Ok(out)
     }
@@ -373,7 +395,8 @@ impl PlatformClient for EpicentrClient {
     async fn authorize(&self) -> Result<(), PlatformError> {
         // the probe the note picked for SRC-2: one order of the list
         let path = self.config.setting_str("list_path", "/v3/oms/orders");
-        let _: wire::OrderPage = self
+        // the list's shape, not its orders: one unreadable order must not refuse the credentials
+        let _: wire::OrderPageRaw = self
             .request_json(Method::GET, path, &[("limit", "1".into())], None)
             .await?;
         Ok(())
@@ -382,24 +405,30 @@ impl PlatformClient for EpicentrClient {
     async fn orders_created_since(
         &self,
         from: DateTime<Utc>,
-    ) -> Result<Vec<ImportedOrder>, PlatformError> {
+    ) -> Result<FetchedOrders, PlatformError> {
         // IMP-1 for Epicentr: every order of the window, final ones included (ST-1 maps them)
-        let orders = self.list_orders(&[], from).await?;
-        self.complete_and_map(orders).await
+        let mut unreadable = Vec::new();
+        let orders = self.list_orders(&[], from, &mut unreadable).await?;
+        self.complete_and_map(orders, unreadable).await
     }
 
     async fn orders_changed_since(
         &self,
         since: DateTime<Utc>,
         window_from: DateTime<Utc>,
-    ) -> Result<Vec<ImportedOrder>, PlatformError> {
+    ) -> Result<FetchedOrders, PlatformError> {
         // no change-time filter: every open order of the window is re-read and the merge diffs
         let open = list_setting(&self.config, "open_statuses", map::OPEN_STATUSES);
-        let mut orders = self.list_orders(&open, window_from).await?;
+        let mut unreadable = Vec::new();
+        let mut orders = self
+            .list_orders(&open, window_from, &mut unreadable)
+            .await?;
         if self.setting_bool("reread_final", true) {
             let mut finals = self.map.completed_statuses.clone();
             finals.extend(self.map.cancelled_statuses.iter().cloned());
-            let closed = self.list_orders(&finals, window_from).await?;
+            let closed = self
+                .list_orders(&finals, window_from, &mut unreadable)
+                .await?;
             orders.extend(closed.into_iter().filter(|o| {
                 match o.updated_at.as_deref().and_then(map::parse_time) {
                     Some(t) => t >= since,
@@ -419,7 +448,10 @@ impl PlatformClient for EpicentrClient {
                 }
             }
         }
-        self.complete_and_map(unique).await
+        // an unreadable order in both lists is reported once
+        let mut reported = HashSet::new();
+        unreadable.retain(|u| u.external_id.is_none() || reported.insert(u.external_id.clone()));
+        self.complete_and_map(unique, unreadable).await
     }
 
     async fn fetch_order(&self, external_id: &str) -> Result<Option<ImportedOrder>, PlatformError> {

@@ -1,7 +1,9 @@
 //! Epicentr wire → domain mapping (pure functions): orders, customers, items, delivery and the
 //! status classes of ST-1.
+#![deny(clippy::arithmetic_side_effects)]
 
 use super::wire;
+use crate::domain::money::{checked_div, checked_line_total, checked_sum};
 use crate::domain::orders::{Delivery, ImportedCustomer, ImportedItem, ImportedOrder, StatusClass};
 use crate::domain::phone::{normalize_email, Phone};
 use crate::domain::time::parse_kyiv;
@@ -105,11 +107,23 @@ pub fn map_order(o: &wire::Order, opts: &MapOptions) -> Result<ImportedOrder, Pl
         ))
     })?;
     let updated_at = o.updated_at.as_deref().and_then(parse_time);
-    let items: Vec<ImportedItem> = o.items.iter().map(map_item).collect();
-    let total = match o.subtotal {
-        Some(a) => a.value(),
-        None => items.iter().map(|i| i.price * i.quantity).sum(),
-    };
+    let in_order = |e: String| PlatformError::BadResponse(format!("order {}: {e}", o.id));
+    let items = o
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, line)| map_item(i, line))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(in_order)?;
+    // every line's total must be one orderhub can hold, whichever total the order shows
+    let line_totals = items
+        .iter()
+        .enumerate()
+        .map(|(i, l)| checked_line_total(&format!("items[{i}].price"), l.price, l.quantity))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(in_order)?;
+    let lines_total = checked_sum("items[].total", line_totals).map_err(in_order)?;
+    let total = o.subtotal.map_or(lines_total, |a| a.value());
     let status = o.status_code.trim();
     Ok(ImportedOrder {
         external_id: o.id.clone(),
@@ -152,16 +166,19 @@ pub fn map_customer(a: &wire::Address) -> Option<ImportedCustomer> {
     })
 }
 
-pub fn map_item(i: &wire::OrderItem) -> ImportedItem {
+/// Line `index` of the order; an error names the field orderhub cannot hold.
+pub fn map_item(index: usize, i: &wire::OrderItem) -> Result<ImportedItem, String> {
     let quantity = i.quantity.map(|q| q.value()).unwrap_or(Decimal::ONE);
     let price = match (i.price, i.subtotal.or(i.total_price)) {
         (Some(p), _) => p.value(),
         // only a line total: the unit price is what it divides into
-        (None, Some(t)) if !quantity.is_zero() => (t.value() / quantity).round_dp(2),
+        (None, Some(t)) if !quantity.is_zero() => {
+            checked_div(&format!("items[{index}].subtotal"), t.value(), quantity)?.round_dp(2)
+        }
         _ => Decimal::ZERO,
     };
     let offer = non_blank(&i.offer_id);
-    ImportedItem {
+    Ok(ImportedItem {
         // one line per offer in an Epicentr order: the offer id names the line
         external_id: offer.clone(),
         name: non_blank(&i.title)
@@ -173,7 +190,7 @@ pub fn map_item(i: &wire::OrderItem) -> ImportedItem {
         category: Vec::new(),
         quantity,
         price,
-    }
+    })
 }
 
 /// Human name of a carrier code of `address.shipment.provider`.
@@ -522,5 +539,36 @@ mod tests {
         assert_eq!(r.state.as_deref(), Some("in_stock"));
         assert_eq!(r.stock, None);
         assert!(map_product(&wire::Product::default()).is_err());
+    }
+
+    // covers: IMP-3
+    #[test]
+    fn amounts_past_the_range_are_errors_naming_the_field() {
+        let read = |items: &str| -> String {
+            let o: wire::Order = serde_json::from_str(&format!(
+                r#"{{"id":"u1","number":7,"createdAt":"2026-11-01T10:00:00Z","statusCode":"new",
+                    "items":{items}}}"#
+            ))
+            .unwrap();
+            map_order(&o, &MapOptions::default())
+                .unwrap_err()
+                .to_string()
+        };
+        let e =
+            read(r#"[{"offerId":"of-1","quantity":2,"price":"79228162514264337593543950335"}]"#);
+        assert!(
+            e.contains("items[0].price 79228162514264337593543950335"),
+            "{e}"
+        );
+        assert!(e.contains("u1"), "{e}");
+        let e = read(
+            r#"[{"offerId":"a","quantity":1,"price":"79228162514264337593543950335"},
+                {"offerId":"b","quantity":1,"price":"79228162514264337593543950335"}]"#,
+        );
+        assert!(e.contains("items[1].total"), "{e}");
+        let e = read(
+            r#"[{"offerId":"a","quantity":0.0000001,"totalPrice":"79228162514264337593543950335"}]"#,
+        );
+        assert!(e.contains("items[0]"), "{e}");
     }
 }

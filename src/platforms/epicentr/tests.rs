@@ -104,7 +104,11 @@ async fn backfill_reads_every_page_of_the_window_with_final_orders_classified() 
     let sim = start();
     sim.state.seed(150, 90);
     let from = Utc::now() - Duration::days(60);
-    let got = client(&sim).orders_created_since(from).await.unwrap();
+    let got = client(&sim)
+        .orders_created_since(from)
+        .await
+        .unwrap()
+        .orders;
 
     let stored = sim.state.orders();
     let want: Vec<_> = stored.iter().filter(|o| o.created >= from).collect();
@@ -220,7 +224,8 @@ async fn changed_since_rereads_open_orders_and_sees_every_kind_of_edit() {
     let got = client(&sim)
         .orders_changed_since(since, window_from)
         .await
-        .unwrap();
+        .unwrap()
+        .orders;
     let ids: Vec<_> = got.iter().map(|o| o.external_id.clone()).collect();
     assert_eq!(
         ids.iter().collect::<HashSet<_>>().len(),
@@ -269,6 +274,7 @@ async fn every_fault_is_retried_and_the_result_stays_complete() {
         .orders_created_since(from)
         .await
         .unwrap()
+        .orders
         .into_iter()
         .map(|o| o.external_id)
         .collect();
@@ -286,6 +292,7 @@ async fn every_fault_is_retried_and_the_result_stays_complete() {
             .orders_created_since(from)
             .await
             .unwrap_or_else(|e| panic!("{fault:?}: {e}"))
+            .orders
             .into_iter()
             .map(|o| o.external_id)
             .collect();
@@ -317,7 +324,7 @@ async fn a_revoked_token_is_unauthorized_until_restored() {
     );
     assert!(!PlatformError::Unauthorized(String::new()).is_transient());
     sim.state.restore();
-    assert_eq!(c.orders_created_since(from).await.unwrap().len(), 5);
+    assert_eq!(c.orders_created_since(from).await.unwrap().orders.len(), 5);
 }
 
 // covers: SYNC-4

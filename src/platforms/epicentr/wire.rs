@@ -1,6 +1,7 @@
 //! Epicentr wire types: the platform's JSON exactly as it is sent. The client reads with them and
 //! the simulator writes with them, so field names, nesting (`shipment` inside `address`) and the
 //! nulls of the note's example are kept as they are.
+#![deny(clippy::arithmetic_side_effects)]
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -67,6 +68,15 @@ fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
         serde_json::Value::Number(n) => Some(n.to_string()),
         _ => None,
     })
+}
+
+/// The same page read order by order (the client's view), so one malformed order fails alone.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct OrderPageRaw {
+    #[serde(default)]
+    pub items: Vec<serde_json::Value>,
+    #[serde(default)]
+    pub next: Option<String>,
 }
 
 /// `GET /v3/oms/orders` answer: one page and its cursors (`next` empty or absent on the last page).

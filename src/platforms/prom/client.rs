@@ -13,7 +13,8 @@ use super::{map, wire};
 use crate::domain::orders::ImportedOrder;
 use crate::platforms::http::{build_client, send_with_retry, Answer, HttpPolicy, Pace};
 use crate::platforms::{
-    PlatformClient, PlatformError, RemotePublication, SourceConfig, StockRefusal, StockUpdate,
+    decode_list_element, FetchedOrders, PlatformClient, PlatformError, RemotePublication,
+    SourceConfig, StockRefusal, StockUpdate, UnreadableOrder,
 };
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
@@ -152,11 +153,16 @@ impl PromClient {
         Ok(value)
     }
 
-    /// Every order of a filter, following `last_id` to the last page, each order once.
-    async fn list_orders(&self, filter: (&str, String)) -> Result<Vec<wire::Order>, PlatformError> {
+    /// Every order of a filter, following `last_id` to the last page, each order once. An order
+    /// whose JSON cannot be read is returned apart, so it fails alone.
+    async fn list_orders(
+        &self,
+        filter: (&str, String),
+    ) -> Result<(Vec<wire::Order>, Vec<UnreadableOrder>), PlatformError> {
         let limit = self.page_size();
         let mut seen = HashSet::new();
         let mut orders = Vec::new();
+        let mut unreadable = Vec::new();
         let mut last_id: Option<i64> = None;
         loop {
             let mut query = vec![filter.clone(), ("limit", limit.to_string())];
@@ -166,37 +172,56 @@ impl PromClient {
             let value = self
                 .call_ok(Method::Get, "/orders/list", &query, None)
                 .await?;
-            let page: wire::OrderList = decode(value)?;
+            let page: wire::OrderListRaw = decode(value)?;
             let count = page.orders.len() as u64;
-            let smallest = page.orders.iter().map(|o| o.id).min();
-            for o in page.orders {
-                if seen.insert(o.id) {
-                    orders.push(o);
+            // a malformed order's id still pages on, where it is readable
+            let smallest = page
+                .orders
+                .iter()
+                .filter_map(|o| o.get("id").and_then(Value::as_i64))
+                .min();
+            for raw in page.orders {
+                match decode_list_element::<wire::Order>(raw, "id") {
+                    Ok(o) => {
+                        if seen.insert(o.id) {
+                            orders.push(o);
+                        }
+                    }
+                    Err(u) => unreadable.push(u),
                 }
             }
-            match smallest {
-                // `last_id` is "not higher than": the boundary order would come again
-                Some(min) if count >= limit && last_id != Some(min - 1) => last_id = Some(min - 1),
+            // `last_id` is "not higher than": the boundary order would come again
+            match smallest.and_then(|min| min.checked_sub(1)) {
+                Some(next) if count >= limit && last_id != Some(next) => last_id = Some(next),
                 _ => break,
             }
         }
-        tracing::debug!(source_id = %self.config.source_id, count = orders.len(), "Prom orders read");
-        Ok(orders)
+        tracing::debug!(source_id = %self.config.source_id, count = orders.len(), unreadable = unreadable.len(), "Prom orders read");
+        Ok((orders, unreadable))
     }
 
+    /// Maps each order alone: one that cannot be read is recorded as unreadable, the others kept
+    /// where `keep` says.
     fn map_orders(
         &self,
-        orders: Vec<wire::Order>,
+        (orders, unreadable): (Vec<wire::Order>, Vec<UnreadableOrder>),
         keep: impl Fn(&ImportedOrder) -> bool,
-    ) -> Result<Vec<ImportedOrder>, PlatformError> {
-        let mut out = Vec::with_capacity(orders.len());
+    ) -> FetchedOrders {
+        let mut out = FetchedOrders {
+            orders: Vec::with_capacity(orders.len()),
+            unreadable,
+        };
         for o in &orders {
-            let mapped = map::order(o, &self.map_options).map_err(PlatformError::BadResponse)?;
-            if keep(&mapped) {
-                out.push(mapped);
+            match map::order(o, &self.map_options) {
+                Ok(mapped) if keep(&mapped) => out.orders.push(mapped),
+                Ok(_) => {}
+                Err(reason) => out.unreadable.push(UnreadableOrder {
+                    external_id: Some(o.id.to_string()),
+                    reason,
+                }),
             }
         }
-        Ok(out)
+        out
     }
 
     async fn fetch_wire_order(
@@ -297,7 +322,8 @@ impl PlatformClient for PromClient {
         let value = self
             .call_ok(Method::Get, "/orders/list", &[("limit", "1".into())], None)
             .await?;
-        let _: wire::OrderList = decode(value)?;
+        // the list's shape, not its orders: one unreadable order must not refuse the credentials
+        let _: wire::OrderListRaw = decode(value)?;
         Ok(())
     }
 
@@ -306,13 +332,13 @@ impl PlatformClient for PromClient {
     async fn orders_created_since(
         &self,
         from: DateTime<Utc>,
-    ) -> Result<Vec<ImportedOrder>, PlatformError> {
+    ) -> Result<FetchedOrders, PlatformError> {
         let orders = self
             .list_orders(("date_from", self.filter_time(from)))
             .await?;
         // the filter is read in whole seconds and maybe another zone: cut exactly here
         let from_second = from - Duration::nanoseconds(from.timestamp_subsec_nanos() as i64);
-        self.map_orders(orders, |o| o.created_at >= from_second)
+        Ok(self.map_orders(orders, |o| o.created_at >= from_second))
     }
 
     /// SYNC-1: Prom filters by modification time itself; `window_from` is not needed.
@@ -320,12 +346,12 @@ impl PlatformClient for PromClient {
         &self,
         since: DateTime<Utc>,
         _window_from: DateTime<Utc>,
-    ) -> Result<Vec<ImportedOrder>, PlatformError> {
+    ) -> Result<FetchedOrders, PlatformError> {
         let orders = self
             .list_orders(("last_modified_from", self.filter_time(since)))
             .await?;
         let since_second = since - Duration::nanoseconds(since.timestamp_subsec_nanos() as i64);
-        self.map_orders(orders, |o| o.updated_at.is_none_or(|u| u >= since_second))
+        Ok(self.map_orders(orders, |o| o.updated_at.is_none_or(|u| u >= since_second)))
     }
 
     async fn fetch_order(&self, external_id: &str) -> Result<Option<ImportedOrder>, PlatformError> {

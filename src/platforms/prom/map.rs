@@ -1,8 +1,9 @@
 //! Prom wire → domain mapping (pure functions): orders into `ImportedOrder`, products into
 //! `RemotePublication`, Prom statuses into `StatusClass`.
+#![deny(clippy::arithmetic_side_effects)]
 
 use super::wire;
-use crate::domain::money::parse_amount;
+use crate::domain::money::{checked_div, checked_line_total, checked_sum, parse_amount};
 use crate::domain::orders::{Delivery, ImportedCustomer, ImportedItem, ImportedOrder, StatusClass};
 use crate::domain::phone::{normalize_email, Phone};
 use crate::domain::time::parse_kyiv;
@@ -158,12 +159,14 @@ fn customer(order: &wire::Order) -> Option<ImportedCustomer> {
     })
 }
 
-fn item(line: &wire::OrderProduct, opts: &MapOptions) -> Result<ImportedItem, String> {
+fn item(i: usize, line: &wire::OrderProduct, opts: &MapOptions) -> Result<ImportedItem, String> {
     let quantity = opt_amount(&line.quantity).unwrap_or(Decimal::ONE);
     let price = match opt_amount(&line.price) {
         Some(p) => p,
         None => match opt_amount(&line.total_price) {
-            Some(total) if !quantity.is_zero() => (total / quantity).round_dp(2),
+            Some(total) if !quantity.is_zero() => {
+                checked_div(&format!("products[{i}].total_price"), total, quantity)?.round_dp(2)
+            }
             _ => return Err(format!("product {} has no readable price", line.id)),
         },
     };
@@ -245,26 +248,39 @@ pub fn order(o: &wire::Order, opts: &MapOptions) -> Result<ImportedOrder, String
             )
         })?;
     let updated_at = o.date_modified.as_deref().and_then(|t| parse_time(t, opts));
+    let in_order = |e: String| format!("order {}: {e}", o.id);
     let items = o
         .products
         .iter()
-        .map(|l| item(l, opts))
+        .enumerate()
+        .map(|(i, l)| item(i, l, opts))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("order {}: {e}", o.id))?;
-    let lines_total: Decimal = items.iter().map(|i| i.price * i.quantity).sum();
+        .map_err(in_order)?;
+    // every line's total must be one orderhub can hold, whichever total the order shows
+    let line_totals = items
+        .iter()
+        .enumerate()
+        .map(|(i, l)| checked_line_total(&format!("products[{i}].price"), l.price, l.quantity))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(in_order)?;
+    let lines_total = checked_sum("products[].total", line_totals).map_err(in_order)?;
     // full_price includes delivery, which is what the buyer pays
     let total = opt_amount(&o.full_price)
         .or_else(|| opt_amount(&o.price_with_special_offer))
         .or_else(|| opt_amount(&o.price))
         .unwrap_or(lines_total);
-    let commission = commission(&o.cpa_commission).or_else(|| {
-        let per_line: Decimal = o
-            .products
-            .iter()
-            .filter_map(|l| commission(&l.cpa_commission))
-            .sum();
-        (!per_line.is_zero()).then_some(per_line)
-    });
+    let commission = match commission(&o.cpa_commission) {
+        Some(c) => Some(c),
+        None => {
+            let per_line = o
+                .products
+                .iter()
+                .map(|l| commission(&l.cpa_commission).unwrap_or_default());
+            let per_line =
+                checked_sum("products[].cpa_commission.amount", per_line).map_err(in_order)?;
+            (!per_line.is_zero()).then_some(per_line)
+        }
+    };
     let tracking_number = o
         .delivery_provider_data
         .as_ref()
@@ -641,5 +657,53 @@ mod tests {
         assert_eq!(publ.price, Some(dec("270")));
         assert_eq!(publ.state.as_deref(), Some("on_display"));
         assert_eq!(publ.sku.as_deref(), Some("CUP-350-W"));
+    }
+
+    // covers: IMP-3
+    #[test]
+    fn amounts_past_the_range_are_errors_naming_the_field() {
+        let max = Decimal::MAX.to_string();
+        let mut w = example();
+        w.products[0].price = Some(wire::Amount::Text(max.clone()));
+        w.products[0].quantity = Some(wire::Amount::Text("2".into()));
+        let e = order(&w, &MapOptions::default()).unwrap_err();
+        assert!(
+            e.contains("products[0].price 79228162514264337593543950335"),
+            "{e}"
+        );
+        assert!(e.contains(&w.id.to_string()), "{e}");
+
+        // two lines each fine alone, together past the range
+        let mut w = example();
+        let line = w.products[0].clone();
+        w.products = vec![line.clone(), line];
+        for p in &mut w.products {
+            p.price = Some(wire::Amount::Text(max.clone()));
+            p.quantity = Some(wire::Amount::Text("1".into()));
+        }
+        let e = order(&w, &MapOptions::default()).unwrap_err();
+        assert!(e.contains("products[1].total"), "{e}");
+
+        // a line total divided by a tiny quantity
+        let mut w = example();
+        w.products[0].price = None;
+        w.products[0].total_price = Some(wire::Amount::Text(max.clone()));
+        w.products[0].quantity = Some(wire::Amount::Text("0.0000001".into()));
+        let e = order(&w, &MapOptions::default()).unwrap_err();
+        assert!(e.contains("products[0].total_price"), "{e}");
+
+        // per-line commissions that cannot be added up
+        let mut w = example();
+        let line = w.products[0].clone();
+        w.products = vec![line.clone(), line];
+        w.cpa_commission = None;
+        for p in &mut w.products {
+            p.cpa_commission = Some(wire::CpaCommission {
+                amount: Some(wire::Amount::Text(max.clone())),
+                is_refunded: Some(false),
+            });
+        }
+        let e = order(&w, &MapOptions::default()).unwrap_err();
+        assert!(e.contains("products[1].cpa_commission.amount"), "{e}");
     }
 }

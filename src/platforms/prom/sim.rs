@@ -9,6 +9,9 @@
 //! - `POST /_sim/orders` `{"buyer": 7, "items": [{"product": 0, "quantity": 2}], "status": "pending",
 //!   "provider": "nova_poshta"|"ukrposhta"|"meest"|"justin"|"pickup", "online_payment": false,
 //!   "portal": true, "minutes_ago": 0}` (all but `items` optional) → `{"id": …}`;
+//! - `POST /_sim/orders/raw` with an order as Prom's JSON (numeric `id`; `date_created`,
+//!   `date_modified`, `status` place it) → `{"id": …}`: served as it is among the others, for values
+//!   the model cannot hold (amounts past any real total, fields of the wrong type);
 //! - `PATCH /_sim/orders/{id}` with any of `{"add_item": {"product": i, "quantity": q}}`,
 //!   `{"set_quantity": {"line": <product id>, "quantity": q}}`, `{"remove_line": <product id>}`,
 //!   `{"tracking_number": "…"}`, `{"status": "…"}`, `{"cancel": true}`,
@@ -158,8 +161,19 @@ pub struct Pushed {
     pub at: DateTime<Utc>,
 }
 
+/// An order stored as Prom's JSON exactly as given (`POST /_sim/orders/raw`) and served among the
+/// others: values the simulator's own model cannot hold (an amount past any real total, a field
+/// of the wrong type) reach the client as a platform could send them.
+struct RawOrder {
+    created: DateTime<Utc>,
+    modified: DateTime<Utc>,
+    status: Option<String>,
+    body: Value,
+}
+
 struct Inner {
     orders: BTreeMap<i64, SimOrder>,
+    raw_orders: BTreeMap<i64, RawOrder>,
     products: BTreeMap<i64, SimProduct>,
     next_id: i64,
     revoked: bool,
@@ -407,6 +421,7 @@ impl SimState {
         SimState {
             inner: Mutex::new(Inner {
                 orders: BTreeMap::new(),
+                raw_orders: BTreeMap::new(),
                 products,
                 next_id: FIRST_ORDER_ID,
                 revoked: false,
@@ -1116,30 +1131,52 @@ async fn list_orders(
     let status = q.get("status").cloned();
     let ascending = q.get("sort_dir").map(String::as_str) == Some("asc");
     let lang = lang(&req);
-    let orders: Vec<wire::Order> = {
+    let orders: Vec<Value> = {
         let mut inner = state.lock();
         inner.tick(Utc::now());
-        let matching = inner.orders.values().filter(|o| {
-            date_from.is_none_or(|t| o.created >= t)
-                && date_to.is_none_or(|t| o.created <= t)
-                && modified_from.is_none_or(|t| o.modified >= t)
-                && modified_to.is_none_or(|t| o.modified <= t)
-                && last_id.is_none_or(|id| o.id <= id)
-                && status.as_ref().is_none_or(|s| &o.status == s)
-        });
+        let wanted = |id: i64,
+                      created: DateTime<Utc>,
+                      modified: DateTime<Utc>,
+                      order_status: Option<&String>| {
+            date_from.is_none_or(|t| created >= t)
+                && date_to.is_none_or(|t| created <= t)
+                && modified_from.is_none_or(|t| modified >= t)
+                && modified_to.is_none_or(|t| modified <= t)
+                && last_id.is_none_or(|last| id <= last)
+                && status.as_ref().is_none_or(|s| order_status == Some(s))
+        };
+        let matching = inner
+            .orders
+            .values()
+            .filter(|o| wanted(o.id, o.created, o.modified, Some(&o.status)));
         let picked: Vec<&SimOrder> = if ascending {
             matching.take(limit).collect()
         } else {
             matching.rev().take(limit).collect()
         };
-        picked.into_iter().map(|o| state.render(o, lang)).collect()
+        let mut page: Vec<(i64, Value)> = picked
+            .into_iter()
+            .map(|o| {
+                let order = serde_json::to_value(state.render(o, lang)).unwrap_or_default();
+                (o.id, order)
+            })
+            .collect();
+        // stored raw orders take their place by id, as Prom orders its list
+        page.extend(
+            inner
+                .raw_orders
+                .iter()
+                .filter(|(id, r)| wanted(**id, r.created, r.modified, r.status.as_ref()))
+                .map(|(id, r)| (*id, r.body.clone())),
+        );
+        page.sort_by_key(|(id, _)| *id);
+        if !ascending {
+            page.reverse();
+        }
+        page.truncate(limit);
+        page.into_iter().map(|(_, o)| o).collect()
     };
-    faults
-        .reply(
-            200,
-            serde_json::to_value(wire::OrderList { orders }).unwrap_or_default(),
-        )
-        .await
+    faults.reply(200, json!({ "orders": orders })).await
 }
 
 async fn get_order(
@@ -1155,17 +1192,16 @@ async fn get_order(
     let order = id.parse::<i64>().ok().and_then(|id| {
         let mut inner = state.lock();
         inner.tick(Utc::now());
-        inner.orders.get(&id).map(|o| state.render(o, lang))
+        match inner.raw_orders.get(&id) {
+            Some(raw) => Some(raw.body.clone()),
+            None => inner
+                .orders
+                .get(&id)
+                .map(|o| serde_json::to_value(state.render(o, lang)).unwrap_or_default()),
+        }
     });
     match order {
-        Some(order) => {
-            faults
-                .reply(
-                    200,
-                    serde_json::to_value(wire::OrderEnvelope { order }).unwrap_or_default(),
-                )
-                .await
-        }
+        Some(order) => faults.reply(200, json!({ "order": order })).await,
         None => faults.reply(404, json!({"error": "Order not found"})).await,
     }
 }
@@ -1496,6 +1532,7 @@ fn apply_product_edits(state: &SimState, items: Vec<Value>) -> Value {
 fn control_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/_sim/seed", web::post().to(control_seed))
         .route("/_sim/orders", web::post().to(control_add_order))
+        .route("/_sim/orders/raw", web::post().to(control_add_raw_order))
         .route("/_sim/orders/{id}", web::patch().to(control_patch_order))
         .route("/_sim/orders/{id}", web::get().to(control_get_order))
         .route("/_sim/products", web::get().to(control_products))
@@ -1513,6 +1550,38 @@ async fn control_add_order(state: web::Data<SimState>, req: web::Json<NewOrder>)
         Ok(id) => HttpResponse::Created().json(json!({"id": id})),
         Err(e) => HttpResponse::BadRequest().json(json!({"error": e})),
     }
+}
+
+/// `POST /_sim/orders/raw`: stores an order as Prom's JSON, as it is. It needs a numeric `id`;
+/// `date_created` and `date_modified` (RFC 3339, default now) and `status` place it in the lists.
+async fn control_add_raw_order(state: web::Data<SimState>, body: web::Json<Value>) -> HttpResponse {
+    let body = body.into_inner();
+    let Some(id) = body.get("id").and_then(Value::as_i64) else {
+        return HttpResponse::BadRequest()
+            .json(json!({"error": "a raw order needs a numeric `id`"}));
+    };
+    let time = |key: &str| {
+        body.get(key)
+            .and_then(Value::as_str)
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let created = time("date_created").unwrap_or_else(Utc::now);
+    let modified = time("date_modified").unwrap_or(created);
+    let status = body
+        .get("status")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    state.lock().raw_orders.insert(
+        id,
+        RawOrder {
+            created,
+            modified,
+            status,
+            body,
+        },
+    );
+    HttpResponse::Created().json(json!({ "id": id }))
 }
 
 async fn control_patch_order(

@@ -107,7 +107,7 @@ async fn backfill_reads_every_page_of_the_window() {
     sim.seed(160, 90);
     let from = (Utc::now() - Duration::days(60)).trunc_subsecs(0);
     let c = client(&sim, json!({"page_size": 25}));
-    let got = c.orders_created_since(from).await.unwrap();
+    let got = c.orders_created_since(from).await.unwrap().orders;
 
     let expected: Vec<String> = {
         let mut v: Vec<String> = sim
@@ -165,6 +165,7 @@ async fn changed_since_sees_every_kind_of_edit() {
         .orders_changed_since(since, since - Duration::days(60))
         .await
         .unwrap()
+        .orders
         .is_empty());
 
     let line0 = sim.order(a).unwrap().products[0].id;
@@ -199,7 +200,8 @@ async fn changed_since_sees_every_kind_of_edit() {
     let changed = c
         .orders_changed_since(since, since - Duration::days(60))
         .await
-        .unwrap();
+        .unwrap()
+        .orders;
     assert_eq!(ids(&changed), {
         let mut v = vec![a.to_string(), b.to_string()];
         v.sort();
@@ -230,7 +232,7 @@ async fn changed_since_sees_every_kind_of_edit() {
 }
 
 async fn created_ids(c: &PromClient, from: DateTime<Utc>) -> Result<Vec<String>, PlatformError> {
-    c.orders_created_since(from).await.map(|o| ids(&o))
+    c.orders_created_since(from).await.map(|o| ids(&o.orders))
 }
 
 // covers: IMP-4, SYNC-1
@@ -516,12 +518,12 @@ async fn online_paid_orders_leave_pending_by_themselves() {
             ..order_of(21, &[(6, 1)], "nova_poshta")
         })
         .unwrap();
-    let first = c.orders_created_since(since).await.unwrap();
+    let first = c.orders_created_since(since).await.unwrap().orders;
     assert_eq!(ids(&first), vec![fresh.to_string()]);
     assert_eq!(first[0].source_status.as_deref(), Some("pending"));
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     // polling by date, not by status=pending, still sees it once it is paid
-    let changed = c.orders_changed_since(since, since).await.unwrap();
+    let changed = c.orders_changed_since(since, since).await.unwrap().orders;
     let o = changed
         .iter()
         .find(|o| o.external_id == fresh.to_string())
@@ -893,7 +895,7 @@ async fn filter_time_zones_never_lose_orders() {
             &sim,
             json!({"filter_time_zone": client_zone, "page_size": 500}),
         );
-        let got = c.orders_created_since(from).await.unwrap();
+        let got = c.orders_created_since(from).await.unwrap().orders;
         let mut expected: Vec<String> = sim
             .orders()
             .iter()

@@ -1,5 +1,6 @@
 //! Prom wire types: the platform's JSON exactly as it is sent. The client reads with them and the
 //! simulator writes with them, so field names and the number-or-string amounts stay as Prom has them.
+#![deny(clippy::arithmetic_side_effects)]
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -28,6 +29,13 @@ impl Amount {
 pub struct OrderList {
     #[serde(default)]
     pub orders: Vec<Order>,
+}
+
+/// The same answer read order by order (the client's view), so one malformed order fails alone.
+#[derive(Clone, Debug, Deserialize)]
+pub struct OrderListRaw {
+    #[serde(default)]
+    pub orders: Vec<Value>,
 }
 
 /// `GET /orders/{id}` answer.

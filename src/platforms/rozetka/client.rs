@@ -16,7 +16,8 @@ use crate::domain::orders::ImportedOrder;
 use crate::domain::time::utc_to_kyiv;
 use crate::platforms::http::{build_client, send_with_retry, Answer, Pace};
 use crate::platforms::{
-    PlatformClient, PlatformError, RemotePublication, SourceConfig, StockRefusal, StockUpdate,
+    decode_list_element, FetchedOrders, PlatformClient, PlatformError, RemotePublication,
+    SourceConfig, StockRefusal, StockUpdate,
 };
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -298,16 +299,17 @@ impl RozetkaClient {
             .map_err(|e| PlatformError::BadResponse(format!("GET {path}: {e}")))
     }
 
-    /// Every page of `/orders/search` with the given filter, each order once.
+    /// Every page of `/orders/search` with the given filter, each order once. Each order is read
+    /// and mapped alone: one that cannot be is returned as unreadable, the others are kept.
     async fn search_orders(
         &self,
         filter: (&str, DateTime<Utc>),
-    ) -> Result<Vec<ImportedOrder>, PlatformError> {
+    ) -> Result<FetchedOrders, PlatformError> {
         let from = utc_to_kyiv(filter.1)
             .format("%Y-%m-%d %H:%M:%S")
             .to_string();
         let mut seen = HashSet::new();
-        let mut out = Vec::new();
+        let mut out = FetchedOrders::default();
         let mut page = 1i64;
         loop {
             let query = [
@@ -315,19 +317,29 @@ impl RozetkaClient {
                 ("page", page.to_string()),
                 ("expand", self.expand.clone()),
             ];
-            let list: wire::OrderList = self.get("/orders/search", &query).await?;
-            for order in &list.orders {
+            let list: wire::OrderListRaw = self.get("/orders/search", &query).await?;
+            let empty = list.orders.is_empty();
+            for raw in list.orders {
+                let order = match decode_list_element::<wire::Order>(raw, "id") {
+                    Ok(order) => order,
+                    Err(u) => {
+                        out.unreadable.push(u);
+                        continue;
+                    }
+                };
                 // orders shift between pages while we read (new ones on top): keep each once
                 if seen.insert(order.id) {
-                    out.push(map::order_to_imported(order, &self.map_options)?);
+                    let mapped =
+                        map::order_to_imported(&order, &self.map_options).map_err(|e| e.reason());
+                    out.push(order.id.to_string(), mapped);
                 }
             }
-            if list.orders.is_empty() || page >= list.meta.page_count {
+            if empty || page >= list.meta.page_count {
                 break;
             }
-            page += 1;
+            page = page.saturating_add(1);
         }
-        tracing::debug!(source_id = %self.config.source_id, orders = out.len(), pages = page, "read Rozetka orders");
+        tracing::debug!(source_id = %self.config.source_id, orders = out.orders.len(), unreadable = out.unreadable.len(), pages = page, "read Rozetka orders");
         Ok(out)
     }
 
@@ -574,7 +586,7 @@ impl PlatformClient for RozetkaClient {
     async fn orders_created_since(
         &self,
         from: DateTime<Utc>,
-    ) -> Result<Vec<ImportedOrder>, PlatformError> {
+    ) -> Result<FetchedOrders, PlatformError> {
         self.search_orders(("created_from", from)).await
     }
 
@@ -582,7 +594,7 @@ impl PlatformClient for RozetkaClient {
         &self,
         since: DateTime<Utc>,
         _window_from: DateTime<Utc>,
-    ) -> Result<Vec<ImportedOrder>, PlatformError> {
+    ) -> Result<FetchedOrders, PlatformError> {
         // Kyiv wall-clock filters lose an hour each autumn and the clocks differ: re-read a margin
         self.search_orders(("changed_from", since - self.changed_overlap))
             .await

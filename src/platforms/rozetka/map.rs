@@ -1,8 +1,9 @@
 //! Rozetka wire → domain mapping (pure functions): orders to `ImportedOrder`, goods to publications.
+#![deny(clippy::arithmetic_side_effects)]
 
 use super::statuses;
 use super::wire;
-use crate::domain::money::parse_amount;
+use crate::domain::money::{checked_add, checked_div, checked_line_total, parse_amount};
 use crate::domain::orders::{Delivery, ImportedCustomer, ImportedItem, ImportedOrder, StatusClass};
 use crate::domain::phone::Phone;
 use crate::domain::time::parse_kyiv;
@@ -98,12 +99,22 @@ pub fn order_to_imported(
     .find_map(|s| parse_amount(s))
     .ok_or_else(|| PlatformError::BadResponse(format!("order {}: no readable total", order.id)))?;
 
-    let live: Vec<&wire::Purchase> = order
+    // (index in `purchases`, purchase): the index names the field in an error
+    let live: Vec<(usize, &wire::Purchase)> = order
         .purchases
         .iter()
         .flatten()
-        .filter(|p| p.status != PURCHASE_REMOVED)
+        .enumerate()
+        .filter(|(_, p)| p.status != PURCHASE_REMOVED)
         .collect();
+    let in_order = |e: String| PlatformError::BadResponse(format!("order {}: {e}", order.id));
+    let items: Vec<ImportedItem> = live.iter().map(|(_, p)| item(p)).collect();
+    // every line's total must be one orderhub can hold
+    for ((i, _), line) in live.iter().zip(&items) {
+        checked_line_total(&format!("purchases[{i}].price"), line.price, line.quantity)
+            .map_err(in_order)?;
+    }
+    let commission = commission(&live, options.commission).map_err(in_order)?;
 
     Ok(ImportedOrder {
         external_id: order.id.to_string(),
@@ -113,11 +124,11 @@ pub fn order_to_imported(
         created_at,
         updated_at: parse_kyiv(&order.changed),
         customer: customer(order),
-        items: live.iter().map(|p| item(p)).collect(),
+        items,
         total,
         currency: options.currency.clone(),
         tracking_number: non_empty(&order.ttn),
-        commission: commission(&live, options.commission),
+        commission,
         delivery: order.delivery.as_ref().map(delivery),
     })
 }
@@ -182,21 +193,32 @@ fn item(p: &wire::Purchase) -> ImportedItem {
     }
 }
 
-/// The marketplace commission (EXP-1): Rozetka gives it per product, not per order.
-fn commission(live: &[&wire::Purchase], formula: CommissionFormula) -> Option<Decimal> {
+/// The marketplace commission (EXP-1): Rozetka gives it per product, not per order. An error names
+/// the field whose value orderhub cannot hold.
+fn commission(
+    live: &[(usize, &wire::Purchase)],
+    formula: CommissionFormula,
+) -> Result<Option<Decimal>, String> {
     let mut sum = Decimal::ZERO;
     let mut any = false;
-    for p in live {
+    for (i, p) in live {
         let Some(product) = p.item.as_ref() else {
             continue;
         };
         let line = match formula {
-            CommissionFormula::Off => return None,
+            CommissionFormula::Off => return Ok(None),
             CommissionFormula::PerItemSum => product
                 .commission_sum
                 .as_deref()
                 .and_then(parse_amount)
-                .map(|unit| unit * Decimal::from(p.quantity)),
+                .map(|unit| {
+                    checked_line_total(
+                        &format!("purchases[{i}].item.commission_sum"),
+                        unit,
+                        Decimal::from(p.quantity),
+                    )
+                })
+                .transpose()?,
             CommissionFormula::Percent => {
                 let pct = match &product.commission_percent {
                     serde_json::Value::Number(n) => parse_amount(&n.to_string()),
@@ -205,15 +227,23 @@ fn commission(live: &[&wire::Purchase], formula: CommissionFormula) -> Option<De
                 };
                 let cost = parse_amount(&p.cost_with_discount).or_else(|| parse_amount(&p.cost));
                 pct.zip(cost)
-                    .map(|(pct, cost)| (cost * pct / Decimal::from(100)).round_dp(2))
+                    .map(|(pct, cost)| {
+                        let field = format!("purchases[{i}].item.commission_percent");
+                        let share = cost.checked_mul(pct).ok_or_else(|| {
+                            format!("{field} {pct} × cost {cost}: the product does not fit")
+                        })?;
+                        // dividing by 100 only makes it smaller
+                        checked_div(&field, share, Decimal::ONE_HUNDRED).map(|c| c.round_dp(2))
+                    })
+                    .transpose()?
             }
         };
         if let Some(line) = line {
-            sum += line;
+            sum = checked_add(sum, &format!("purchases[{i}] commission"), line)?;
             any = true;
         }
     }
-    any.then_some(sum)
+    Ok(any.then_some(sum))
 }
 
 /// DLV-1: carrier, cost and "recipient, city, branch/address" in one line.
@@ -521,5 +551,61 @@ mod tests {
         assert_eq!(v["amount"], "1280.00");
         assert_eq!(v["user_phone"], "380671234567");
         assert_eq!(v["purchases"][0]["item"]["commission_percent"], 12);
+    }
+
+    // covers: IMP-3, EXP-1
+    #[test]
+    fn amounts_past_the_range_are_errors_naming_the_field() {
+        let max = Decimal::MAX.to_string();
+        let mut o = example();
+        {
+            let p = &mut o.purchases.as_mut().unwrap()[0];
+            p.price_with_discount = max.clone();
+            p.quantity = 2;
+        }
+        let e = order_to_imported(&o, &MapOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("purchases[0].price 79228162514264337593543950335"),
+            "{e}"
+        );
+        assert!(e.contains("612345678"), "{e}");
+
+        // commission per item × quantity
+        let mut o = example();
+        o.purchases.as_mut().unwrap()[0]
+            .item
+            .as_mut()
+            .unwrap()
+            .commission_sum = Some(max.clone());
+        let e = order_to_imported(&o, &MapOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("purchases[0].item.commission_sum"), "{e}");
+
+        // commission percent × cost
+        let mut o = example();
+        o.purchases.as_mut().unwrap()[0].cost_with_discount = max.clone();
+        let pct = MapOptions {
+            commission: CommissionFormula::Percent,
+            ..MapOptions::default()
+        };
+        let e = order_to_imported(&o, &pct).unwrap_err().to_string();
+        assert!(e.contains("purchases[0].item.commission_percent"), "{e}");
+
+        // two lines' commissions that cannot be added up
+        let mut o = example();
+        let mut second = o.purchases.as_ref().unwrap()[0].clone();
+        second.id = 2;
+        o.purchases.as_mut().unwrap().push(second);
+        for p in o.purchases.as_mut().unwrap() {
+            p.quantity = 1;
+            p.item.as_mut().unwrap().commission_sum = Some(max.clone());
+        }
+        let e = order_to_imported(&o, &MapOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("purchases[1] commission"), "{e}");
     }
 }

@@ -152,7 +152,11 @@ async fn backfill_reads_every_page_of_the_window() {
     let old_id = sim.state.add_order(&old);
 
     let from: DateTime<Utc> = Utc::now() - Duration::days(60);
-    let got = client(&sim).orders_created_since(from).await.unwrap();
+    let got = client(&sim)
+        .orders_created_since(from)
+        .await
+        .unwrap()
+        .orders;
 
     let expected: Vec<_> = sim
         .state
@@ -216,7 +220,8 @@ async fn changed_since_sees_every_kind_of_edit() {
     let untouched = c
         .orders_changed_since(since, since - Duration::days(60))
         .await
-        .unwrap();
+        .unwrap()
+        .orders;
     assert!(untouched.is_empty(), "{:?}", ids(&untouched));
 
     sim.state
@@ -255,7 +260,8 @@ async fn changed_since_sees_every_kind_of_edit() {
     let got = c
         .orders_changed_since(since, since - Duration::days(60))
         .await
-        .unwrap();
+        .unwrap()
+        .orders;
     let got_ids: HashSet<_> = ids(&got).into_iter().collect();
     let want: HashSet<_> = [a, b, t, s, x].iter().map(|i| i.to_string()).collect();
     assert_eq!(got_ids, want);
@@ -280,7 +286,7 @@ async fn every_fault_kind_is_retried_without_duplicates() {
     sim.state.seed(45, 30);
     let c = client(&sim);
     let from = Utc::now() - Duration::days(60);
-    let baseline = ids(&c.orders_created_since(from).await.unwrap());
+    let baseline = ids(&c.orders_created_since(from).await.unwrap().orders);
     assert_eq!(baseline.len(), 45);
     let http = reqwest::Client::new();
     for fault in [
@@ -298,7 +304,7 @@ async fn every_fault_kind_is_retried_without_duplicates() {
             .await
             .unwrap();
         assert!(r.status().is_success());
-        let got = ids(&c.orders_created_since(from).await.unwrap());
+        let got = ids(&c.orders_created_since(from).await.unwrap().orders);
         assert_eq!(got, baseline, "after {fault}");
     }
     // a fault on the login itself

@@ -1,6 +1,7 @@
 //! Rozetka wire types: the platform's JSON exactly as it is sent. The client reads with them and the
 //! simulator writes with them, so field names and string-for-number choices follow the Seller API.
 //! Reading is lenient (numbers may come as strings and the other way round, blocks may be missing).
+#![deny(clippy::arithmetic_side_effects)]
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -106,6 +107,15 @@ pub struct OrderList {
         skip_serializing_if = "Value::is_null"
     )]
     pub total_fields: Value,
+}
+
+/// The same `content` read order by order (the client's view), so one malformed order fails alone.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OrderListRaw {
+    #[serde(default)]
+    pub orders: Vec<Value>,
+    #[serde(rename = "_meta", default)]
+    pub meta: Meta,
 }
 
 /// An order (`OrderModel`). Blocks named by `expand` are `None` when not asked for.

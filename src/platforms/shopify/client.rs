@@ -10,7 +10,8 @@ use super::{map, wire};
 use crate::domain::orders::ImportedOrder;
 use crate::platforms::http::{build_client, Pace};
 use crate::platforms::{
-    PlatformClient, PlatformError, RemotePublication, SourceConfig, StockRefusal, StockUpdate,
+    FetchedOrders, PlatformClient, PlatformError, RemotePublication, SourceConfig, StockRefusal,
+    StockUpdate, UnreadableOrder,
 };
 use chrono::{DateTime, Duration as ChronoDuration, SecondsFormat, Timelike, Utc};
 use serde::de::IgnoredAny;
@@ -306,18 +307,25 @@ impl ShopifyClient {
         }
     }
 
-    /// Orders of all pages, each once (a page boundary moving under concurrent edits can repeat one).
-    async fn orders(&self, filters: &[(&str, String)]) -> Result<Vec<wire::Order>, PlatformError> {
+    /// Orders of all pages, each once (a page boundary moving under concurrent edits can repeat
+    /// one). Each order is read alone: a malformed one is returned apart, the others are kept.
+    async fn orders(
+        &self,
+        filters: &[(&str, String)],
+    ) -> Result<(Vec<wire::Order>, Vec<UnreadableOrder>), PlatformError> {
         let mut seen = HashSet::new();
         let mut orders = Vec::new();
+        let mut unreadable = Vec::new();
         for page in self.all_pages("orders.json", filters).await? {
-            for order in map::parse_orders(&page)? {
-                if seen.insert(order.id) {
-                    orders.push(order);
+            for order in map::parse_orders_each(&page)? {
+                match order {
+                    Ok(order) if seen.insert(order.id) => orders.push(order),
+                    Ok(_) => {}
+                    Err(u) => unreadable.push(u),
                 }
             }
         }
-        Ok(orders)
+        Ok((orders, unreadable))
     }
 
     /// Webhook subscriptions of this app on the shop.
@@ -399,7 +407,7 @@ impl PlatformClient for ShopifyClient {
     async fn orders_created_since(
         &self,
         from: DateTime<Utc>,
-    ) -> Result<Vec<ImportedOrder>, PlatformError> {
+    ) -> Result<FetchedOrders, PlatformError> {
         let now = Utc::now();
         let visible_from = now - ChronoDuration::days(self.history_days as i64);
         let note = (!self.read_all_orders && from < visible_from).then(|| {
@@ -410,7 +418,7 @@ impl PlatformClient for ShopifyClient {
                 visible_from.format("%Y-%m-%d %H:%M UTC")
             )
         });
-        let orders = self
+        let (orders, unreadable) = self
             .orders(&[
                 ("status", "any".to_string()),
                 ("created_at_min", wire_time(from)),
@@ -422,26 +430,27 @@ impl PlatformClient for ShopifyClient {
         if let Ok(mut slot) = self.last_backfill_note.lock() {
             *slot = note;
         }
-        Ok(orders
-            .iter()
-            // IMP-1: orders already final on Shopify are not imported by the backfill
-            .filter(|o| !map::excluded_from_backfill(o))
-            .map(map::to_imported)
-            .collect())
+        Ok(map_each(
+            orders
+                .iter()
+                // IMP-1: orders already final on Shopify are not imported by the backfill
+                .filter(|o| !map::excluded_from_backfill(o)),
+            unreadable,
+        ))
     }
 
     async fn orders_changed_since(
         &self,
         since: DateTime<Utc>,
         _window_from: DateTime<Utc>,
-    ) -> Result<Vec<ImportedOrder>, PlatformError> {
-        let orders = self
+    ) -> Result<FetchedOrders, PlatformError> {
+        let (orders, unreadable) = self
             .orders(&[
                 ("status", "any".to_string()),
                 ("updated_at_min", wire_time(since)),
             ])
             .await?;
-        Ok(orders.iter().map(map::to_imported).collect())
+        Ok(map_each(orders.iter(), unreadable))
     }
 
     async fn fetch_order(&self, external_id: &str) -> Result<Option<ImportedOrder>, PlatformError> {
@@ -450,7 +459,7 @@ impl PlatformClient for ShopifyClient {
             Err(_) => return Ok(None),
         };
         match self.get(&self.api(&format!("orders/{id}.json")), &[]).await {
-            Ok(reply) => Ok(Some(map::to_imported(&map::parse_order(&reply.body)?))),
+            Ok(reply) => map::to_imported(&map::parse_order(&reply.body)?).map(Some),
             // unknown, or older than the 60-day window
             Err(PlatformError::NotFound) => Ok(None),
             Err(e) => Err(e),
@@ -524,6 +533,24 @@ impl PlatformClient for ShopifyClient {
 }
 
 /// Shopify's filter times: ISO-8601, whole seconds (rounded down, so nothing at the edge is missed).
+/// Maps each order alone: one that cannot be read joins `unreadable`, the others are kept.
+fn map_each<'a>(
+    orders: impl Iterator<Item = &'a wire::Order>,
+    unreadable: Vec<UnreadableOrder>,
+) -> FetchedOrders {
+    let mut out = FetchedOrders {
+        orders: Vec::new(),
+        unreadable,
+    };
+    for o in orders {
+        out.push(
+            o.id.to_string(),
+            map::to_imported(o).map_err(|e| e.reason()),
+        );
+    }
+    out
+}
+
 fn wire_time(t: DateTime<Utc>) -> String {
     t.with_nanosecond(0)
         .unwrap_or(t)

@@ -221,7 +221,7 @@ async fn backfill_reads_every_page_of_the_window_without_final_orders() {
     sim.state.seed(150, 90);
     let c = client(&sim);
     let from = Utc::now() - ChronoDuration::days(59);
-    let got = c.orders_created_since(from).await.unwrap();
+    let got = c.orders_created_since(from).await.unwrap().orders;
     let all = sim.state.orders();
     let in_window: Vec<_> = all.iter().filter(|o| created(o) >= from).collect();
     let expected: HashSet<String> = in_window
@@ -246,7 +246,7 @@ async fn backfill_reads_every_page_of_the_window_without_final_orders() {
 
     // 90 days without read_all_orders: what Shopify shows (60 days), and a note saying so
     let from = Utc::now() - ChronoDuration::days(90);
-    let got = c.orders_created_since(from).await.unwrap();
+    let got = c.orders_created_since(from).await.unwrap().orders;
     let visible_from = Utc::now() - ChronoDuration::days(60);
     let older = all.iter().filter(|o| created(o) < visible_from).count();
     assert!(older > 0, "the seed must hold orders older than 60 days");
@@ -273,7 +273,7 @@ async fn with_read_all_orders_the_backfill_reaches_past_60_days() {
     sim.state.seed(120, 90);
     let c = client_with(&sim, json!({"page_size": 50, "read_all_orders": true}));
     let from = Utc::now() - ChronoDuration::days(90);
-    let got = c.orders_created_since(from).await.unwrap();
+    let got = c.orders_created_since(from).await.unwrap().orders;
     let expected: HashSet<String> = sim
         .state
         .orders()
@@ -333,7 +333,8 @@ async fn reconciliation_sees_every_kind_of_edit() {
     let got = client(&sim)
         .orders_changed_since(since, since)
         .await
-        .unwrap();
+        .unwrap()
+        .orders;
     let expected: HashSet<String> = [a.id, b.id, cc.id, d.id, e.id, new.id]
         .iter()
         .map(u64::to_string)
@@ -362,7 +363,8 @@ async fn reconciliation_sees_every_kind_of_edit() {
 async fn backfill_ids(c: &ShopifyClient) -> Result<Vec<String>, PlatformError> {
     let mut v = ids(&c
         .orders_created_since(Utc::now() - ChronoDuration::days(40))
-        .await?);
+        .await?
+        .orders);
     v.sort();
     Ok(v)
 }
@@ -454,7 +456,8 @@ async fn the_leaky_bucket_answers_429_and_the_client_still_completes() {
     let got = c
         .orders_created_since(Utc::now() - ChronoDuration::days(30))
         .await
-        .unwrap();
+        .unwrap()
+        .orders;
     let expected = sim
         .state
         .orders()
@@ -554,7 +557,7 @@ async fn fetch_order_finds_one_and_hides_unknown_and_old_ones() {
     // the REST answer maps to exactly what the simulator stores (a lossless round trip)
     assert_eq!(
         format!("{got:?}"),
-        format!("{:?}", map::to_imported(recent))
+        format!("{:?}", map::to_imported(recent).unwrap())
     );
     assert_eq!(got.external_id, recent.id.to_string());
     assert!(recent.id > 1 << 53);
@@ -738,7 +741,10 @@ async fn deliveries_carry_shopifys_headers_and_a_verifiable_signature() {
         );
         let order = map::parse_order(&r.body).unwrap();
         assert_eq!(order.id, id);
-        assert_eq!(map::to_imported(&order).external_id, id.to_string());
+        assert_eq!(
+            map::to_imported(&order).unwrap().external_id,
+            id.to_string()
+        );
         assert_eq!(order, sim.state.order(id).unwrap().order);
     }
     assert_ne!(
@@ -1076,7 +1082,8 @@ async fn raw_orders_are_served_byte_for_byte_and_filtered_by_their_own_fields() 
             Utc::now(),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .orders;
     let two = got.iter().find(|o| o.external_id == "820982911946154508");
     assert_eq!(
         two.unwrap().items[0].external_id.as_deref(),

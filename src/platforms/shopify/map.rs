@@ -1,10 +1,12 @@
 //! Shopify wire → domain mapping (pure functions): raw bodies to [`wire`] types, wire orders to
 //! [`ImportedOrder`], and the import rules that only need the order (IMP-1, CUS-3, DLV-1, WH-5).
+#![deny(clippy::arithmetic_side_effects)]
 
 use super::wire;
+use crate::domain::money::checked_sum;
 use crate::domain::orders::{Delivery, ImportedCustomer, ImportedItem, ImportedOrder, StatusClass};
 use crate::domain::phone::{normalize_email, Phone};
-use crate::platforms::PlatformError;
+use crate::platforms::{decode_list_element, PlatformError, UnreadableOrder};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
@@ -22,6 +24,30 @@ pub fn parse_orders(body: &[u8]) -> Result<Vec<wire::Order>, PlatformError> {
     match value {
         Value::Object(mut map) => match map.remove("orders") {
             Some(list) => from_value(list, "order list"),
+            None => Err(PlatformError::BadResponse(
+                "Shopify order list: no `orders` key".into(),
+            )),
+        },
+        _ => Err(PlatformError::BadResponse(
+            "Shopify order list: not a JSON object".into(),
+        )),
+    }
+}
+
+/// The orders of a REST list answer, each read alone so one malformed order fails alone (with
+/// its id where readable); an error means the answer is not an order list at all.
+pub fn parse_orders_each(
+    body: &[u8],
+) -> Result<Vec<Result<wire::Order, UnreadableOrder>>, PlatformError> {
+    match parse_json(body)? {
+        Value::Object(mut map) => match map.remove("orders") {
+            Some(Value::Array(list)) => Ok(list
+                .into_iter()
+                .map(|raw| decode_list_element(raw, "id"))
+                .collect()),
+            Some(_) => Err(PlatformError::BadResponse(
+                "Shopify order list: `orders` is not a list".into(),
+            )),
             None => Err(PlatformError::BadResponse(
                 "Shopify order list: no `orders` key".into(),
             )),
@@ -93,9 +119,9 @@ pub fn source_status(order: &wire::Order) -> String {
     format!("{financial}/{fulfillment}")
 }
 
-/// IMP-3: the order in our terms.
-pub fn to_imported(order: &wire::Order) -> ImportedOrder {
-    ImportedOrder {
+/// IMP-3: the order in our terms; an error names the field whose value orderhub cannot hold.
+pub fn to_imported(order: &wire::Order) -> Result<ImportedOrder, PlatformError> {
+    Ok(ImportedOrder {
         external_id: order.id.to_string(),
         number: non_blank(order.name.as_deref())
             .map(str::to_string)
@@ -114,8 +140,8 @@ pub fn to_imported(order: &wire::Order) -> ImportedOrder {
             .to_ascii_uppercase(),
         tracking_number: tracking_number(order),
         commission: None,
-        delivery: delivery(order),
-    }
+        delivery: delivery(order)?,
+    })
 }
 
 /// CUS-3: the buyer with their address; "Unspecified" when the store's plan (or a missing
@@ -224,9 +250,9 @@ fn fulfillment_counts(f: &wire::Fulfillment) -> bool {
 
 /// DLV-1: method(s) and cost from `shipping_lines`, recipient and address from
 /// `shipping_address`; the carrier from a shipped fulfilment or a carrier-calculated rate.
-pub fn delivery(order: &wire::Order) -> Option<Delivery> {
+pub fn delivery(order: &wire::Order) -> Result<Option<Delivery>, PlatformError> {
     if order.shipping_lines.is_empty() && order.shipping_address.is_none() {
-        return None;
+        return Ok(None);
     }
     let titles: Vec<&str> = order
         .shipping_lines
@@ -234,14 +260,16 @@ pub fn delivery(order: &wire::Order) -> Option<Delivery> {
         .filter_map(|l| non_blank(l.title.as_deref()).or(non_blank(l.code.as_deref())))
         .collect();
     let method = (!titles.is_empty()).then(|| titles.join(", "));
-    let cost = (!order.shipping_lines.is_empty()).then(|| {
-        order
+    let cost = if order.shipping_lines.is_empty() {
+        None
+    } else {
+        let paid = order
             .shipping_lines
             .iter()
             // what the buyer paid for shipping, after shipping discounts
-            .map(|l| l.discounted_price.or(l.price).unwrap_or_default())
-            .sum::<Decimal>()
-    });
+            .map(|l| l.discounted_price.or(l.price).unwrap_or_default());
+        Some(checked_sum("shipping_lines[].price", paid).map_err(PlatformError::BadResponse)?)
+    };
     let carrier = order
         .fulfillments
         .iter()
@@ -270,23 +298,23 @@ pub fn delivery(order: &wire::Order) -> Option<Delivery> {
     let recipient_phone = ship
         .and_then(|a| non_blank(a.phone.as_deref()))
         .map(str::to_string);
-    Some(Delivery {
+    Ok(Some(Delivery {
         carrier,
         method,
         cost,
         address,
         recipient_phone,
-    })
+    }))
 }
 
 /// Sum of the successful refund transactions: what actually went back to the buyer.
-pub fn refund_amount(refund: &wire::Refund) -> Decimal {
-    refund
+pub fn refund_amount(refund: &wire::Refund) -> Result<Decimal, PlatformError> {
+    let refunded = refund
         .transactions
         .iter()
         .filter(|t| t.kind.as_deref() == Some("refund") && t.status.as_deref() == Some("success"))
-        .filter_map(|t| t.amount)
-        .sum()
+        .filter_map(|t| t.amount);
+    checked_sum("transactions[].amount", refunded).map_err(PlatformError::BadResponse)
 }
 
 /// "street, street 2, city, province, zip, country" without the blanks.
@@ -332,4 +360,40 @@ fn unwrap_envelope(value: Value, key: &str) -> Value {
 fn from_value<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, PlatformError> {
     serde_json::from_value(value)
         .map_err(|e| PlatformError::BadResponse(format!("not a Shopify {what}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const ORDER_1: &[u8] = include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/shopify-order-1.json"
+    ));
+    const MAX: &str = "79228162514264337593543950335";
+
+    // covers: IMP-3, DLV-1
+    #[test]
+    fn amounts_past_the_range_are_errors_naming_the_field() {
+        let mut o = parse_orders(ORDER_1).unwrap().remove(0);
+        let line = json!({"title": "Standard", "price": MAX});
+        o.shipping_lines = serde_json::from_value(json!([line, line])).unwrap();
+        let e = to_imported(&o).unwrap_err().to_string();
+        assert!(
+            e.contains("shipping_lines[1].price 79228162514264337593543950335: the sum does not fit"),
+            "{e}"
+        );
+
+        let refund: wire::Refund = serde_json::from_value(json!({
+            "id": 1,
+            "transactions": [
+                {"id": 1, "kind": "refund", "status": "success", "amount": MAX},
+                {"id": 2, "kind": "refund", "status": "success", "amount": MAX}
+            ]
+        }))
+        .unwrap();
+        let e = refund_amount(&refund).unwrap_err().to_string();
+        assert!(e.contains("transactions[1].amount"), "{e}");
+    }
 }

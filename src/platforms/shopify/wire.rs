@@ -9,6 +9,7 @@
 //!
 //! Money is a decimal string on the wire (`"199.00"`), except in a few older nested objects
 //! (`refund_line_items[].subtotal` is a JSON number) — [`money`] accepts both into `Decimal`.
+#![deny(clippy::arithmetic_side_effects)]
 
 use chrono::{DateTime, FixedOffset};
 use rust_decimal::Decimal;

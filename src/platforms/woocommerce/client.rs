@@ -16,7 +16,8 @@ use super::{map, wire};
 use crate::domain::orders::ImportedOrder;
 use crate::platforms::http::{build_client, send_with_retry, Answer, HttpPolicy, Pace};
 use crate::platforms::{
-    PlatformClient, PlatformError, RemotePublication, SourceConfig, StockRefusal, StockUpdate,
+    decode_list_element, FetchedOrders, PlatformClient, PlatformError, RemotePublication,
+    SourceConfig, StockRefusal, StockUpdate, UnreadableOrder,
 };
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde::de::DeserializeOwned;
@@ -181,7 +182,7 @@ impl WooCommerceClient {
     async fn list_orders(
         &self,
         filter: &[(&str, String)],
-    ) -> Result<Vec<wire::Order>, PlatformError> {
+    ) -> Result<(Vec<wire::Order>, Vec<UnreadableOrder>), PlatformError> {
         let mut query = filter.to_vec();
         query.extend([
             ("dates_are_gmt", "true".to_string()),
@@ -190,14 +191,17 @@ impl WooCommerceClient {
         ]);
         let mut seen = HashSet::new();
         let mut orders = Vec::new();
+        let mut unreadable = Vec::new();
         for value in self.all_pages("/orders", &query).await? {
-            let order: wire::Order = decode(value, "order")?;
-            if seen.insert(order.id) {
-                orders.push(order);
+            // each order read alone: a malformed one is skipped, the list goes on
+            match decode_list_element::<wire::Order>(value, "id") {
+                Ok(order) if seen.insert(order.id) => orders.push(order),
+                Ok(_) => {}
+                Err(u) => unreadable.push(u),
             }
         }
-        tracing::debug!(source_id = %self.config.source_id, count = orders.len(), "WooCommerce orders read");
-        Ok(orders)
+        tracing::debug!(source_id = %self.config.source_id, count = orders.len(), unreadable = unreadable.len(), "WooCommerce orders read");
+        Ok((orders, unreadable))
     }
 
     /// A product with its categories (PRD-3 needs [`Self::product_categories`] for the tree).
@@ -364,6 +368,24 @@ fn decode<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, PlatformEr
 
 /// A filter bound as WooCommerce reads it with `dates_are_gmt=true`. The bounds are exclusive and
 /// to the second, so we ask from one second earlier and cut at the exact time ourselves.
+/// Maps each order alone: one that cannot be read joins `unreadable`, the others are kept.
+fn map_each<'a>(
+    orders: impl Iterator<Item = &'a wire::Order>,
+    unreadable: Vec<UnreadableOrder>,
+) -> FetchedOrders {
+    let mut out = FetchedOrders {
+        orders: Vec::new(),
+        unreadable,
+    };
+    for o in orders {
+        out.push(
+            o.id.to_string(),
+            map::to_imported(o).map_err(|e| e.reason()),
+        );
+    }
+    out
+}
+
 fn bound(t: DateTime<Utc>) -> String {
     (t - Duration::seconds(1))
         .format("%Y-%m-%dT%H:%M:%S")
@@ -396,15 +418,16 @@ impl PlatformClient for WooCommerceClient {
     async fn orders_created_since(
         &self,
         from: DateTime<Utc>,
-    ) -> Result<Vec<ImportedOrder>, PlatformError> {
-        let orders = self.list_orders(&[("after", bound(from))]).await?;
+    ) -> Result<FetchedOrders, PlatformError> {
+        let (orders, unreadable) = self.list_orders(&[("after", bound(from))]).await?;
         // WooCommerce keeps whole seconds: an order of the same second as `from` belongs in
         let from = from.trunc_subsecs(0);
-        Ok(orders
-            .iter()
-            .filter(|o| o.date_created_gmt >= from && !map::excluded_from_backfill(o))
-            .map(map::to_imported)
-            .collect())
+        Ok(map_each(
+            orders
+                .iter()
+                .filter(|o| o.date_created_gmt >= from && !map::excluded_from_backfill(o)),
+            unreadable,
+        ))
     }
 
     /// WH-6: orders modified at or after `since`, every status (trashed ones excepted, which
@@ -413,16 +436,17 @@ impl PlatformClient for WooCommerceClient {
         &self,
         since: DateTime<Utc>,
         _window_from: DateTime<Utc>,
-    ) -> Result<Vec<ImportedOrder>, PlatformError> {
-        let orders = self
+    ) -> Result<FetchedOrders, PlatformError> {
+        let (orders, unreadable) = self
             .list_orders(&[("modified_after", bound(since))])
             .await?;
         let since = since.trunc_subsecs(0);
-        Ok(orders
-            .iter()
-            .filter(|o| map::updated_at(o).is_none_or(|t| t >= since))
-            .map(map::to_imported)
-            .collect())
+        Ok(map_each(
+            orders
+                .iter()
+                .filter(|o| map::updated_at(o).is_none_or(|t| t >= since)),
+            unreadable,
+        ))
     }
 
     async fn fetch_order(&self, external_id: &str) -> Result<Option<ImportedOrder>, PlatformError> {
@@ -432,7 +456,7 @@ impl PlatformClient for WooCommerceClient {
         match self.call_ok(Method::Get, &path, &[], None).await {
             Ok(value) => {
                 let order: wire::Order = decode(value, "order")?;
-                Ok(Some(map::to_imported(&order)))
+                map::to_imported(&order).map(Some)
             }
             Err(PlatformError::NotFound) => Ok(None),
             Err(PlatformError::Refused { code: Some(c), .. })

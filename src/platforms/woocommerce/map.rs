@@ -1,8 +1,10 @@
 //! WooCommerce wire → domain mapping (pure functions): raw bodies to [`wire`] types, wire orders to
 //! [`ImportedOrder`], and the import rules that only need the order or product (IMP-1, IMP-6,
 //! CUS-2, PRD-3, WH-5).
+#![deny(clippy::arithmetic_side_effects)]
 
 use super::wire;
+use crate::domain::money::{checked_div, checked_sum};
 use crate::domain::orders::{ImportedCustomer, ImportedItem, ImportedOrder, StatusClass};
 use crate::domain::phone::{normalize_email, Phone};
 use crate::platforms::PlatformError;
@@ -99,8 +101,14 @@ pub fn import_skip_reason(order: &wire::Order) -> Option<String> {
 
 /// IMP-3: the order in our terms. DLV-1: WooCommerce delivery is not imported. Ask
 /// [`import_skip_reason`] first: an order it rejects maps with `customer: None` (CUS-2).
-pub fn to_imported(order: &wire::Order) -> ImportedOrder {
-    ImportedOrder {
+pub fn to_imported(order: &wire::Order) -> Result<ImportedOrder, PlatformError> {
+    let items = order
+        .line_items
+        .iter()
+        .enumerate()
+        .map(|(i, line)| item(i, line))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ImportedOrder {
         external_id: order.id.to_string(),
         number: non_blank(order.number.as_deref())
             .map(str::to_string)
@@ -110,7 +118,7 @@ pub fn to_imported(order: &wire::Order) -> ImportedOrder {
         created_at: order.date_created_gmt,
         updated_at: updated_at(order),
         customer: customer(order),
-        items: order.line_items.iter().map(item).collect(),
+        items,
         total: order.total,
         currency: non_blank(order.currency.as_deref())
             .unwrap_or_default()
@@ -119,7 +127,7 @@ pub fn to_imported(order: &wire::Order) -> ImportedOrder {
         tracking_number: None,
         commission: None,
         delivery: None,
-    }
+    })
 }
 
 /// CUS-2: names from billing (else shipping), e-mail from billing, phone from billing else
@@ -177,16 +185,17 @@ fn raw_phone(order: &wire::Order) -> Option<&str> {
 
 /// PRD-2: SKU → SKU, product id → code. The category comes from the product (PRD-3,
 /// [`choose_category`]), which the order does not carry.
-fn item(line: &wire::LineItem) -> ImportedItem {
+fn item(i: usize, line: &wire::LineItem) -> Result<ImportedItem, PlatformError> {
     let quantity = line.quantity.unwrap_or_default();
-    let price = line
-        .price
-        .or_else(|| match (line.total, quantity.is_zero()) {
-            (Some(total), false) => Some(total / quantity),
-            _ => None,
-        })
-        .unwrap_or_default();
-    ImportedItem {
+    let price = match (line.price, line.total) {
+        (Some(price), _) => price,
+        (None, Some(total)) if !quantity.is_zero() => {
+            checked_div(&format!("line_items[{i}].total"), total, quantity)
+                .map_err(PlatformError::BadResponse)?
+        }
+        _ => Decimal::ZERO,
+    };
+    Ok(ImportedItem {
         external_id: Some(line.id.to_string()),
         name: decode_entities(line.name.trim()),
         sku: non_blank(line.sku.as_deref()).map(str::to_string),
@@ -199,7 +208,7 @@ fn item(line: &wire::LineItem) -> ImportedItem {
         category: Vec::new(),
         quantity,
         price,
-    }
+    })
 }
 
 /// PRD-3: the category path (most general → chosen) for a product in `assigned` categories,
@@ -267,8 +276,9 @@ fn alphabetical_key(s: &str) -> Vec<u32> {
         .flat_map(char::to_lowercase)
         .map(|c| match UKRAINIAN.chars().position(|u| u == c) {
             // the Ukrainian alphabet takes the place of the Cyrillic block
-            Some(i) => 0x0400 + i as u32,
-            None if ('\u{0400}'..='\u{04FF}').contains(&c) => 0x0500 + c as u32,
+            // both bounded: i < 33 and c ≤ U+04FF, far from u32's end
+            Some(i) => 0x0400_u32.saturating_add(i as u32),
+            None if ('\u{0400}'..='\u{04FF}').contains(&c) => 0x0500_u32.saturating_add(c as u32),
             None => c as u32,
         })
         .collect()
@@ -293,11 +303,15 @@ pub fn decode_entities(s: &str) -> String {
         match decoded {
             Some((c, end)) => {
                 out.push(c);
-                rest = &rest[end + 1..];
+                // `end` is the position of the one-byte `;`, so the rest starts right after it
+                rest = rest
+                    .get(end..)
+                    .and_then(|r| r.strip_prefix(';'))
+                    .unwrap_or("");
             }
             None => {
                 out.push('&');
-                rest = &rest[1..];
+                rest = rest.strip_prefix('&').unwrap_or("");
             }
         }
     }
@@ -344,13 +358,13 @@ fn entity(name: &str) -> Option<char> {
 }
 
 /// Refunded so far: the `order.refunds` totals are negative strings, the result is positive.
-pub fn refunded_total(order: &wire::Order) -> Decimal {
-    order
+pub fn refunded_total(order: &wire::Order) -> Result<Decimal, PlatformError> {
+    let refunded = order
         .refunds
         .iter()
         .filter_map(|r| r.total)
-        .map(|t| t.abs())
-        .sum()
+        .map(|t| t.abs());
+    checked_sum("refunds[].total", refunded).map_err(PlatformError::BadResponse)
 }
 
 fn non_blank(s: Option<&str>) -> Option<&str> {
@@ -366,4 +380,33 @@ fn parse<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, PlatformErro
         };
         PlatformError::BadResponse(reason)
     })
+}
+
+#[cfg(test)]
+mod overflow_tests {
+    use super::*;
+    use serde_json::json;
+
+    const ORDER_1: &[u8] = include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/woocommerce-order-1.json"
+    ));
+    const MAX: &str = "79228162514264337593543950335";
+
+    // covers: IMP-3
+    #[test]
+    fn amounts_past_the_range_are_errors_naming_the_field() {
+        let mut o = parse_orders(ORDER_1).unwrap().remove(0);
+        o.line_items[0].price = None;
+        o.line_items[0].total = Some(MAX.parse().unwrap());
+        o.line_items[0].quantity = Some("0.0000001".parse().unwrap());
+        let e = to_imported(&o).unwrap_err().to_string();
+        assert!(e.contains("line_items[0].total 79228162514264337593543950335"), "{e}");
+
+        let mut o = parse_orders(ORDER_1).unwrap().remove(0);
+        let refund = json!({"id": 1, "total": format!("-{MAX}")});
+        o.refunds = serde_json::from_value(json!([refund, refund])).unwrap();
+        let e = refunded_total(&o).unwrap_err().to_string();
+        assert!(e.contains("refunds[1].total"), "{e}");
+    }
 }

@@ -5,6 +5,7 @@
 //! but the line-item `price` as a JSON number (`3`, `14.99`); dates without an offset, the `_gmt`
 //! twins in UTC; `billing.email` may be null and `shipping.phone` is missing before WC 5.6; the
 //! body is PHP-encoded (`\/`, `\uXXXX`), which serde_json decodes like any JSON escape.
+#![deny(clippy::arithmetic_side_effects)]
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
