@@ -608,6 +608,9 @@ impl User {
     }
     /// Sources this user may see: all of them for an admin, the granted ones otherwise (API-3).
     /// Only sources the asking user may see are listed.
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(crate::graphql::limits::LIST_ESTIMATE, child_complexity)"
+    )]
     async fn sources(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Source>> {
         let viewer = principal(ctx)?.scope();
         let store = &state(ctx).store;
@@ -630,9 +633,6 @@ impl User {
     }
 }
 
-    #[graphql(
-        complexity = "crate::graphql::limits::list_cost(crate::graphql::limits::LIST_ESTIMATE, child_complexity)"
-    )]
 #[derive(SimpleObject)]
 pub struct CreatedUser {
     pub user: User,
