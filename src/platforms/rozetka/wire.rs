@@ -595,7 +595,13 @@ pub mod lenient {
 
     fn number(v: &Value) -> Option<i64> {
         match v {
-            Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+            // a float only when it is a whole number i64 holds: `as` would saturate 1e300 into
+            // i64::MAX and cut 1.5 to 1, another order's id or a wrong count
+            Value::Number(n) => n.as_i64().or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18)
+                    .map(|f| f as i64)
+            }),
             Value::String(s) => s.trim().parse().ok(),
             Value::Bool(b) => Some(*b as i64),
             _ => None,
@@ -623,5 +629,32 @@ pub mod lenient {
             Value::String(s) => matches!(s.trim(), "1" | "true"),
             _ => false,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[derive(serde::Deserialize)]
+    struct Lenient {
+        #[serde(deserialize_with = "super::lenient::opt_int")]
+        n: Option<i64>,
+    }
+
+    fn read(v: &str) -> Result<Option<i64>, serde_json::Error> {
+        serde_json::from_str::<Lenient>(&format!(r#"{{"n": {v}}}"#)).map(|l| l.n)
+    }
+
+    // covers: IMP-3
+    #[test]
+    fn integers_are_whole_numbers_i64_holds() {
+        assert_eq!(read("12").unwrap(), Some(12));
+        assert_eq!(read("12.0").unwrap(), Some(12));
+        assert_eq!(read(r#""7""#).unwrap(), Some(7));
+        assert_eq!(read("null").unwrap(), None);
+        // never another number than the one sent
+        assert!(read("1.5").is_err());
+        assert!(read("1e300").is_err());
+        assert!(read("-1e19").is_err());
+        assert!(read(r#""99999999999999999999""#).is_err());
     }
 }
