@@ -17,7 +17,7 @@ use orderhub::store::sources::SourceSettings;
 use rust_decimal::Decimal;
 use serde_json::json;
 
-const TOKEN: &str = "bench-admin-token";
+const TOKEN: &str = "bench-admin-token-0123456789";
 const ORDERS: usize = 2_000;
 const QUERY: &str =
     "query { orders(first: 50) { edges { node { id number total currency sourceStatus \

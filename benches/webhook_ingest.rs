@@ -168,7 +168,7 @@ fn main() {
             database_url: url.clone(),
             listen: "127.0.0.1:0".parse().unwrap(),
             secret_key: key.clone(),
-            admin_token: Some(SecretString::new("bench")),
+            admin_token: Some(SecretString::new("bench-admin-token-0123456789")),
             poll_interval: Duration::from_secs(3600),
             platform_http: Default::default(),
             outbox: Default::default(),

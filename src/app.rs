@@ -26,6 +26,9 @@ pub struct App {
 
 impl App {
     pub async fn build(settings: Settings) -> crate::Result<App> {
+        settings
+            .validate()
+            .map_err(|e| crate::Error::bad_input("settings", e))?;
         let metrics = Arc::new(Metrics::default());
         let store = Store::connect(&settings.database_url, metrics.clone()).await?;
         store.migrate().await?;
@@ -57,6 +60,7 @@ impl App {
             inbox_wakeup: inbox_wakeup.clone(),
             inbox_writer: crate::http::webhooks::InboxWriter::start(store.clone()),
             webhook_sources,
+            auth: crate::http::auth::Authenticator::new(store.clone(), metrics.clone()),
         };
         let listener = TcpListener::bind(settings.listen).map_err(|e| {
             crate::Error::Internal(format!("cannot listen on {}: {e}", settings.listen))

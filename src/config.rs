@@ -1,6 +1,7 @@
 //! Settings read once from `ORDERHUB_*` (and, when given, a TOML file with the same keys) and
 //! validated; secrets never print.
 
+pub use crate::domain::auth::MIN_ADMIN_TOKEN_LEN;
 use crate::secrets::SecretKey;
 use std::collections::HashMap;
 use std::fmt;
@@ -179,12 +180,16 @@ impl Settings {
             Some(v) => parse_duration(&v).map_err(|e| format!("ORDERHUB_POLL_INTERVAL: {e}"))?,
             None => DEFAULT_POLL_INTERVAL,
         };
+        let admin_token = var("ORDERHUB_ADMIN_TOKEN").map(SecretString::new);
+        if let Some(t) = &admin_token {
+            check_admin_token(t.expose())?;
+        }
         Ok(Settings {
             database_url: var("ORDERHUB_DATABASE_URL")
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             listen,
             secret_key,
-            admin_token: var("ORDERHUB_ADMIN_TOKEN").map(SecretString::new),
+            admin_token,
             poll_interval,
             platform_http: Default::default(),
             outbox: Default::default(),
@@ -192,6 +197,30 @@ impl Settings {
             live_recheck: crate::graphql::live::RECHECK,
         })
     }
+}
+
+impl Settings {
+    /// Checks what a caller could have set directly, as `App::build` does before anything starts.
+    pub fn validate(&self) -> Result<(), String> {
+        match &self.admin_token {
+            Some(t) => check_admin_token(t.expose()),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `ORDERHUB_ADMIN_TOKEN` must be long enough not to be guessed: at least
+/// [`MIN_ADMIN_TOKEN_LEN`] characters (leading and trailing blanks do not count).
+pub fn check_admin_token(token: &str) -> Result<(), String> {
+    let len = token.trim().chars().count();
+    if len < MIN_ADMIN_TOKEN_LEN {
+        return Err(format!(
+            "ORDERHUB_ADMIN_TOKEN is {len} characters long; it must have at least \
+             {MIN_ADMIN_TOKEN_LEN}, so it cannot be guessed. Make one with \
+             `openssl rand -base64 32`"
+        ));
+    }
+    Ok(())
 }
 
 /// Parses `10m`, `30s`, `1h`, `500ms`, `1h30m`.
@@ -295,6 +324,21 @@ mod tests {
         let missing =
             Config::with_file(std::path::Path::new("/nonexistent/orderhub.toml")).unwrap_err();
         assert!(missing.contains("/nonexistent/orderhub.toml"), "{missing}");
+    }
+
+    #[test]
+    fn a_short_admin_token_is_refused_by_name() {
+        let env = |token: &'static str| {
+            move |name: &str| match name {
+                "ORDERHUB_ADMIN_TOKEN" => Some(token.to_string()),
+                _ => None,
+            }
+        };
+        let err = Settings::from_lookup(env("admin"), true).unwrap_err();
+        assert!(err.contains("ORDERHUB_ADMIN_TOKEN"), "{err}");
+        assert!(err.contains("at least 24"), "{err}");
+        let ok = Settings::from_lookup(env("a-long-enough-admin-token-123"), true).unwrap();
+        assert!(ok.validate().is_ok());
     }
 
     #[test]

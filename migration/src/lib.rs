@@ -6,6 +6,7 @@ mod m20261123_000001_initial;
 mod m20261124_000001_webhook_lookup_indexes;
 mod m20261203_000001_platform_tracking_number;
 mod m20261203_000002_inbox_without_source_fk;
+mod m20261206_000001_user_token_lifecycle;
 
 /// Runs all orderhub migrations in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_webhook_lookup_indexes::Migration),
             Box::new(m20261203_000001_platform_tracking_number::Migration),
             Box::new(m20261203_000002_inbox_without_source_fk::Migration),
+            Box::new(m20261206_000001_user_token_lifecycle::Migration),
         ]
     }
 }

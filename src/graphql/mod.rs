@@ -7,6 +7,7 @@ pub mod loaders;
 pub mod mutation;
 pub mod push;
 pub mod query;
+pub mod tokens;
 pub mod types;
 
 use crate::domain::auth::Principal;
@@ -17,7 +18,11 @@ use async_graphql::{MergedObject, Schema};
 pub struct QueryRoot(query::Query, push::PushQuery);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(mutation::Mutation, push::PushMutation);
+pub struct MutationRoot(
+    mutation::Mutation,
+    push::PushMutation,
+    tokens::TokenMutation,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, live::Subscription>;
 

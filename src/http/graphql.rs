@@ -18,12 +18,33 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
 
 async fn principal_for(
     state: &HttpState,
-    token: Option<&str>,
+    req: &HttpRequest,
 ) -> Result<Option<Principal>, crate::Error> {
-    match token {
-        Some(t) => state.store.principal_by_token(t).await,
-        None => Ok(None),
+    let peer = req.peer_addr().map(|a| a.ip());
+    state.auth.authenticate(bearer(req), peer).await
+}
+
+/// The answer to an authentication that could not be checked: throttled (429, with `retryAt`
+/// and Retry-After) or the database away (503).
+fn auth_error(e: crate::Error) -> HttpResponse {
+    if let crate::Error::RateLimited {
+        retry_at: Some(at), ..
+    } = &e
+    {
+        let wait = (*at - chrono::Utc::now()).num_seconds().max(1);
+        return HttpResponse::TooManyRequests()
+            .insert_header(("Retry-After", wait.to_string()))
+            .json(serde_json::json!({
+                "data": null,
+                "errors": [{"message": e.public_message(),
+                            "extensions": {"code": e.code(), "retryAt": at.to_rfc3339()}}]
+            }));
     }
+    request_error(
+        actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+        e.code(),
+        e.public_message(),
+    )
 }
 
 /// A GraphQL-shaped error answer for requests that never reached the executor.
@@ -52,15 +73,9 @@ pub async fn execute(
             )
         }
     };
-    let principal = match principal_for(&state, bearer(&req)).await {
+    let principal = match principal_for(&state, &req).await {
         Ok(p) => p,
-        Err(e) => {
-            return request_error(
-                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-                e.code(),
-                e.public_message(),
-            )
-        }
+        Err(e) => return auth_error(e),
     };
     let request = with_request_data(gql, &state.store, principal);
     let mut resp = state.schema.execute(request).await;
@@ -88,18 +103,25 @@ pub async fn subscriptions(
     payload: web::Payload,
 ) -> actix_web::Result<HttpResponse> {
     let store = state.store.clone();
+    let auth = state.auth.clone();
+    let peer = req.peer_addr().map(|a| a.ip());
     GraphQLSubscription::new(state.schema.clone())
         .on_connection_init(move |value| {
-            let store = store.clone();
+            let (store, auth) = (store.clone(), auth.clone());
             async move {
                 let token = value
                     .get("Authorization")
                     .or_else(|| value.get("authorization"))
                     .and_then(|v| v.as_str())
                     .and_then(|v| v.split_once(' ').map(|(_, t)| t.trim().to_string()));
-                let principal = match &token {
-                    Some(t) => store.principal_by_token(t).await.ok().flatten(),
-                    None => None,
+                // throttled: the connection is refused with the reason; a database error: no
+                // principal, as before
+                let principal = match auth.authenticate(token.as_deref(), peer).await {
+                    Ok(p) => p,
+                    Err(e @ crate::Error::RateLimited { .. }) => {
+                        return Err(async_graphql::Error::new(e.public_message()))
+                    }
+                    Err(_) => None,
                 };
                 let mut data = async_graphql::Data::default();
                 data.insert(principal);

@@ -1,5 +1,6 @@
 //! HTTP routes: GraphQL, GraphiQL, and the ops endpoints.
 
+pub mod auth;
 pub mod graphql;
 pub mod ops;
 pub mod webhooks;
@@ -25,6 +26,8 @@ pub struct HttpState {
     pub inbox_writer: webhooks::InboxWriter,
     /// Sources as webhooks need them, cached for a few seconds.
     pub webhook_sources: webhooks::WebhookSources,
+    /// Bearer tokens to principals, failed attempts throttled per address.
+    pub auth: auth::Authenticator,
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -19,7 +19,7 @@ impl Drop for KillOnDrop {
 async fn query(base: &str, q: &str, vars: Value) -> Value {
     reqwest::Client::new()
         .post(format!("{base}/graphql"))
-        .bearer_auth("demo-test-token")
+        .bearer_auth("demo-test-token-0123456789ab")
         .json(&json!({"query": q, "variables": vars}))
         .send()
         .await
@@ -56,7 +56,7 @@ async fn the_demo_backfills_every_platform_and_keeps_orders_coming() {
         Command::new(env!("CARGO_BIN_EXE_orderhub"))
             .arg("demo")
             .env("ORDERHUB_LISTEN", format!("127.0.0.1:{port}"))
-            .env("ORDERHUB_ADMIN_TOKEN", "demo-test-token")
+            .env("ORDERHUB_ADMIN_TOKEN", "demo-test-token-0123456789ab")
             .env("ORDERHUB_POLL_INTERVAL", "2s")
             .env("ORDERHUB_DATABASE_URL", fresh_database_url().await)
             .env("RUST_LOG", "error")

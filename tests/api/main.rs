@@ -16,6 +16,7 @@ mod polling_sync;
 mod push;
 mod schema;
 mod sources;
+mod tokens;
 mod webhook_platforms;
 mod webhooks_process;
 mod webhooks_receive;

@@ -188,7 +188,7 @@ async fn serve_reads_a_config_file_and_the_environment_wins() {
         &file,
         format!(
             "# orderhub settings\ndatabase_url = \"{}\"\nlisten = \"127.0.0.1:{in_file}\"\n\
-             admin_token = \"token-from-the-file\"\nsecret_key = \"{}\"\npoll_interval = \"1h\"\n",
+             admin_token = \"token-from-the-file-0123456789\"\nsecret_key = \"{}\"\npoll_interval = \"1h\"\n",
             fresh_database_url().await,
             orderhub::secrets::SecretKey::generate().to_base64()
         ),
@@ -223,7 +223,7 @@ async fn serve_reads_a_config_file_and_the_environment_wins() {
     for _ in 0..200 {
         if let Ok(r) = client
             .post(format!("{base}/graphql"))
-            .bearer_auth("token-from-the-file")
+            .bearer_auth("token-from-the-file-0123456789")
             .json(&json!({"query": "{ me { admin } }"}))
             .send()
             .await

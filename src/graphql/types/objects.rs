@@ -606,6 +606,28 @@ impl User {
     async fn admin(&self) -> bool {
         self.0.admin
     }
+    /// When this user's current token was made; null while they have none. Shown to the user
+    /// and to admins only.
+    async fn token_created_at(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<DateTime<Utc>>> {
+        Ok(self
+            .token_times_visible(ctx)?
+            .then_some(self.0.token_created_at)
+            .flatten())
+    }
+    /// When this user's current token last opened a request, to the minute (null: not since it
+    /// was made). Shown to the user and to admins only.
+    async fn token_last_used_at(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<DateTime<Utc>>> {
+        Ok(self
+            .token_times_visible(ctx)?
+            .then_some(self.0.token_last_used_at)
+            .flatten())
+    }
     /// Sources this user may see: all of them for an admin, the granted ones otherwise (API-3).
     /// Only sources the asking user may see are listed.
     #[graphql(
@@ -630,6 +652,13 @@ impl User {
             store.sources(&SourceScope::Only(ids)).await.gql()?
         };
         Ok(rows.into_iter().map(Source).collect())
+    }
+}
+
+impl User {
+    fn token_times_visible(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        let viewer = principal(ctx)?;
+        Ok(viewer.admin || viewer.user_id.0 == self.0.id)
     }
 }
 
