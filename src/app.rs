@@ -110,25 +110,63 @@ impl App {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let mut scheduler = crate::sync::scheduler::start(self.engine.clone(), self.poll_interval)
-            .await
-            .map_err(|e| std::io::Error::other(format!("cannot start the scheduler: {e}")))?;
+        use crate::sync::supervisor::{supervise, RestartPolicy};
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let inbox = tokio::spawn(crate::sync::inbox::run(
-            self.store.clone(),
-            self.inbox_wakeup.clone(),
-            stop_rx,
-            self.engine.instance().to_string(),
-        ));
-        let outbox = tokio::spawn(crate::sync::outbox::run(
-            self.engine.clone(),
-            stop_tx.subscribe(),
-        ));
-        let live = tokio::spawn(crate::graphql::live::run(
-            self.store.clone(),
-            self.live.clone(),
-            stop_tx.subscribe(),
-        ));
+        let policy = RestartPolicy::default();
+        // each background worker is supervised: one that ends unexpectedly starts again
+        let scheduler = {
+            let (engine, interval, stop) =
+                (self.engine.clone(), self.poll_interval, stop_rx.clone());
+            tokio::spawn(supervise(
+                "scheduler",
+                self.metrics.clone(),
+                policy.clone(),
+                stop_rx.clone(),
+                move || crate::sync::scheduler::run(engine.clone(), interval, stop.clone()),
+            ))
+        };
+        let inbox = {
+            let (store, wakeup, stop, instance) = (
+                self.store.clone(),
+                self.inbox_wakeup.clone(),
+                stop_rx.clone(),
+                self.engine.instance().to_string(),
+            );
+            tokio::spawn(supervise(
+                "inbox",
+                self.metrics.clone(),
+                policy.clone(),
+                stop_rx.clone(),
+                move || {
+                    crate::sync::inbox::run(
+                        store.clone(),
+                        wakeup.clone(),
+                        stop.clone(),
+                        instance.clone(),
+                    )
+                },
+            ))
+        };
+        let outbox = {
+            let (engine, stop) = (self.engine.clone(), stop_rx.clone());
+            tokio::spawn(supervise(
+                "outbox",
+                self.metrics.clone(),
+                policy.clone(),
+                stop_rx.clone(),
+                move || crate::sync::outbox::run(engine.clone(), stop.clone()),
+            ))
+        };
+        let live = {
+            let (store, feed, stop) = (self.store.clone(), self.live.clone(), stop_rx.clone());
+            tokio::spawn(supervise(
+                "live",
+                self.metrics.clone(),
+                policy,
+                stop_rx,
+                move || crate::graphql::live::run(store.clone(), feed.clone(), stop.clone()),
+            ))
+        };
         let handle = self.server.handle();
         let stopper = tokio::spawn(async move {
             shutdown_signal().await;
@@ -137,8 +175,8 @@ impl App {
         });
         let result = self.server.await;
         stopper.abort();
-        let _ = scheduler.shutdown().await;
         let _ = stop_tx.send(true);
+        let _ = scheduler.await;
         let _ = inbox.await;
         let _ = outbox.await;
         let _ = live.await;

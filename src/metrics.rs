@@ -56,6 +56,16 @@ pub struct Metrics {
     db_statements: AtomicU64,
     db_errors: AtomicU64,
     counters: Mutex<BTreeMap<String, u64>>,
+    workers: Mutex<BTreeMap<&'static str, WorkerState>>,
+}
+
+/// A supervised background worker: running or not, how often it was started again, and why it
+/// last stopped.
+#[derive(Default)]
+struct WorkerState {
+    up: bool,
+    restarts: u64,
+    last_failure: Option<String>,
 }
 
 impl Metrics {
@@ -98,6 +108,41 @@ impl Metrics {
             .unwrap()
             .entry(series.to_string())
             .or_default() += 1;
+    }
+
+    /// A supervised worker (re)started.
+    pub fn worker_up(&self, name: &'static str, up: bool) {
+        self.workers.lock().unwrap().entry(name).or_default().up = up;
+    }
+
+    /// A supervised worker ended unexpectedly: down until it starts again.
+    pub fn worker_down(&self, name: &'static str, why: &str) {
+        let mut workers = self.workers.lock().unwrap();
+        let w = workers.entry(name).or_default();
+        w.up = false;
+        w.restarts += 1;
+        w.last_failure = Some(why.chars().take(300).collect());
+    }
+
+    /// A supervised worker stopped on shutdown: no longer reported.
+    pub fn worker_stopped(&self, name: &'static str) {
+        self.workers.lock().unwrap().remove(name);
+    }
+
+    /// The workers that are down, each with why (for `/readyz`).
+    pub fn workers_down(&self) -> Vec<String> {
+        self.workers
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, w)| !w.up)
+            .map(|(name, w)| {
+                format!(
+                    "worker {name} is down ({}); it is being started again",
+                    w.last_failure.as_deref().unwrap_or("not running")
+                )
+            })
+            .collect()
     }
 
     pub fn render(&self, pool: Option<(u32, usize)>) -> String {
@@ -144,6 +189,29 @@ impl Metrics {
             out.push_str("# TYPE orderhub_db_pool_connections gauge\n");
             let _ = writeln!(out, "orderhub_db_pool_connections{{state=\"open\"}} {size}");
             let _ = writeln!(out, "orderhub_db_pool_connections{{state=\"idle\"}} {idle}");
+        }
+        {
+            let workers = self.workers.lock().unwrap();
+            if !workers.is_empty() {
+                out.push_str("# HELP orderhub_worker_up 1 while a background worker runs.\n");
+                out.push_str("# TYPE orderhub_worker_up gauge\n");
+                for (name, w) in workers.iter() {
+                    let _ = writeln!(
+                        out,
+                        "orderhub_worker_up{{worker=\"{name}\"}} {}",
+                        u8::from(w.up)
+                    );
+                }
+                out.push_str("# HELP orderhub_worker_restarts_total Background workers started again after they ended unexpectedly.\n");
+                out.push_str("# TYPE orderhub_worker_restarts_total counter\n");
+                for (name, w) in workers.iter() {
+                    let _ = writeln!(
+                        out,
+                        "orderhub_worker_restarts_total{{worker=\"{name}\"}} {}",
+                        w.restarts
+                    );
+                }
+            }
         }
         let counters = self.counters.lock().unwrap();
         let mut typed = std::collections::BTreeSet::new();

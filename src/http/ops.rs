@@ -1,4 +1,5 @@
-//! `/healthz` (the process answers), `/readyz` (database reachable, migrations applied) and
+//! `/healthz` (the process answers), `/readyz` (database reachable, migrations applied, every
+//! background worker running) and
 //! `/metrics` (Prometheus text).
 
 use super::HttpState;
@@ -9,6 +10,12 @@ pub async fn healthz() -> HttpResponse {
 }
 
 pub async fn readyz(state: web::Data<HttpState>) -> HttpResponse {
+    let down = state.metrics.workers_down();
+    if !down.is_empty() {
+        return HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body(down.join("\n"));
+    }
     let check = tokio::time::timeout(std::time::Duration::from_secs(3), state.store.ready()).await;
     match check {
         Ok(Ok(true)) => HttpResponse::Ok().content_type("text/plain").body("ready"),

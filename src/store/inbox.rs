@@ -425,41 +425,90 @@ pub const KEEP_SETTLED_DAYS: i64 = 30;
 /// After this many failed attempts a delivery is parked until someone replays it (WH-4).
 pub const MAX_ATTEMPTS: i32 = 5;
 
+/// PostgreSQL text cannot hold a NUL, and a note or an error may quote the payload (`\0` is not
+/// a date): unwritable, it would fail the delivery's bookkeeping on every try and hold up its
+/// source's inbox.
+fn storable_text(text: String) -> String {
+    if text.contains('\0') {
+        text.replace('\0', "\u{fffd}")
+    } else {
+        text
+    }
+}
+
+/// Why a delivery could not be applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeliveryFailure {
+    /// The payload itself cannot become an order (unreadable JSON, an unknown shape, a value
+    /// orderhub cannot hold): parked with the reason until someone replays it.
+    Permanent(String),
+    /// Something that may pass (a database error, a panic in orderhub): tried again with backoff.
+    Retry(String),
+}
+
 impl Store {
-    /// Sources with deliveries waiting: new ones, or failed ones whose retry time has come.
+    /// Sources with deliveries waiting: new ones, or failed ones whose retry time has come. Both
+    /// are read from the `(state, source_id, id)` index alone.
     pub async fn sources_with_pending_deliveries(&self) -> Result<Vec<i64>> {
-        let rows: Vec<i64> = webhook_delivery::Entity::find()
+        let mut rows: Vec<i64> = webhook_delivery::Entity::find()
             .select_only()
             .column(webhook_delivery::Column::SourceId)
             .distinct()
-            .filter(ready_condition())
+            .filter(webhook_delivery::Column::State.eq("pending"))
             .into_tuple()
             .all(&self.db)
             .await?;
+        let retry: Vec<i64> = webhook_delivery::Entity::find()
+            .select_only()
+            .column(webhook_delivery::Column::SourceId)
+            .distinct()
+            .filter(retry_due())
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        rows.extend(retry);
+        rows.sort_unstable();
+        rows.dedup();
         Ok(rows)
     }
 
-    /// The next deliveries of a source, in order of arrival.
+    /// The next deliveries of a source, in order of arrival: the first `limit` pending ones and
+    /// the failed ones due for another try, each read by a range of the `(state, source_id, id)`
+    /// index that stops after `limit` rows (a burst of thousands is never read whole).
     pub async fn next_deliveries(
         &self,
         source_id: SourceId,
         limit: u64,
     ) -> Result<Vec<DeliveryRow>> {
-        Ok(webhook_delivery::Entity::find()
+        let mut rows = webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::State.eq("pending"))
             .filter(webhook_delivery::Column::SourceId.eq(source_id.0))
-            .filter(ready_condition())
             .order_by_asc(webhook_delivery::Column::Id)
             .limit(limit)
             .all(&self.db)
-            .await?)
+            .await?;
+        let due = webhook_delivery::Entity::find()
+            .filter(retry_due())
+            .filter(webhook_delivery::Column::SourceId.eq(source_id.0))
+            .order_by_asc(webhook_delivery::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        if !due.is_empty() {
+            rows.extend(due);
+            rows.sort_unstable_by_key(|d| d.id);
+            rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        }
+        Ok(rows)
     }
 
-    /// Records how processing went: `done`, `ignored`, `skipped` (with the reason), or a failure
-    /// that is retried later and parked after [`MAX_ATTEMPTS`].
+    /// Records how processing went: `done`, `ignored`, `skipped` (with the reason), or a failure:
+    /// a [`DeliveryFailure::Retry`] is tried again later and parked after [`MAX_ATTEMPTS`]; a
+    /// [`DeliveryFailure::Permanent`] one is parked at once (its bytes will not change).
     pub async fn finish_delivery(
         &self,
         d: &DeliveryRow,
-        outcome: Result<(&str, Option<String>), String>,
+        outcome: std::result::Result<(&str, Option<String>), DeliveryFailure>,
     ) -> Result<()> {
         let mut am: webhook_delivery::ActiveModel = d.clone().into();
         let attempts = d.attempts + 1;
@@ -467,14 +516,18 @@ impl Store {
         match outcome {
             Ok((state, note)) => {
                 am.state = Set(state.to_string());
-                am.last_error = Set(note);
+                am.last_error = Set(note.map(storable_text));
                 am.processed_at = Set(Some(now()));
                 am.next_attempt_at = Set(None);
             }
-            Err(error) => {
-                let parked = attempts >= MAX_ATTEMPTS;
+            Err(failure) => {
+                let (error, permanent) = match failure {
+                    DeliveryFailure::Permanent(e) => (e, true),
+                    DeliveryFailure::Retry(e) => (e, false),
+                };
+                let parked = permanent || attempts >= MAX_ATTEMPTS;
                 am.state = Set(if parked { "parked" } else { "failed" }.to_string());
-                am.last_error = Set(Some(error));
+                am.last_error = Set(Some(storable_text(error)));
                 // 2, 4, 8, 16 seconds: a database hiccup passes, a bad payload parks quickly
                 let wait = chrono::Duration::seconds(1i64 << attempts.min(10));
                 am.next_attempt_at = Set((!parked).then(|| now() + wait));
@@ -547,15 +600,12 @@ impl Store {
     }
 }
 
-fn ready_condition() -> sea_orm::Condition {
-    sea_orm::Condition::any()
-        .add(webhook_delivery::Column::State.eq("pending"))
-        .add(
-            sea_orm::Condition::all()
-                .add(webhook_delivery::Column::State.eq("failed"))
-                .add(webhook_delivery::Column::Attempts.gt(0))
-                .add(webhook_delivery::Column::NextAttemptAt.lte(now())),
-        )
+/// Failed deliveries whose next try is due.
+fn retry_due() -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(webhook_delivery::Column::State.eq("failed"))
+        .add(webhook_delivery::Column::Attempts.gt(0))
+        .add(webhook_delivery::Column::NextAttemptAt.lte(now()))
 }
 
 impl Store {
@@ -570,7 +620,7 @@ impl Store {
             entity::source_event::ActiveModel {
                 source_id: Set(source_id.0),
                 kind: Set(kind.to_string()),
-                message: Set(message.to_string()),
+                message: Set(storable_text(message.to_string())),
                 data: Set(None),
                 created_at: Set(now()),
                 ..Default::default()

@@ -270,6 +270,25 @@ impl Store {
         Ok(am.update(&self.writer).await?)
     }
 
+    /// Closes a source's runs still marked running as failed with `error` (a run whose task
+    /// panicked; the caller holds the source's sync lease, so no other run of it is live).
+    pub async fn fail_running_sync_runs(&self, source_id: SourceId, error: &str) -> Result<u64> {
+        use sea_orm::sea_query::ExprTrait;
+        let r = sync_run::Entity::update_many()
+            .col_expr(sync_run::Column::State, Expr::value("failed"))
+            .col_expr(sync_run::Column::Error, Expr::value(error))
+            .col_expr(
+                sync_run::Column::ErrorCount,
+                Expr::col(sync_run::Column::ErrorCount).add(1),
+            )
+            .col_expr(sync_run::Column::FinishedAt, Expr::value(now()))
+            .filter(sync_run::Column::SourceId.eq(source_id.0))
+            .filter(sync_run::Column::State.eq("running"))
+            .exec(&self.writer)
+            .await?;
+        Ok(r.rows_affected)
+    }
+
     pub async fn sync_runs(&self, source_id: SourceId, limit: u64) -> Result<Vec<SyncRunRow>> {
         use sea_orm::QuerySelect;
         Ok(sync_run::Entity::find()

@@ -285,7 +285,23 @@ impl SyncEngine {
             );
             return Ok(None);
         }
-        let result = self.run_leased(source_id, kind, &lease).await;
+        // a panic inside one source's run fails that run (recorded on it and on the source);
+        // the scheduler and the other sources go on
+        let result = match crate::sync::supervisor::isolate(
+            self.run_leased(source_id, kind, &lease),
+        )
+        .await
+        {
+            Ok(result) => result,
+            Err(panic) => {
+                tracing::error!(source_id = source_id.0, error = %panic, "a sync run panicked");
+                self.store
+                    .fail_running_sync_runs(source_id, &panic)
+                    .await
+                    .and(self.store.record_sync_error(source_id, &panic).await)
+                    .and(Err(Error::Internal(panic)))
+            }
+        };
         if let Err(e) = self.store.release_lease(&lease, &self.instance).await {
             tracing::warn!(source_id = source_id.0, error = %e, "could not release a sync lease; it will expire");
         }

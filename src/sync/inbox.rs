@@ -4,9 +4,10 @@
 //! still pending, so nothing acknowledged is lost.
 
 use crate::domain::{Platform, SourceId};
-use crate::store::inbox::DeliveryRow;
+use crate::store::inbox::{DeliveryFailure, DeliveryRow};
 use crate::store::orders::Actor;
 use crate::store::Store;
+use crate::sync::supervisor::{isolate, isolate_sync};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
@@ -42,23 +43,32 @@ pub async fn process_source(
     {
         return Ok(0);
     }
-    let result = process_batch(store, source_id).await;
+    let result = isolate(process_batch(store, source_id))
+        .await
+        .unwrap_or_else(|panic| Err(crate::Error::Internal(panic)));
     store.release_lease(&lease, instance).await?;
     result
 }
 
-/// Up to 100 waiting deliveries of a source, in order of arrival. Consecutive orders are applied in
+/// Up to [`BATCH`] waiting deliveries of a source, in order of arrival. Consecutive orders are applied in
 /// one transaction; a run is cut where an order repeats, so a later update is merged over the one
 /// before it (WH-5). A failing run is re-applied delivery by delivery, so one bad order does not
-/// hold back the others.
+/// hold back the others. A panic while mapping or applying a delivery is that delivery's failure.
 async fn process_batch(store: &Store, source_id: SourceId) -> crate::Result<usize> {
-    let batch = store.next_deliveries(source_id, 100).await?;
+    let batch = store.next_deliveries(source_id, BATCH).await?;
     let done = batch.len();
     let mut run: Vec<(DeliveryRow, crate::domain::orders::ImportedOrder)> = vec![];
     for d in batch {
-        match map_delivery(&d) {
+        let mapped = match isolate_sync(|| map_delivery(&d)) {
+            Ok(Ok(mapped)) => Ok(mapped),
+            Ok(Err(e)) => Err(DeliveryFailure::Permanent(e)),
+            Err(panic) => Err(DeliveryFailure::Retry(panic)),
+        };
+        match mapped {
             Ok(Mapped::Order(o)) => {
-                if run.len() >= RUN || run.iter().any(|(_, r)| r.external_id == o.external_id) {
+                if run.len() >= run_limit(store)
+                    || run.iter().any(|(_, r)| r.external_id == o.external_id)
+                {
                     apply_run(store, source_id, std::mem::take(&mut run)).await?;
                 }
                 run.push((d, *o));
@@ -83,15 +93,26 @@ async fn process_batch(store: &Store, source_id: SourceId) -> crate::Result<usiz
     Ok(done)
 }
 
-/// Orders applied per transaction: short enough that a waiting acknowledgement is not held up long.
-const RUN: usize = 25;
+/// Deliveries read per round of a source.
+const BATCH: u64 = 200;
 
-/// Waits (up to 100 ms) while webhook deliveries wait for their inbox commit: acknowledging in time
-/// matters more than applying at once (Shopify gives up after 5 s; processing can lag a little).
+/// Orders applied per transaction: while acknowledgements wait for the database (SQLite has one
+/// writer), short runs, so none waits long; otherwise long runs, which cost less per order.
+fn run_limit(store: &Store) -> usize {
+    if store.acks_waiting() > 0 {
+        25
+    } else {
+        100
+    }
+}
+
+/// Waits (up to 10 ms) while webhook deliveries wait for their inbox commit: acknowledging in time
+/// matters more than applying at once (Shopify gives up after 5 s), but a burst must not starve
+/// the inbox either (it is applied at no less than half the rate it is acknowledged).
 async fn give_way_to_acks(store: &Store) {
     let started = std::time::Instant::now();
-    while store.acks_waiting() > 0 && started.elapsed() < Duration::from_millis(100) {
-        tokio::time::sleep(Duration::from_millis(2)).await;
+    while store.acks_waiting() > 0 && started.elapsed() < Duration::from_millis(10) {
+        tokio::time::sleep(Duration::from_millis(1)).await;
     }
 }
 
@@ -107,26 +128,32 @@ async fn apply_run(
     give_way_to_acks(store).await;
     let (deliveries, orders): (Vec<DeliveryRow>, Vec<_>) = run.into_iter().unzip();
     let ids: Vec<WebhookDeliveryId> = deliveries.iter().map(|d| WebhookDeliveryId(d.id)).collect();
-    if store
-        .apply_webhook_orders(source_id, &orders, &ids)
-        .await
-        .is_ok()
-    {
-        return store
-            .finish_deliveries_done(deliveries.iter().map(|d| d.id).collect())
-            .await;
+    let batch = isolate(store.apply_webhook_orders(source_id, &orders, &ids)).await;
+    match batch {
+        Ok(Ok(_)) => {
+            return store
+                .finish_deliveries_done(deliveries.iter().map(|d| d.id).collect())
+                .await;
+        }
+        Ok(Err(e)) if deliveries.len() > 1 => {
+            tracing::debug!(source_id = source_id.0, error = %e, "a run of deliveries failed; applying them one by one")
+        }
+        Ok(Err(e)) => tracing::debug!(source_id = source_id.0, error = %e, "a delivery failed"),
+        Err(panic) => {
+            tracing::error!(source_id = source_id.0, error = %panic, "a run of deliveries panicked; applying them one by one")
+        }
     }
     for (d, o) in deliveries.iter().zip(&orders) {
-        let applied = store
-            .apply_orders(
-                source_id,
-                std::slice::from_ref(o),
-                Actor::Webhook(WebhookDeliveryId(d.id)),
-            )
-            .await;
+        let applied = isolate(store.apply_orders(
+            source_id,
+            std::slice::from_ref(o),
+            Actor::Webhook(WebhookDeliveryId(d.id)),
+        ))
+        .await;
         match applied {
-            Ok(_) => store.finish_delivery(d, Ok(("done", None))).await?,
-            Err(e) => fail(store, source_id, d, e.to_string()).await?,
+            Ok(Ok(_)) => store.finish_delivery(d, Ok(("done", None))).await?,
+            Ok(Err(e)) => fail(store, source_id, d, DeliveryFailure::Retry(e.to_string())).await?,
+            Err(panic) => fail(store, source_id, d, DeliveryFailure::Retry(panic)).await?,
         }
     }
     Ok(())
@@ -136,17 +163,23 @@ async fn fail(
     store: &Store,
     source_id: SourceId,
     d: &DeliveryRow,
-    error: String,
+    error: DeliveryFailure,
 ) -> crate::Result<()> {
-    tracing::warn!(source_id = source_id.0, delivery_id = d.id, error = %error, "webhook delivery failed");
+    tracing::warn!(source_id = source_id.0, delivery_id = d.id, error = ?error, "webhook delivery failed");
     store.finish_delivery(d, Err(error)).await
 }
 
 /// Processes every source's waiting deliveries once.
 pub async fn drain(store: &Store, instance: &str) -> crate::Result<usize> {
     let mut total = 0;
+    // one source's trouble (a database error on its rows) does not hold back the others
     for source in store.sources_with_pending_deliveries().await? {
-        total += process_source(store, SourceId(source), instance).await?;
+        match process_source(store, SourceId(source), instance).await {
+            Ok(n) => total += n,
+            Err(e) => {
+                tracing::warn!(source_id = source, error = %e, "cannot process a source's webhook deliveries")
+            }
+        }
     }
     Ok(total)
 }
@@ -159,8 +192,11 @@ pub async fn run(
     instance: String,
 ) {
     loop {
-        if let Err(e) = drain(&store, &instance).await {
-            tracing::warn!(error = %e, "inbox worker round failed");
+        match drain(&store, &instance).await {
+            // more may be waiting (a source gives up to BATCH deliveries a round): go on at once
+            Ok(n) if n > 0 && !*stop.borrow() => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "inbox worker round failed"),
         }
         tokio::select! {
             _ = wakeup.notified() => {}

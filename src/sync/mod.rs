@@ -6,5 +6,6 @@ pub mod inbox;
 pub mod outbox;
 pub mod publications;
 pub mod scheduler;
+pub mod supervisor;
 
 pub use engine::{RunKind, SyncEngine};

@@ -116,11 +116,27 @@ pub async fn drain(engine: &SyncEngine) -> crate::Result<usize> {
         .claim_jobs(engine.instance(), 25, Duration::from_secs(300))
         .await?;
     for job in &jobs {
-        let (outcome, note) = execute(engine, job).await;
+        // a panic while sending one job is that job's failure: retried, then failed (shown on the
+        // order's feed); the other jobs go on
+        let (outcome, note) = match crate::sync::supervisor::isolate(execute(engine, job)).await {
+            Ok(attempt) => attempt,
+            Err(panic) => (
+                classify(
+                    &PlatformError::Transient(panic),
+                    job.attempts + 1,
+                    engine.outbox_policy(),
+                    Utc::now(),
+                ),
+                None,
+            ),
+        };
         if let JobOutcome::Failed(e) | JobOutcome::Retry { error: e, .. } = &outcome {
             tracing::warn!(job_id = job.id, kind = %job.kind, source_id = job.source_id, error = %e, "push not made");
         }
-        engine.store.finish_job(job, outcome, note).await?;
+        if let Err(e) = engine.store.finish_job(job, outcome, note).await {
+            // the claim expires and the job is taken again
+            tracing::warn!(job_id = job.id, error = %e, "cannot record a push's outcome");
+        }
     }
     Ok(jobs.len())
 }

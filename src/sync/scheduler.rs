@@ -59,10 +59,52 @@ pub async fn poll_all(engine: &SyncEngine, limit: &Arc<Semaphore>) {
     }
 }
 
-/// Starts the repeating poll job; the returned scheduler must be shut down on exit.
+/// Runs the schedule until `stop` turns true. A watchdog checks that the poll job keeps firing
+/// (it notes each tick, even one it skips because the previous round still runs); a schedule that
+/// missed three ticks is shut down and this returns, so that its supervisor starts a new one.
+pub async fn run(
+    engine: SyncEngine,
+    interval: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let beat = Arc::new(std::sync::Mutex::new(std::time::Instant::now()));
+    let mut sched = match start(engine, interval, beat.clone()).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the poll schedule");
+            return;
+        }
+    };
+    let allowed = interval
+        .saturating_mul(3)
+        .saturating_add(Duration::from_secs(30));
+    let check = interval.min(Duration::from_secs(30));
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(check) => {}
+            _ = stop.changed() => {}
+        }
+        if *stop.borrow() {
+            break;
+        }
+        let since = beat.lock().map(|t| t.elapsed()).unwrap_or_default();
+        if since > allowed {
+            tracing::error!(
+                silent_s = since.as_secs(),
+                "the poll schedule stopped firing; starting a new one"
+            );
+            break;
+        }
+    }
+    let _ = sched.shutdown().await;
+}
+
+/// Starts the repeating poll job; the returned scheduler must be shut down on exit. Each tick of
+/// the poll job writes the time into `beat`.
 pub async fn start(
     engine: SyncEngine,
     interval: Duration,
+    beat: Arc<std::sync::Mutex<std::time::Instant>>,
 ) -> Result<JobScheduler, tokio_cron_scheduler::JobSchedulerError> {
     let sched = JobScheduler::new().await?;
     let engine_for_publications = engine.clone();
@@ -74,6 +116,9 @@ pub async fn start(
         let engine = engine.clone();
         let limit = limit.clone();
         let running = running.clone();
+        if let Ok(mut t) = beat.lock() {
+            *t = std::time::Instant::now();
+        }
         Box::pin(async move {
             // a slow round is not overlapped by the next tick
             let Ok(_guard) = running.try_lock() else {

@@ -22,6 +22,24 @@ async fn health_ready_and_metrics() {
     assert!(text.contains("orderhub_http_request_duration_seconds_bucket{route=\"/graphql\""));
     assert!(text.contains("orderhub_db_statements_total"));
     assert!(text.contains("orderhub_db_pool_connections{state=\"open\"}"));
+    // every background worker runs under supervision (issue 14); they start beside the server
+    let mut text = text;
+    for _ in 0..100 {
+        if text.contains("orderhub_worker_up{worker=\"scheduler\"}") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        text = get("/metrics").await.unwrap().text().await.unwrap();
+    }
+    for worker in ["inbox", "outbox", "scheduler", "live"] {
+        assert!(
+            text.contains(&format!("orderhub_worker_up{{worker=\"{worker}\"}} 1")),
+            "{worker}: {text}"
+        );
+        assert!(text.contains(&format!(
+            "orderhub_worker_restarts_total{{worker=\"{worker}\"}} 0"
+        )));
+    }
     let graphiql = get("/graphql").await.unwrap();
     assert_eq!(graphiql.status(), 200);
     assert!(graphiql

@@ -294,7 +294,7 @@ async fn broken_json_and_unknown_topics_are_kept_visible_and_replayable() {
             json!({"id": broken["id"]}),
         )
         .await;
-    assert_eq!(replayed["replayWebhookDelivery"]["state"], "failed");
+    assert_eq!(replayed["replayWebhookDelivery"]["state"], "parked");
     assert_eq!(replayed["replayWebhookDelivery"]["attempts"], 1);
     assert!(replayed["replayWebhookDelivery"]["error"]
         .as_str()
@@ -309,7 +309,7 @@ async fn broken_json_and_unknown_topics_are_kept_visible_and_replayable() {
     assert_eq!(store.purge_settled_deliveries(later).await.unwrap(), 1);
     let left = store.deliveries(src, 10).await.unwrap();
     assert_eq!(left.len(), 1, "{left:?}");
-    assert_eq!(left[0].state, "failed");
+    assert_eq!(left[0].state, "parked");
 }
 
 fn shopify_state(updated: &str, financial: &str) -> Vec<u8> {
@@ -381,4 +381,136 @@ async fn deliveries_stored_before_a_restart_are_processed_after_it() {
     assert_eq!(rows[0]["state"], "done");
     let o = order_by_external(&second, src, "777").await;
     assert_eq!(o["number"], "#777");
+}
+
+/// An order whose two shipping lines cost Decimal's maximum each: the sum cannot be held.
+fn overflowing_order(id: u64) -> Vec<u8> {
+    let huge = "79228162514264337593543950335";
+    format!(
+        r##"{{"id":{id},"name":"#{id}","created_at":"2026-11-20T10:00:00+02:00","updated_at":"2026-11-20T10:00:00+02:00","currency":"UAH","total_price":"100.00","financial_status":"paid","fulfillment_status":null,"line_items":[{{"id":1,"product_id":2,"sku":"A","title":"Mug","quantity":1,"price":"100.00"}}],"shipping_lines":[{{"title":"Nova Poshta","price":"{huge}"}},{{"title":"Nova Poshta","price":"{huge}"}}]}}"##
+    )
+    .into_bytes()
+}
+
+fn plain_order(id: u64) -> Vec<u8> {
+    format!(
+        r##"{{"id":{id},"name":"#{id}","created_at":"2026-11-20T10:00:00+02:00","updated_at":"2026-11-20T10:00:00+02:00","currency":"UAH","total_price":"100.00","financial_status":"paid","fulfillment_status":null,"line_items":[{{"id":1,"product_id":2,"sku":"A","title":"Mug","quantity":1,"price":"100.00"}}],"customer":{{"first_name":"Olena","last_name":"Koval","email":"olena@example.com","phone":"+380501234567"}}}}"##
+    )
+    .into_bytes()
+}
+
+async fn order_count(app: &TestApp, source: SourceId) -> u64 {
+    app.data(
+        "query($s: ID!) { orders(filter: {sourceId: $s}, first: 1) { totalCount } }",
+        json!({"s": source.to_string()}),
+    )
+    .await["orders"]["totalCount"]
+        .as_u64()
+        .unwrap()
+}
+
+async fn wait_for_orders(app: &TestApp, source: SourceId, want: u64) {
+    for _ in 0..400 {
+        if order_count(app, source).await >= want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "source {source}: {} orders, {want} expected",
+        order_count(app, source).await
+    );
+}
+
+// covers: WH-2, WH-4, WH-5, IMP-3 — one hostile delivery never stops the line (issue 14)
+#[tokio::test]
+async fn an_order_orderhub_cannot_hold_is_parked_alone_and_the_line_keeps_moving() {
+    let url = fresh_database_url().await;
+    let app = spawn_app_on(&url).await;
+    let (a, _sim_a) = webhook_source(&app, "SHOPIFY", "UAH").await;
+    let (b, _sim_b) = webhook_source(&app, "SHOPIFY", "UAH").await;
+    deliver(
+        &app,
+        "SHOPIFY",
+        a,
+        "orders/create",
+        &overflowing_order(900),
+        "huge",
+    )
+    .await;
+    for i in 0..100u64 {
+        deliver(
+            &app,
+            "SHOPIFY",
+            a,
+            "orders/create",
+            &plain_order(1_000 + i),
+            &format!("a-{i}"),
+        )
+        .await;
+        deliver(
+            &app,
+            "SHOPIFY",
+            b,
+            "orders/create",
+            &plain_order(2_000 + i),
+            &format!("b-{i}"),
+        )
+        .await;
+    }
+    wait_for_orders(&app, a, 100).await;
+    wait_for_orders(&app, b, 100).await;
+
+    let huge = app
+        .app_store
+        .deliveries(a, 200)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.webhook_id.as_deref() == Some("huge"))
+        .unwrap();
+    assert_eq!(huge.state, "parked", "{huge:?}");
+    let error = huge.last_error.clone().unwrap();
+    assert!(
+        error.contains("shipping") && error.contains("79228162514264337593543950335"),
+        "the reason names the field and the value: {error}"
+    );
+    assert_eq!(
+        huge.attempts, 1,
+        "a payload that cannot be held is not retried"
+    );
+    assert_eq!(
+        order_count(&app, a).await,
+        100,
+        "the bad order is not imported"
+    );
+
+    // a restart does not meet the parked delivery again; later deliveries still flow
+    app.handle.stop(true).await;
+    let second = restart_app(&app, &url).await;
+    deliver(
+        &second,
+        "SHOPIFY",
+        a,
+        "orders/create",
+        &plain_order(3_000),
+        "after",
+    )
+    .await;
+    wait_for_orders(&second, a, 101).await;
+    let again = second.app_store.delivery(huge.id).await.unwrap().unwrap();
+    assert_eq!((again.state.as_str(), again.attempts), ("parked", 1));
+
+    // a replay answers with the error
+    let replayed = second
+        .data(
+            "mutation($id: ID!) { replayWebhookDelivery(id: $id) { state error } }",
+            json!({"id": huge.id.to_string()}),
+        )
+        .await;
+    assert_eq!(replayed["replayWebhookDelivery"]["state"], "parked");
+    assert!(replayed["replayWebhookDelivery"]["error"]
+        .as_str()
+        .unwrap()
+        .contains("79228162514264337593543950335"));
 }
