@@ -143,6 +143,39 @@ mod tests {
     }
 }
 
+/// The largest amount or quantity the store keeps, either sign (`NUMERIC(19, 4)`).
+pub fn max_stored_amount() -> rust_decimal::Decimal {
+    rust_decimal::Decimal::from_i128_with_scale(9_999_999_999_999_999_999, 4)
+}
+
+impl ImportedOrder {
+    /// The order if the store can keep it: its total, commission, and every line's price and
+    /// quantity within [`max_stored_amount`]. Else the error names the field and the value, so the
+    /// order is skipped alone rather than failing the transaction of the page it is stored with.
+    pub fn within_stored_range(self) -> Result<ImportedOrder, String> {
+        let max = max_stored_amount();
+        let check = |field: &dyn Fn() -> String, v: rust_decimal::Decimal| {
+            if v.abs() <= max {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} {v}: more than orderhub stores ({max})",
+                    field()
+                ))
+            }
+        };
+        check(&|| "total".into(), self.total)?;
+        if let Some(c) = self.commission {
+            check(&|| "commission".into(), c)?;
+        }
+        for (i, item) in self.items.iter().enumerate() {
+            check(&|| format!("items[{i}].price"), item.price)?;
+            check(&|| format!("items[{i}].quantity"), item.quantity)?;
+        }
+        Ok(self)
+    }
+}
+
 /// An order as a platform adapter hands it over, already in our terms (money parsed, phone
 /// normalised). The store turns it into rows; `merge` rules decide what a re-sync may change.
 #[derive(Clone, Debug)]
@@ -299,5 +332,60 @@ mod import_tests {
         assert_eq!(next_manager::<i32>(&[], 5), (None, 0));
         // a manager removed since: the index wraps instead of panicking
         assert_eq!(next_manager(&[7], 3).0, Some(7));
+    }
+
+    // covers: IMP-3
+    #[test]
+    fn amounts_past_what_the_store_keeps_name_the_field() {
+        use rust_decimal::Decimal;
+        let item = |price: Decimal, quantity: Decimal| ImportedItem {
+            external_id: None,
+            name: "Чашка".into(),
+            sku: None,
+            code: None,
+            description: None,
+            category: vec![],
+            quantity,
+            price,
+        };
+        let order = |total: Decimal, items: Vec<ImportedItem>| ImportedOrder {
+            external_id: "1".into(),
+            number: "1".into(),
+            source_status: None,
+            status_class: StatusClass::Processing,
+            created_at: Utc::now(),
+            updated_at: None,
+            customer: None,
+            items,
+            total,
+            currency: "UAH".into(),
+            tracking_number: None,
+            commission: None,
+            delivery: None,
+        };
+        let max = max_stored_amount();
+        let past = Decimal::new(10_000_000_000_000_000, 0);
+        assert_eq!(max.to_string(), "999999999999999.9999");
+        assert!(order(max, vec![item(-max, max)])
+            .within_stored_range()
+            .is_ok());
+        let e = order(past, vec![]).within_stored_range().unwrap_err();
+        assert_eq!(
+            e,
+            "total 10000000000000000: more than orderhub stores (999999999999999.9999)"
+        );
+        let e = order(
+            Decimal::ONE,
+            vec![item(Decimal::ONE, Decimal::ONE), item(Decimal::ONE, -past)],
+        )
+        .within_stored_range()
+        .unwrap_err();
+        assert!(e.starts_with("items[1].quantity -10000000000000000"), "{e}");
+        let mut o = order(Decimal::ONE, vec![]);
+        o.commission = Some(past);
+        assert!(o
+            .within_stored_range()
+            .unwrap_err()
+            .starts_with("commission"));
     }
 }

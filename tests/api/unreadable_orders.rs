@@ -92,13 +92,19 @@ async fn a_prom_order_orderhub_cannot_read_is_skipped_and_the_rest_imported() {
     let sim = start(Platform::Prom);
 
     // an hour ago: two good orders, one with a total past Decimal's range, one whose lines are
-    // not a list
+    // not a list, one with a price past what the store keeps
     let (first, template) = prom_order(&sim, 60).await;
     let (second, _) = prom_order(&sim, 60).await;
     let absurd = raw_order(&sim, absurd_total(template.clone()), first + 1000).await;
     let mut broken = template.clone();
     broken["products"] = json!("not a list");
     let broken = raw_order(&sim, broken, first + 2000).await;
+    // within Decimal's range but past the store's NUMERIC(19, 4): skipped too, not a failed page
+    let mut huge = template.clone();
+    huge["products"][0]["price"] = json!("10000000000000000");
+    huge["products"][0]["total_price"] = json!("10000000000000000");
+    huge["full_price"] = json!("10000000000000000");
+    let huge = raw_order(&sim, huge, first + 3000).await;
 
     // IMP-1: the backfill imports the good ones, skips the two alone, and succeeds
     let created = create_source(&app, &sim).await;
@@ -111,14 +117,14 @@ async fn a_prom_order_orderhub_cannot_read_is_skipped_and_the_rest_imported() {
     let run = backfill_done(&app, &source).await;
     assert_eq!(run["state"], "succeeded", "{run}");
     assert_eq!(run["ordersCreated"], 2, "{run}");
-    assert_eq!(run["ordersSkipped"], 2, "{run}");
+    assert_eq!(run["ordersSkipped"], 3, "{run}");
     let mut good = vec![first.to_string(), second.to_string()];
     good.sort();
     assert_eq!(imported_ids(&app, &source).await, good);
 
     // the source's feed names each skipped order and why
     let skips = skip_events(&app, &source).await;
-    assert_eq!(skips.len(), 2, "{skips:?}");
+    assert_eq!(skips.len(), 3, "{skips:?}");
     let about = |id: &str| {
         skips
             .iter()
@@ -133,11 +139,13 @@ async fn a_prom_order_orderhub_cannot_read_is_skipped_and_the_rest_imported() {
     );
     let m = about(&broken);
     assert!(m.contains("could not be read"), "{m}");
+    let m = about(&huge);
+    assert!(m.contains("more than orderhub stores"), "{m}");
 
     // the cursor moved past them: the next poll reads none of the hour-old orders again
     let poll = poll_succeeds(&app, source_id).await;
     assert_eq!((poll.orders_seen, poll.orders_skipped), (0, 0), "{poll:?}");
-    assert_eq!(skip_events(&app, &source).await.len(), 2);
+    assert_eq!(skip_events(&app, &source).await.len(), 3);
 
     // IMP-2 / SYNC-1: a poll meeting a new unreadable order skips it alone as well
     let (third, template) = prom_order(&sim, 0).await;

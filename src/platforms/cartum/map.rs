@@ -317,7 +317,7 @@ pub fn order(order: &wire::Order, ctx: &MapContext) -> Result<ImportedOrder, Pla
         .unwrap_or(&ctx.default_currency)
         .to_ascii_uppercase();
     let status = order.stat_status.0;
-    Ok(ImportedOrder {
+    ImportedOrder {
         external_id: order.order_id.0.to_string(),
         number: order.order_id.0.to_string(),
         source_status: Some(status.to_string()),
@@ -336,7 +336,9 @@ pub fn order(order: &wire::Order, ctx: &MapContext) -> Result<ImportedOrder, Pla
         // the seller's own shop: no marketplace commission
         commission: None,
         delivery: delivery(order, ctx),
-    })
+    }
+    .within_stored_range()
+    .map_err(|e| bad(order, e))
 }
 
 /// A `catalog/export` product as a publication (PUB-1); `raw` is the product as received.

@@ -125,7 +125,7 @@ pub fn map_order(o: &wire::Order, opts: &MapOptions) -> Result<ImportedOrder, Pl
     let lines_total = checked_sum("items[].total", line_totals).map_err(in_order)?;
     let total = o.subtotal.map_or(lines_total, |a| a.value());
     let status = o.status_code.trim();
-    Ok(ImportedOrder {
+    ImportedOrder {
         external_id: o.id.clone(),
         number: non_blank(&o.number).unwrap_or_else(|| o.id.clone()),
         source_status: (!status.is_empty()).then(|| status.to_string()),
@@ -144,7 +144,9 @@ pub fn map_order(o: &wire::Order, opts: &MapOptions) -> Result<ImportedOrder, Pl
         // ASSUMPTION 4: Epicentr does not expose its commission
         commission: None,
         delivery: map_delivery(o),
-    })
+    }
+    .within_stored_range()
+    .map_err(in_order)
 }
 
 /// The buyer; `None` while Epicentr hides the contacts (an order still `new`).

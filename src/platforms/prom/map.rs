@@ -285,7 +285,7 @@ pub fn order(o: &wire::Order, opts: &MapOptions) -> Result<ImportedOrder, String
         .delivery_provider_data
         .as_ref()
         .and_then(|d| non_blank(&d.declaration_number));
-    Ok(ImportedOrder {
+    ImportedOrder {
         external_id: o.id.to_string(),
         number: o.id.to_string(),
         source_status: Some(o.status.trim().to_string()).filter(|s| !s.is_empty()),
@@ -299,7 +299,9 @@ pub fn order(o: &wire::Order, opts: &MapOptions) -> Result<ImportedOrder, String
         tracking_number,
         commission,
         delivery: delivery(o),
-    })
+    }
+    .within_stored_range()
+    .map_err(in_order)
 }
 
 /// A Prom product as a publication (PUB-1). The state is the product's `status`
@@ -705,5 +707,15 @@ mod tests {
         }
         let e = order(&w, &MapOptions::default()).unwrap_err();
         assert!(e.contains("products[1].cpa_commission.amount"), "{e}");
+
+        // within Decimal's range, past what the store keeps
+        let mut w = example();
+        w.products[0].price = Some(wire::Amount::Text("10000000000000000".into()));
+        w.products[0].quantity = Some(wire::Amount::Text("1".into()));
+        let e = order(&w, &MapOptions::default()).unwrap_err();
+        assert!(
+            e.contains("items[0].price 10000000000000000: more than orderhub stores"),
+            "{e}"
+        );
     }
 }

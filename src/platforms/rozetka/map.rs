@@ -116,7 +116,7 @@ pub fn order_to_imported(
     }
     let commission = commission(&live, options.commission).map_err(in_order)?;
 
-    Ok(ImportedOrder {
+    ImportedOrder {
         external_id: order.id.to_string(),
         number: order.id.to_string(),
         source_status: Some(order.status.to_string()),
@@ -130,7 +130,9 @@ pub fn order_to_imported(
         tracking_number: non_empty(&order.ttn),
         commission,
         delivery: order.delivery.as_ref().map(delivery),
-    })
+    }
+    .within_stored_range()
+    .map_err(in_order)
 }
 
 /// The buyer: Rozetka exposes no e-mail (`user.email` is only a flag), so matching is by phone (CUS-1).

@@ -121,7 +121,7 @@ pub fn source_status(order: &wire::Order) -> String {
 
 /// IMP-3: the order in our terms; an error names the field whose value orderhub cannot hold.
 pub fn to_imported(order: &wire::Order) -> Result<ImportedOrder, PlatformError> {
-    Ok(ImportedOrder {
+    ImportedOrder {
         external_id: order.id.to_string(),
         number: non_blank(order.name.as_deref())
             .map(str::to_string)
@@ -141,7 +141,9 @@ pub fn to_imported(order: &wire::Order) -> Result<ImportedOrder, PlatformError> 
         tracking_number: tracking_number(order),
         commission: None,
         delivery: delivery(order)?,
-    })
+    }
+    .within_stored_range()
+    .map_err(|e| PlatformError::BadResponse(format!("order {}: {e}", order.id)))
 }
 
 /// CUS-3: the buyer with their address; "Unspecified" when the store's plan (or a missing
@@ -357,9 +359,9 @@ fn unwrap_envelope(value: Value, key: &str) -> Value {
     }
 }
 
+/// A Shopify `what` (order, refund…) as a wire type; a mismatch names the field.
 fn from_value<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, PlatformError> {
-    serde_json::from_value(value)
-        .map_err(|e| PlatformError::BadResponse(format!("not a Shopify {what}: {e}")))
+    crate::platforms::http::decode_value(format_args!("Shopify {what}"), &value)
 }
 
 #[cfg(test)]
@@ -381,7 +383,9 @@ mod tests {
         o.shipping_lines = serde_json::from_value(json!([line, line])).unwrap();
         let e = to_imported(&o).unwrap_err().to_string();
         assert!(
-            e.contains("shipping_lines[1].price 79228162514264337593543950335: the sum does not fit"),
+            e.contains(
+                "shipping_lines[1].price 79228162514264337593543950335: the sum does not fit"
+            ),
             "{e}"
         );
 

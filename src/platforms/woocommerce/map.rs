@@ -108,7 +108,7 @@ pub fn to_imported(order: &wire::Order) -> Result<ImportedOrder, PlatformError> 
         .enumerate()
         .map(|(i, line)| item(i, line))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(ImportedOrder {
+    ImportedOrder {
         external_id: order.id.to_string(),
         number: non_blank(order.number.as_deref())
             .map(str::to_string)
@@ -127,7 +127,9 @@ pub fn to_imported(order: &wire::Order) -> Result<ImportedOrder, PlatformError> 
         tracking_number: None,
         commission: None,
         delivery: None,
-    })
+    }
+    .within_stored_range()
+    .map_err(|e| PlatformError::BadResponse(format!("order {}: {e}", order.id)))
 }
 
 /// CUS-2: names from billing (else shipping), e-mail from billing, phone from billing else
@@ -401,7 +403,10 @@ mod overflow_tests {
         o.line_items[0].total = Some(MAX.parse().unwrap());
         o.line_items[0].quantity = Some("0.0000001".parse().unwrap());
         let e = to_imported(&o).unwrap_err().to_string();
-        assert!(e.contains("line_items[0].total 79228162514264337593543950335"), "{e}");
+        assert!(
+            e.contains("line_items[0].total 79228162514264337593543950335"),
+            "{e}"
+        );
 
         let mut o = parse_orders(ORDER_1).unwrap().remove(0);
         let refund = json!({"id": 1, "total": format!("-{MAX}")});
