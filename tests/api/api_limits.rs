@@ -621,20 +621,35 @@ async fn a_customers_orders_are_paged_within_what_the_caller_sees() {
         seen.extend(page);
     }
     assert_eq!(seen, ["R-m4", "R-m3", "R-m2", "R-m1", "R-m0"]);
-    // many customers' pages in one request
+    // many customers' pages in one request: one statement for all of them, however many
+    for i in 0..12 {
+        app.import(
+            mine,
+            sample_order(&format!("x{i}"), at(3), "Іван", &format!("05020000{i:02}")),
+        )
+        .await;
+    }
+    let before = app.db_statements();
     let d = app
         .data(
             "{ customers(first: 10) { edges { node { orders(first: 3) { number } } } } }",
             json!({}),
         )
         .await;
-    assert_eq!(
-        d["customers"]["edges"][0]["node"]["orders"]
-            .as_array()
-            .unwrap()
-            .len(),
-        3
+    let statements = app.db_statements() - before;
+    assert!(
+        statements <= 5,
+        "token, customer page, one read of their orders: {statements} statements"
     );
+    let edges = d["customers"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 10);
+    // the newest ten customers are the twelve new buyers' last ten, one order each
+    assert!(edges
+        .iter()
+        .all(|e| e["node"]["orders"].as_array().unwrap().len() == 1));
+    // and the first buyer's page stops at `first`
+    let d = app.data(q, json!({"c": customer, "f": 3})).await;
+    assert_eq!(numbers(&d), ["R-o0", "R-o1", "R-m4"]);
 }
 
 // covers: EXP-2
