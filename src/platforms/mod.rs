@@ -13,6 +13,9 @@ pub mod rozetka;
 pub mod shopify;
 pub mod woocommerce;
 
+#[cfg(test)]
+mod retry_tests;
+
 use crate::domain::credentials::Credentials;
 use crate::domain::orders::ImportedOrder;
 use crate::domain::{Platform, SourceId};

@@ -5,6 +5,13 @@
 //! Control API, mounted by every simulator under `/_sim`:
 //! - `POST /_sim/faults` `{"kind": "rate_limit"|"server_error"|"timeout"|"truncated_json", "count": 2,
 //!   "retry_after": 1, "status": 503, "seconds": 5}`: the next `count` platform requests fail so;
+//!   `{"kind": "rate_limit_text", "retry_after": "Wed, 21 Oct 2026 07:28:00 GMT"}` is a 429 whose
+//!   `Retry-After` is that text as given (`-1`, `inf`, `NaN`, a date); `{"kind": "wrong_shape",
+//!   "pointer": "/orders", "value": "none"}` is the normal answer, well-formed JSON, with the value
+//!   at that JSON pointer replaced (no pointer: the first list in the answer; `value` defaults to
+//!   a string), as when a platform changes a field's type;
+//! - `GET /_sim/faults`: `{"requests": n, "pending": k}`, the platform requests answered so far
+//!   (faults included) and the faults still queued;
 //! - `POST /_sim/latency` `{"ms": 200}`: every platform request waits that long first;
 //! - `DELETE /_sim/faults`: clears faults and latency.
 //!
@@ -18,6 +25,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -42,6 +50,49 @@ pub enum Fault {
     },
     /// The normal answer with its JSON cut in half.
     TruncatedJson,
+    /// HTTP 429 with `Retry-After` exactly as given: `-1`, `inf`, `NaN`, an HTTP-date.
+    RateLimitText { retry_after: String },
+    /// The normal answer, still well-formed JSON, with one value of another type: the one at the
+    /// JSON `pointer` (`/orders`, `/order/price`), else the answer's first list.
+    WrongShape {
+        #[serde(default)]
+        pointer: Option<String>,
+        #[serde(default = "not_what_was_expected")]
+        value: serde_json::Value,
+    },
+}
+
+fn not_what_was_expected() -> serde_json::Value {
+    serde_json::Value::String("not what you expected".into())
+}
+
+/// The answer `body` with the value at `pointer` (or its first list, breadth first) replaced.
+fn reshaped(body: &str, pointer: Option<&str>, value: serde_json::Value) -> String {
+    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(body) else {
+        return body.to_string();
+    };
+    let target = match pointer {
+        Some(p) => doc.pointer_mut(p),
+        None => first_list(&mut doc),
+    };
+    match target {
+        Some(slot) => *slot = value,
+        None => doc = value,
+    }
+    doc.to_string()
+}
+
+fn first_list(doc: &mut serde_json::Value) -> Option<&mut serde_json::Value> {
+    let mut queue: VecDeque<&mut serde_json::Value> = VecDeque::from([doc]);
+    while let Some(v) = queue.pop_front() {
+        if v.is_array() {
+            return Some(v);
+        }
+        if let serde_json::Value::Object(map) = v {
+            queue.extend(map.values_mut());
+        }
+    }
+    None
 }
 
 fn one() -> u64 {
@@ -69,6 +120,8 @@ struct LatencyRequest {
 pub struct Faults {
     queue: Mutex<VecDeque<Fault>>,
     latency: Mutex<Duration>,
+    /// Platform requests answered, faults included.
+    requests: AtomicU64,
 }
 
 impl Faults {
@@ -81,6 +134,11 @@ impl Faults {
 
     pub fn set_latency(&self, latency: Duration) {
         *self.latency.lock().unwrap() = latency;
+    }
+
+    /// Platform requests answered so far, faults included.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::SeqCst)
     }
 
     pub fn clear(&self) {
@@ -96,6 +154,7 @@ impl Faults {
     /// Like [`Faults::reply`] for a body that is JSON text already: the bytes go out as given
     /// (a simulator serving a payload verbatim splices it into its answer).
     pub async fn reply_text(&self, status: u16, body: String) -> HttpResponse {
+        self.requests.fetch_add(1, Ordering::SeqCst);
         let latency = *self.latency.lock().unwrap();
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
@@ -129,6 +188,12 @@ impl Faults {
                 }
                 json(body[..end].to_string())
             }
+            Some(Fault::RateLimitText { retry_after }) => HttpResponse::TooManyRequests()
+                .insert_header(("Retry-After", retry_after))
+                .json(serde_json::json!({"error": "too many requests"})),
+            Some(Fault::WrongShape { pointer, value }) => {
+                json(reshaped(&body, pointer.as_deref(), value))
+            }
             None => json(body),
         }
     }
@@ -137,6 +202,7 @@ impl Faults {
 /// Mounts `/_sim/faults` and `/_sim/latency` for a simulator whose `Faults` is in app data.
 pub fn fault_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/_sim/faults", web::post().to(post_fault))
+        .route("/_sim/faults", web::get().to(fault_stats))
         .route("/_sim/faults", web::delete().to(clear_faults))
         .route("/_sim/latency", web::post().to(post_latency));
 }
@@ -145,6 +211,14 @@ async fn post_fault(faults: web::Data<Faults>, req: web::Json<FaultRequest>) -> 
     let req = req.into_inner();
     faults.inject(req.fault, req.count);
     HttpResponse::NoContent().finish()
+}
+
+async fn fault_stats(faults: web::Data<Faults>) -> HttpResponse {
+    let pending = faults.queue.lock().unwrap().len();
+    HttpResponse::Ok().json(serde_json::json!({
+        "requests": faults.requests(),
+        "pending": pending,
+    }))
 }
 
 async fn clear_faults(faults: web::Data<Faults>) -> HttpResponse {

@@ -16,7 +16,7 @@
 use super::map::{self, MapContext, NameOrder};
 use super::wire::{self, CustomerFields, Envelope, Id};
 use crate::domain::orders::{ImportedOrder, StatusClass};
-use crate::platforms::http::{build_client, send_with_retry, HttpPolicy, Pace};
+use crate::platforms::http::{build_client, decode_value, Call, HttpPolicy, Pace, Verdict};
 use crate::platforms::{
     decode_list_element, FetchedOrders, PlatformClient, PlatformError, RemotePublication,
     SourceConfig, StockRefusal, StockUpdate, UnreadableOrder,
@@ -28,6 +28,8 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
+/// Names Cartum in errors of the shared HTTP path.
+const PLATFORM: &str = "Cartum";
 /// The platform's cap on `limit` for `orders/get` and `catalog/export`.
 pub const MAX_LIMIT: u64 = 500;
 /// A guard against a shop that never returns a short page.
@@ -136,8 +138,9 @@ impl CartumClient {
 
     // ---- transport ----------------------------------------------------------------------
 
-    /// One function call without the token logic: retries what `send_with_retry` retries and
-    /// also unreadable bodies and `EXCEPTION` answers (server failures).
+    /// One function call without the token logic, through the shared retry loop: transport
+    /// faults, 429, 5xx, bodies cut off and `EXCEPTION` answers (server failures) share one
+    /// attempt budget. The answer to `auth` holds the token, so it is never quoted.
     async fn exchange(&self, function: &str, body: &Value) -> Result<Outcome, PlatformError> {
         let url = format!("{}/{}/", self.api_base, function);
         let method = if function == "orders/update"
@@ -150,53 +153,44 @@ impl CartumClient {
         } else {
             reqwest::Method::POST
         };
-        let attempts = self.policy.max_attempts.max(1);
-        let mut last = PlatformError::Transient("no attempt made".into());
-        for attempt in 1..=attempts {
-            let answer = send_with_retry(&self.policy, &self.pace, || {
-                self.http.request(method.clone(), &url).json(body)
-            })
-            .await?;
-            if answer.status == 401 || answer.status == 403 {
-                let message = answer
-                    .json::<Envelope>()
-                    .ok()
-                    .and_then(|e| e.error_message())
-                    .unwrap_or_else(|| format!("HTTP {}", answer.status));
-                return Ok(Outcome::TokenRejected(message));
-            }
-            let parsed = answer.json::<Envelope>();
-            match parsed {
-                Ok(env) if env.status == wire::STATUS_EXCEPTION => {
-                    last = PlatformError::Transient(format!(
-                        "Cartum `{function}` failed on the server: {}",
-                        env.error_message().unwrap_or_default()
-                    ));
-                }
-                Ok(env) => return Ok(Outcome::Answer(env)),
-                // the start of an unreadable auth answer may hold the token: keep it out of errors
-                Err(_) if answer.status == 200 && function == "auth" => {
-                    last = PlatformError::Transient("unreadable answer to Cartum `auth`".into())
-                }
-                Err(e) if answer.status == 200 => last = e,
-                Err(_) => {
-                    let snippet: String = String::from_utf8_lossy(&answer.body)
-                        .chars()
-                        .take(120)
-                        .collect();
-                    return Err(PlatformError::BadResponse(format!(
-                        "Cartum `{function}` answered HTTP {}: {snippet}",
-                        answer.status
-                    )));
-                }
-            }
-            if attempt < attempts {
-                let wait = self.policy.backoff(attempt, None);
-                tracing::debug!(source_id = %self.config.source_id, function, attempt, error = %last, "retrying Cartum call");
-                tokio::time::sleep(wait).await;
-            }
-        }
-        Err(last)
+        Call::new(PLATFORM, &self.policy, &self.pace)
+            .secret(function == "auth")
+            .send(
+                || self.http.request(method.clone(), &url).json(body),
+                |answer| {
+                    let parsed = answer.parse::<Envelope>();
+                    if answer.status == 401 || answer.status == 403 {
+                        let message = match parsed {
+                            Verdict::Done(env) => env.error_message(),
+                            _ => None,
+                        };
+                        let message = message.unwrap_or_else(|| format!("HTTP {}", answer.status));
+                        return Verdict::Done(Outcome::TokenRejected(message));
+                    }
+                    let parsed = match parsed {
+                        // another status whose body is no envelope: nothing worth asking again
+                        Verdict::Retry(_) | Verdict::Fail(_) if answer.status != 200 => {
+                            return Verdict::Fail(PlatformError::BadResponse(format!(
+                                "{PLATFORM} `{function}` answered HTTP {}: {}",
+                                answer.status,
+                                answer.snippet()
+                            )))
+                        }
+                        other => other,
+                    };
+                    parsed.and_then(|env| {
+                        if env.status == wire::STATUS_EXCEPTION {
+                            Verdict::Retry(PlatformError::Transient(format!(
+                                "{PLATFORM} `{function}` failed on the server: {}",
+                                env.error_message().unwrap_or_default()
+                            )))
+                        } else {
+                            Verdict::Done(Outcome::Answer(env))
+                        }
+                    })
+                },
+            )
+            .await
     }
 
     /// A fresh token from `auth`. A refusal is `Unauthorized` with the shop's words (SRC-2, SRC-6).
@@ -325,17 +319,18 @@ impl CartumClient {
     ) -> Result<Vec<(T, Value)>, PlatformError> {
         Self::response_rows(env, key, function)?
             .into_iter()
-            .map(|raw| {
-                serde_json::from_value::<T>(raw.clone())
-                    .map(|t| (t, raw.clone()))
-                    .map_err(|e| {
-                        let id = raw
-                            .get("order_id")
-                            .or_else(|| raw.get("article"))
-                            .map(|v| v.to_string())
-                            .unwrap_or_default();
-                        PlatformError::BadResponse(format!("Cartum `{function}` row {id}: {e}"))
-                    })
+            .map(|raw| match T::deserialize(&raw) {
+                Ok(t) => Ok((t, raw)),
+                Err(_) => {
+                    let id = raw
+                        .get("order_id")
+                        .or_else(|| raw.get("article"))
+                        .map(|v| v.to_string())
+                        .unwrap_or_default();
+                    // the same mismatch again, named: the row and the field
+                    let row = format!("{PLATFORM} `{function}` row {id}");
+                    decode_value::<T>(&row, &raw).map(|t| (t, raw))
+                }
             })
             .collect()
     }

@@ -18,7 +18,7 @@
 use super::map::{self, MapOptions};
 use super::wire;
 use crate::domain::orders::ImportedOrder;
-use crate::platforms::http::{build_client, send_with_retry, Answer, HttpPolicy, Pace};
+use crate::platforms::http::{build_client, Answer, Call, HttpPolicy, Pace, Verdict};
 use crate::platforms::{
     decode_list_element, FetchedOrders, PlatformClient, PlatformError, RemotePublication,
     SourceConfig, StockRefusal, StockUpdate, UnreadableOrder,
@@ -28,6 +28,8 @@ use reqwest::Method;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
+/// Names Epicentr in errors of the shared HTTP path.
+const PLATFORM: &str = "Epicentr";
 /// The main line of the status graph; a change further along it is walked one step at a time,
 /// because Epicentr forbids skipping statuses.
 const FORWARD: &[&str] = &[
@@ -109,7 +111,8 @@ impl EpicentrClient {
         )
     }
 
-    /// One request with the token, retried on transient failures; non-2xx answers become errors.
+    /// One request with the token through the shared retry loop; a 2xx answer comes back, any
+    /// other status becomes an error in Epicentr's words.
     async fn request(
         &self,
         method: Method,
@@ -117,8 +120,45 @@ impl EpicentrClient {
         query: &[(&str, String)],
         body: Option<&serde_json::Value>,
     ) -> Result<Answer, PlatformError> {
+        self.send(method, path, query, body, |answer| {
+            if answer.is_success() {
+                Verdict::Done(answer)
+            } else {
+                Verdict::Fail(error_from(&answer))
+            }
+        })
+        .await
+    }
+
+    /// A JSON answer as `T`. A body cut off is asked for again within the same attempt budget;
+    /// one of the wrong shape is a `BadResponse` naming the field, after one request.
+    async fn request_json<T: serde::de::DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<T, PlatformError> {
+        self.send(method, path, query, body, |answer| {
+            if answer.is_success() {
+                answer.parse::<T>()
+            } else {
+                Verdict::Fail(error_from(&answer))
+            }
+        })
+        .await
+    }
+
+    async fn send<T>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
+        read: impl FnMut(Answer) -> Verdict<T>,
+    ) -> Result<T, PlatformError> {
         let url = format!("{}{}", self.base_url, path);
-        let answer = send_with_retry(&self.policy, &self.pace, || {
+        let make = || {
             let mut rb = self
                 .http
                 .request(method.clone(), &url)
@@ -129,37 +169,10 @@ impl EpicentrClient {
                 rb = rb.json(b);
             }
             rb
-        })
-        .await?;
-        if (200..300).contains(&answer.status) {
-            Ok(answer)
-        } else {
-            Err(error_from(&answer))
-        }
-    }
-
-    /// A JSON answer; an unreadable body (cut off mid-way) is asked for again with the same policy.
-    async fn request_json<T: serde::de::DeserializeOwned>(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(&str, String)],
-        body: Option<&serde_json::Value>,
-    ) -> Result<T, PlatformError> {
-        let attempts = self.policy.max_attempts.max(1);
-        let mut attempt = 1;
-        loop {
-            let answer = self.request(method.clone(), path, query, body).await?;
-            match answer.json::<T>() {
-                Ok(v) => return Ok(v),
-                Err(e) if attempt < attempts => {
-                    tracing::debug!(source_id = self.config.source_id.0, attempt, error = %e, "unreadable Epicentr answer, asking again");
-                    tokio::time::sleep(self.policy.backoff(attempt, None)).await;
-                    attempt += 1;
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        };
+        Call::new(PLATFORM, &self.policy, &self.pace)
+            .send(make, read)
+            .await
     }
 
     /// Every order of the list created at or after `from`, newest first, all pages.
@@ -360,13 +373,7 @@ fn error_from(answer: &Answer) -> PlatformError {
         .message
         .or(body.error)
         .filter(|m| !m.trim().is_empty())
-        .unwrap_or_else(|| {
-            let snippet: String = String::from_utf8_lossy(&answer.body)
-                .chars()
-                .take(120)
-                .collect();
-            format!("HTTP {}: {snippet}", answer.status)
-        });
+        .unwrap_or_else(|| format!("HTTP {}: {}", answer.status, answer.snippet()));
     match answer.status {
         401 | 403 => PlatformError::Unauthorized(message),
         404 => PlatformError::NotFound,
@@ -663,11 +670,11 @@ mod unit_tests {
 
     #[test]
     fn errors_keep_the_platforms_words() {
-        let a = Answer {
-            status: 422,
-            retry_after: None,
-            body: br#"{"message":"Recipient of the waybill does not match the order"}"#.to_vec(),
-        };
+        let a = Answer::new(
+            "Epicentr",
+            422,
+            br#"{"message":"Recipient of the waybill does not match the order"}"#.to_vec(),
+        );
         assert_eq!(
             error_from(&a),
             PlatformError::Refused {
@@ -675,20 +682,16 @@ mod unit_tests {
                 message: "Recipient of the waybill does not match the order".into()
             }
         );
-        let a = Answer {
-            status: 403,
-            retry_after: None,
-            body: br#"{"error":"Forbidden"}"#.to_vec(),
-        };
+        let a = Answer::new("Epicentr", 403, br#"{"error":"Forbidden"}"#.to_vec());
         assert_eq!(
             error_from(&a),
             PlatformError::Unauthorized("Forbidden".into())
         );
-        let a = Answer {
-            status: 404,
-            retry_after: None,
-            body: br#"{"message":"entity.not_found"}"#.to_vec(),
-        };
+        let a = Answer::new(
+            "Epicentr",
+            404,
+            br#"{"message":"entity.not_found"}"#.to_vec(),
+        );
         assert_eq!(error_from(&a), PlatformError::NotFound);
     }
 }

@@ -11,7 +11,7 @@
 
 use super::{map, wire};
 use crate::domain::orders::ImportedOrder;
-use crate::platforms::http::{build_client, send_with_retry, Answer, HttpPolicy, Pace};
+use crate::platforms::http::{build_client, decode_value, Call, HttpPolicy, Pace, Verdict};
 use crate::platforms::{
     decode_list_element, FetchedOrders, PlatformClient, PlatformError, RemotePublication,
     SourceConfig, StockRefusal, StockUpdate, UnreadableOrder,
@@ -21,6 +21,8 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+/// Names Prom in errors of the shared HTTP path.
+const PLATFORM: &str = "Prom";
 /// Reasons that may carry a free text (`cancellation_text`), per Prom's official sample.
 const REASONS_WITH_TEXT: &[&str] = &["price_changed", "not_enough_fields", "another"];
 /// Listings in these states are gone from the shop and are not publications.
@@ -96,8 +98,9 @@ impl PromClient {
         naive.format("%Y-%m-%dT%H:%M:%S").to_string()
     }
 
-    /// One request, retried on transport faults and on unreadable 2xx bodies (truncated JSON).
-    /// Error statuses come back with whatever JSON their body has (`Null` if none).
+    /// One request through the shared retry loop: transport faults, 429, 5xx and 2xx bodies cut
+    /// off share one attempt budget. Error statuses come back with whatever JSON their body has
+    /// (`Null` if none).
     async fn call(
         &self,
         method: Method,
@@ -106,38 +109,30 @@ impl PromClient {
         body: Option<&Value>,
     ) -> Result<(u16, Value), PlatformError> {
         let url = format!("{}{}", self.base_url, path);
-        let mut attempt = 1;
-        loop {
-            let answer: Answer = send_with_retry(&self.policy, &self.pace, || {
-                let req = match method {
-                    Method::Get => self.http.get(&url),
-                    Method::Post => self.http.post(&url),
-                };
-                let req = req
-                    .bearer_auth(&self.token)
-                    .header("X-LANGUAGE", &self.language)
-                    .header("Accept", "application/json")
-                    .query(query);
-                match body {
-                    Some(b) => req.json(b),
-                    None => req,
+        let make = || {
+            let req = match method {
+                Method::Get => self.http.get(&url),
+                Method::Post => self.http.post(&url),
+            };
+            let req = req
+                .bearer_auth(&self.token)
+                .header("X-LANGUAGE", &self.language)
+                .header("Accept", "application/json")
+                .query(query);
+            match body {
+                Some(b) => req.json(b),
+                None => req,
+            }
+        };
+        Call::new(PLATFORM, &self.policy, &self.pace)
+            .send(make, |answer| {
+                if answer.status >= 300 {
+                    Verdict::Done((answer.status, answer.json_or_null()))
+                } else {
+                    answer.parse::<Value>().map(|v| (answer.status, v))
                 }
             })
-            .await?;
-            if answer.status >= 300 {
-                let value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
-                return Ok((answer.status, value));
-            }
-            match answer.json::<Value>() {
-                Ok(v) => return Ok((answer.status, v)),
-                Err(e) if attempt < self.policy.max_attempts => {
-                    tracing::debug!(attempt, path, error = %e, "retrying an unreadable Prom answer");
-                    tokio::time::sleep(self.policy.backoff(attempt, None)).await;
-                    attempt += 1;
-                }
-                Err(e) => return Err(e),
-            }
-        }
+            .await
     }
 
     /// Like `call`, but error statuses and `{"error": …}` bodies become `PlatformError`s.
@@ -277,9 +272,9 @@ fn error_message(value: &Value) -> Option<String> {
     }
 }
 
+/// A Prom answer as a wire type; a mismatch names the field.
 fn decode<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, PlatformError> {
-    serde_json::from_value(value)
-        .map_err(|e| PlatformError::BadResponse(format!("Prom answer of an unknown shape: {e}")))
+    decode_value(PLATFORM, &value)
 }
 
 fn parse_id(external_id: &str) -> Result<i64, PlatformError> {

@@ -14,7 +14,7 @@ use super::statuses::{self, HANDOVER_SCHEDULED, PACKING_CONFIRMED, REPEAT_ORDER}
 use super::wire;
 use crate::domain::orders::ImportedOrder;
 use crate::domain::time::utc_to_kyiv;
-use crate::platforms::http::{build_client, send_with_retry, Answer, Pace};
+use crate::platforms::http::{build_client, decode_value, Answer, Call, Pace};
 use crate::platforms::{
     decode_list_element, FetchedOrders, PlatformClient, PlatformError, RemotePublication,
     SourceConfig, StockRefusal, StockUpdate,
@@ -27,6 +27,8 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
+/// Names Rozetka in errors of the shared HTTP path.
+const PLATFORM: &str = "Rozetka";
 /// Blocks asked for on every order read (note §2.3, the recommended import set).
 const DEFAULT_EXPAND: &str =
     "user,delivery,purchases,status_data,status_available,order_status_history,payment_type_name";
@@ -122,35 +124,24 @@ impl RozetkaClient {
         format!("{}{}", self.base_url, path)
     }
 
-    /// Sends until the body is readable JSON: `send_with_retry` retries the transport, this loop
-    /// also retries bodies cut off mid-way (the same policy, so the total stays bounded).
-    /// `carries_secret`: the body holds the access token, so an unreadable one is never quoted.
+    /// Sends through the shared retry loop until the body is a readable `{success, content}`
+    /// envelope, whatever the HTTP status (Rozetka reports errors in it). Transport faults, 429,
+    /// 5xx and bodies cut off share one attempt budget; an envelope of the wrong shape is a
+    /// `BadResponse` after one request. `carries_secret`: the body holds the access token, so it
+    /// is never quoted.
     async fn send_json(
         &self,
         make: impl Fn() -> reqwest::RequestBuilder,
         carries_secret: bool,
     ) -> Result<(Answer, wire::Envelope), PlatformError> {
-        let policy = &self.config.http;
-        let mut attempt = 1;
-        loop {
-            let answer = send_with_retry(policy, &self.pace, &make).await?;
-            let parsed = answer.json::<wire::Envelope>().map_err(|e| match e {
-                PlatformError::Transient(_) if carries_secret => PlatformError::Transient(format!(
-                    "unreadable login answer (HTTP {})",
-                    answer.status
-                )),
-                other => other,
-            });
-            match parsed {
-                Ok(env) => return Ok((answer, env)),
-                Err(e) if e.is_transient() && attempt < policy.max_attempts => {
-                    tracing::debug!(attempt, error = %e, "unreadable Rozetka answer, retrying");
-                    tokio::time::sleep(policy.backoff(attempt, None)).await;
-                    attempt += 1;
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        Call::new(PLATFORM, &self.config.http, &self.pace)
+            .secret(carries_secret)
+            .send(make, |answer| {
+                answer
+                    .parse::<wire::Envelope>()
+                    .map(|envelope| (answer, envelope))
+            })
+            .await
     }
 
     fn outcome(answer: &Answer, env: wire::Envelope) -> Outcome {
@@ -295,8 +286,7 @@ impl RozetkaClient {
         query: &[(&str, String)],
     ) -> Result<T, PlatformError> {
         let content = self.call(reqwest::Method::GET, path, query, None).await?;
-        serde_json::from_value(content)
-            .map_err(|e| PlatformError::BadResponse(format!("GET {path}: {e}")))
+        decode_value(format_args!("{PLATFORM} GET {path}"), &content)
     }
 
     /// Every page of `/orders/search` with the given filter, each order once. Each order is read

@@ -8,7 +8,7 @@
 
 use super::{map, wire};
 use crate::domain::orders::ImportedOrder;
-use crate::platforms::http::{build_client, Pace};
+use crate::platforms::http::{build_client, Answer, Call, HttpPolicy, Pace, Verdict};
 use crate::platforms::{
     FetchedOrders, PlatformClient, PlatformError, RemotePublication, SourceConfig, StockRefusal,
     StockUpdate, UnreadableOrder,
@@ -21,6 +21,8 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
+/// Names Shopify in errors of the shared HTTP path.
+const PLATFORM: &str = "Shopify";
 /// The note's API version (`X-Shopify-API-Version` of its example delivery).
 pub const DEFAULT_API_VERSION: &str = "2025-07";
 /// Orders older than this are invisible without the `read_all_orders` scope.
@@ -153,103 +155,60 @@ impl ShopifyClient {
         format!("{}/admin/api/{}/{path}", self.base, self.api_version)
     }
 
-    /// Sends with the policy's retries; like `http::send_with_retry`, but keeps the headers
-    /// (`Link`, `X-Shopify-Shop-Api-Call-Limit`) and also retries a 2xx whose JSON is cut off.
+    /// Sends through the shared retry loop, keeping what pagination needs (`Link`). Transport
+    /// faults, 429, 5xx and 2xx bodies cut off share one attempt budget; the call-limit header
+    /// holds the next request back before the leaky bucket overflows.
     async fn send(
         &self,
         make: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<Reply, PlatformError> {
-        let policy = &self.config.http;
-        let mut last_err = PlatformError::Transient("no attempt made".into());
-        for attempt in 1..=policy.max_attempts.max(1) {
-            self.pace.wait(self.min_interval).await;
-            let result = make()
-                .header("X-Shopify-Access-Token", &self.access_token)
-                .header("Accept", "application/json")
-                .send()
-                .await;
-            let (err, retry_after) = match result {
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let retry_after = resp
-                        .headers()
-                        .get("retry-after")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<f64>().ok())
-                        .filter(|s| s.is_finite() && *s >= 0.0)
-                        .map(Duration::from_secs_f64);
-                    let call_limit = resp
-                        .headers()
-                        .get("x-shopify-shop-api-call-limit")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(parse_call_limit);
-                    let next_page_info = resp
-                        .headers()
-                        .get("link")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(next_page_info);
-                    let body = resp.bytes().await;
-                    self.respect_bucket(call_limit).await;
-                    match body {
-                        Ok(_) if status == 429 => {
-                            (PlatformError::RateLimited { retry_after }, retry_after)
+        let policy = HttpPolicy {
+            min_interval: self.min_interval,
+            ..self.config.http.clone()
+        };
+        let bucket = |answer: &Answer| {
+            self.bucket_wait(
+                answer
+                    .header("x-shopify-shop-api-call-limit")
+                    .and_then(parse_call_limit),
+            )
+        };
+        Call::new(PLATFORM, &policy, &self.pace)
+            .pause_after(&bucket)
+            .send(
+                || {
+                    make()
+                        .header("X-Shopify-Access-Token", &self.access_token)
+                        .header("Accept", "application/json")
+                },
+                |answer| {
+                    // a 2xx body is read as JSON here, so one cut off is asked for again
+                    if answer.is_success() && !answer.body.is_empty() {
+                        match answer.parse::<IgnoredAny>() {
+                            Verdict::Done(_) => {}
+                            Verdict::Retry(e) => return Verdict::Retry(e),
+                            Verdict::Fail(e) => return Verdict::Fail(e),
                         }
-                        Ok(body) if status >= 500 => (
-                            PlatformError::Transient(format!(
-                                "Shopify HTTP {status}: {}",
-                                snippet(&body)
-                            )),
-                            None,
-                        ),
-                        Ok(body)
-                            if (200..300).contains(&status)
-                                && !body.is_empty()
-                                && serde_json::from_slice::<IgnoredAny>(&body).is_err() =>
-                        {
-                            (
-                                PlatformError::Transient(format!(
-                                    "unreadable Shopify answer (HTTP {status}): {}",
-                                    snippet(&body)
-                                )),
-                                None,
-                            )
-                        }
-                        Ok(body) => {
-                            return Ok(Reply {
-                                status,
-                                body: body.to_vec(),
-                                next_page_info,
-                            })
-                        }
-                        Err(e) => (PlatformError::Transient(format!("body cut off: {e}")), None),
                     }
-                }
-                Err(e) if e.is_timeout() => (PlatformError::Transient("timed out".into()), None),
-                Err(e) => (
-                    // without the URL: it names the shop, harmless, but keep logs uniform
-                    PlatformError::Transient(format!("connection failed: {}", e.without_url())),
-                    None,
-                ),
-            };
-            last_err = err;
-            if attempt < policy.max_attempts {
-                let wait = policy.backoff(attempt, retry_after);
-                tracing::debug!(source_id = ?self.config.source_id, attempt, wait_ms = wait.as_millis() as u64, error = %last_err, "retrying Shopify request");
-                tokio::time::sleep(wait).await;
-            }
-        }
-        Err(last_err)
+                    Verdict::Done(Reply {
+                        status: answer.status,
+                        next_page_info: answer.header("link").and_then(next_page_info),
+                        body: answer.body,
+                    })
+                },
+            )
+            .await
     }
 
-    /// Slows down before the leaky bucket overflows, instead of provoking 429s.
-    async fn respect_bucket(&self, call_limit: Option<(u64, u64)>) {
-        if let Some((used, size)) = call_limit {
-            if used + self.bucket_margin >= size {
-                let over = used + self.bucket_margin + 1 - size;
-                let wait = Duration::from_millis(over * 1000 / self.leak_per_sec);
-                tokio::time::sleep(wait.min(Duration::from_secs(20))).await;
-            }
+    /// How long to hold back so the leaky bucket keeps `bucket_margin` calls free.
+    fn bucket_wait(&self, call_limit: Option<(u64, u64)>) -> Option<Duration> {
+        let (used, size) = call_limit?;
+        if used + self.bucket_margin < size {
+            return None;
         }
+        let over = used + self.bucket_margin + 1 - size;
+        let wait = Duration::from_millis(over * 1000 / self.leak_per_sec);
+        Some(wait.min(Duration::from_secs(20)))
     }
 
     /// A successful answer, or the platform's refusal in its own words.

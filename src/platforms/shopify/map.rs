@@ -359,9 +359,9 @@ fn unwrap_envelope(value: Value, key: &str) -> Value {
     }
 }
 
+/// A Shopify `what` (order, refund…) as a wire type; a mismatch names the field.
 fn from_value<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, PlatformError> {
-    serde_json::from_value(value)
-        .map_err(|e| PlatformError::BadResponse(format!("not a Shopify {what}: {e}")))
+    crate::platforms::http::decode_value(format_args!("Shopify {what}"), &value)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@
 
 use super::{map, wire};
 use crate::domain::orders::ImportedOrder;
-use crate::platforms::http::{build_client, send_with_retry, Answer, HttpPolicy, Pace};
+use crate::platforms::http::{build_client, decode_value, Call, HttpPolicy, Pace, Verdict};
 use crate::platforms::{
     decode_list_element, FetchedOrders, PlatformClient, PlatformError, RemotePublication,
     SourceConfig, StockRefusal, StockUpdate, UnreadableOrder,
@@ -24,6 +24,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 
+/// Names WooCommerce in errors of the shared HTTP path.
+const PLATFORM: &str = "WooCommerce";
 /// Pages we follow at most, so a shop that keeps answering full pages cannot loop us forever.
 const MAX_PAGES: u64 = 10_000;
 
@@ -86,8 +88,9 @@ impl WooCommerceClient {
         self.config.setting_u64("page_size", 100).clamp(1, 100)
     }
 
-    /// One request, retried on transport faults and on unreadable 2xx bodies (truncated JSON, a
-    /// PHP fatal's HTML). Error statuses come back with whatever JSON their body has.
+    /// One request through the shared retry loop: transport faults, 429, 5xx and 2xx bodies cut
+    /// off or not JSON at all (a PHP fatal's HTML) share one attempt budget. Error statuses come
+    /// back with whatever JSON their body has.
     async fn call(
         &self,
         method: Method,
@@ -96,43 +99,35 @@ impl WooCommerceClient {
         body: Option<&Value>,
     ) -> Result<(u16, Value), PlatformError> {
         let url = format!("{}{}", self.api, path);
-        let mut attempt = 1;
-        loop {
-            let answer: Answer = send_with_retry(&self.policy, &self.pace, || {
-                let req = match method {
-                    Method::Get => self.http.get(&url),
-                    Method::Post => self.http.post(&url),
-                    Method::Put => self.http.put(&url),
-                };
-                let req = if self.query_auth {
-                    req.query(&[
-                        ("consumer_key", self.consumer_key.as_str()),
-                        ("consumer_secret", self.consumer_secret.as_str()),
-                    ])
+        let make = || {
+            let req = match method {
+                Method::Get => self.http.get(&url),
+                Method::Post => self.http.post(&url),
+                Method::Put => self.http.put(&url),
+            };
+            let req = if self.query_auth {
+                req.query(&[
+                    ("consumer_key", self.consumer_key.as_str()),
+                    ("consumer_secret", self.consumer_secret.as_str()),
+                ])
+            } else {
+                req.basic_auth(&self.consumer_key, Some(&self.consumer_secret))
+            };
+            let req = req.header("Accept", "application/json").query(query);
+            match body {
+                Some(b) => req.json(b),
+                None => req,
+            }
+        };
+        Call::new(PLATFORM, &self.policy, &self.pace)
+            .send(make, |answer| {
+                if answer.status >= 300 {
+                    Verdict::Done((answer.status, answer.json_or_null()))
                 } else {
-                    req.basic_auth(&self.consumer_key, Some(&self.consumer_secret))
-                };
-                let req = req.header("Accept", "application/json").query(query);
-                match body {
-                    Some(b) => req.json(b),
-                    None => req,
+                    answer.parse::<Value>().map(|v| (answer.status, v))
                 }
             })
-            .await?;
-            if answer.status >= 300 {
-                let value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
-                return Ok((answer.status, value));
-            }
-            match answer.json::<Value>() {
-                Ok(v) => return Ok((answer.status, v)),
-                Err(e) if attempt < self.policy.max_attempts => {
-                    tracing::debug!(attempt, path, error = %e, "retrying an unreadable WooCommerce answer");
-                    tokio::time::sleep(self.policy.backoff(attempt, None)).await;
-                    attempt += 1;
-                }
-                Err(e) => return Err(e),
-            }
-        }
+            .await
     }
 
     /// Like `call`, with error statuses turned into `PlatformError`s.
@@ -361,9 +356,9 @@ fn check_answer(status: u16, value: &Value) -> Result<(), PlatformError> {
     })
 }
 
+/// A WooCommerce `what` (order, product…) as a wire type; a mismatch names the field.
 fn decode<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, PlatformError> {
-    serde_json::from_value(value)
-        .map_err(|e| PlatformError::BadResponse(format!("not a WooCommerce {what}: {e}")))
+    decode_value(format_args!("{PLATFORM} {what}"), &value)
 }
 
 /// A filter bound as WooCommerce reads it with `dates_are_gmt=true`. The bounds are exclusive and
