@@ -187,10 +187,12 @@ impl AuthThrottle {
             a.failures = 0;
             a.window_start = now;
         }
-        a.failures += 1;
+        // at most one past `max_failures` before the address cools down
+        a.failures = a.failures.saturating_add(1);
         if a.failures >= p.max_failures {
             // this failure is answered as any other; the attempts after it are throttled
-            a.blocked_until = Some(now + p.cooldown);
+            // the policy's minutes always fit the monotonic clock
+            a.blocked_until = now.checked_add(p.cooldown);
         }
         None
     }
@@ -242,7 +244,8 @@ impl AuthThrottle {
         if map.len() >= self.policy.capacity {
             let mut seen: Vec<Instant> = map.values().map(|a| a.last_seen).collect();
             seen.sort_unstable();
-            let cut = seen[(seen.len() / 10).min(seen.len() - 1)];
+            // `seen` holds at least `capacity` (≥ 1) entries here
+            let cut = seen[(seen.len() / 10).min(seen.len().saturating_sub(1))];
             map.retain(|_, a| a.last_seen > cut);
         }
     }
@@ -260,7 +263,9 @@ fn fingerprint(token: &str) -> u64 {
 }
 
 fn wall_clock(at: Instant, now: Instant) -> DateTime<Utc> {
-    Utc::now() + chrono::Duration::from_std(at.saturating_duration_since(now)).unwrap_or_default()
+    let wait = chrono::Duration::from_std(at.saturating_duration_since(now)).unwrap_or_default();
+    let now_utc = Utc::now();
+    now_utc.checked_add_signed(wait).unwrap_or(now_utc)
 }
 
 #[cfg(test)]

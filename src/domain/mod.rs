@@ -1,6 +1,6 @@
 //! Pure Rust rules of the SPEC: no SQL, no HTTP, no GraphQL. Everything here is unit-tested beside it.
 
-// `auth` joins the deny below once its throttle (being rewritten now) has landed
+#[deny(clippy::arithmetic_side_effects)]
 pub mod auth;
 #[deny(clippy::arithmetic_side_effects)]
 pub mod credentials;
