@@ -51,7 +51,9 @@ fn check_base_url(url: &str) -> async_graphql::Result<Option<String>> {
 }
 
 fn check_currency(c: &str) -> async_graphql::Result<String> {
-    if c.trim().chars().count() > MAX_CURRENCY_LEN {
+    // trimmed first, so a refusal never echoes more than the code itself
+    let c = c.trim();
+    if c.chars().count() > MAX_CURRENCY_LEN {
         return Err(Error::bad_input(
             "currency",
             format!(
