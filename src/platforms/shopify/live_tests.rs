@@ -1132,3 +1132,46 @@ async fn raw_orders_keep_the_window_and_leave_their_bytes_when_edited() {
     let (new, _) = sim.create_order(&order_spec(1, &[(0, 1)])).unwrap();
     assert_ne!(new.id, paid);
 }
+
+// covers: IMP-3, SYNC-1, WH-6
+#[tokio::test]
+async fn an_order_the_client_cannot_read_is_returned_apart_and_the_others_kept() {
+    let sim = start(SimOptions {
+        read_all_orders: true,
+        ..SimOptions::default()
+    });
+    sim.state.seed(3, 10);
+    let mut absurd: Value = serde_json::from_slice(RAW_2).unwrap();
+    absurd["id"] = json!(820982911946154600_u64);
+    let line = json!({"title": "Standard", "price": "79228162514264337593543950335"});
+    absurd["shipping_lines"] = json!([line, line]);
+    let r = load_raw(&sim, &serde_json::to_vec(&absurd).unwrap()).await;
+    assert_eq!(r.status().as_u16(), 200);
+
+    let c = client(&sim);
+    let since = DateTime::parse_from_rfc3339("2019-01-01T00:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let got = c.orders_changed_since(since, since).await.unwrap();
+    assert_eq!(got.orders.len(), 3, "the seeded orders are all read");
+    let reason = |id: &str| {
+        got.unreadable
+            .iter()
+            .find(|u| u.external_id.as_deref() == Some(id))
+            .unwrap_or_else(|| panic!("{id} not unreadable: {:?}", got.unreadable))
+            .reason
+            .clone()
+    };
+    let r = reason("820982911946154600");
+    assert!(
+        r.contains("shipping_lines[1].price 79228162514264337593543950335: the sum does not fit"),
+        "{r}"
+    );
+    assert_eq!(got.unreadable.len(), 1, "{:?}", got.unreadable);
+
+    // read alone, the absurd one is an error, not a panic
+    assert!(matches!(
+        c.fetch_order("820982911946154600").await,
+        Err(PlatformError::BadResponse(_))
+    ));
+}
