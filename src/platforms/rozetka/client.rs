@@ -183,8 +183,13 @@ impl RozetkaClient {
             .await?;
         match Self::outcome(&answer, env) {
             Outcome::Content(content) => {
-                let content: wire::LoginContent = serde_json::from_value(content)
-                    .map_err(|e| PlatformError::BadResponse(format!("login answer: {e}")))?;
+                // serde's message would quote the value it rejects, which may be the token
+                let content: wire::LoginContent =
+                    serde_json::from_value(content).map_err(|_| {
+                        PlatformError::BadResponse(format!(
+                            "{PLATFORM} login answer without a readable access_token"
+                        ))
+                    })?;
                 if content.access_token.is_empty() {
                     return Err(PlatformError::BadResponse(
                         "login answer without access_token".into(),
