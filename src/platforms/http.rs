@@ -429,6 +429,9 @@ impl PathWalker<'_> {
     }
 }
 
+/// A platform's reading of an answer as a wait before its next request.
+pub type PauseAfter<'a> = &'a (dyn Fn(&Answer) -> Option<Duration> + Sync);
+
 /// One call to a platform: its name for errors, its policy and pace, and its options.
 #[derive(Clone, Copy)]
 pub struct Call<'a> {
@@ -436,7 +439,7 @@ pub struct Call<'a> {
     policy: &'a HttpPolicy,
     pace: &'a Pace,
     secret: bool,
-    pause: Option<&'a (dyn Fn(&Answer) -> Option<Duration> + Sync)>,
+    pause: Option<PauseAfter<'a>>,
 }
 
 impl<'a> Call<'a> {
@@ -458,7 +461,7 @@ impl<'a> Call<'a> {
 
     /// A platform's own slow-down signal (Shopify's call-limit header): after each answer,
     /// `pause` may hold the source's next request back (within the policy's `max_wait`).
-    pub fn pause_after(self, pause: &'a (dyn Fn(&Answer) -> Option<Duration> + Sync)) -> Self {
+    pub fn pause_after(self, pause: PauseAfter<'a>) -> Self {
         Call {
             pause: Some(pause),
             ..self
