@@ -151,7 +151,11 @@ fn describe(
     let is_order = topic.as_deref().is_some_and(|t| t.starts_with("order"));
     let (external_order_id, updated_at, error) = match serde_json::from_slice::<Keys>(body) {
         Ok(keys) => {
-            let id = keys.id.as_ref().and_then(json_id).filter(|_| is_order);
+            let id = keys
+                .id
+                .as_ref()
+                .and_then(json_id)
+                .filter(|id| is_order && usable_key(id));
             let updated = match platform {
                 Platform::Shopify => keys
                     .updated_at
@@ -176,11 +180,11 @@ fn describe(
         platform: platform.as_str().to_string(),
         topic,
         webhook_id: header(req, "x-shopify-webhook-id")
-            .map(str::to_string)
-            .filter(|_| platform == Platform::Shopify),
+            .filter(|id| platform == Platform::Shopify && usable_key(id))
+            .map(str::to_string),
         event_id: header(req, "x-shopify-event-id")
-            .map(str::to_string)
-            .filter(|_| platform == Platform::Shopify),
+            .filter(|id| platform == Platform::Shopify && usable_key(id))
+            .map(str::to_string),
         external_order_id,
         platform_updated_at: updated_at,
         headers: serde_json::Value::Object(headers),
@@ -205,6 +209,14 @@ struct Keys<'a> {
     updated_at: Option<std::borrow::Cow<'a, str>>,
     #[serde(default, borrow)]
     date_modified_gmt: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// The platforms' ids are short printable text (UUIDs, integers). Anything else is no key to
+/// recognise duplicates by (the delivery is stored without it, its headers kept): a PostgreSQL
+/// index row cannot hold a few kilobytes nor its text a NUL, and one such row would fail the commit
+/// of every delivery written in the same batch.
+fn usable_key(id: &str) -> bool {
+    id.len() <= 255 && !id.chars().any(char::is_control)
 }
 
 /// Order ids are integers that may exceed 2^53: read them as u64, never through f64.

@@ -16,6 +16,9 @@ pub mod woocommerce;
 #[cfg(test)]
 mod retry_tests;
 
+#[cfg(test)]
+mod fuzz_tests;
+
 use crate::domain::credentials::Credentials;
 use crate::domain::orders::ImportedOrder;
 use crate::domain::{Platform, SourceId};

@@ -18,5 +18,6 @@ mod schema;
 mod sources;
 mod tokens;
 mod webhook_platforms;
+mod webhooks_fuzz;
 mod webhooks_process;
 mod webhooks_receive;
