@@ -17,6 +17,7 @@ mod push;
 mod schema;
 mod sources;
 mod tokens;
+mod unreadable_orders;
 mod webhook_platforms;
 mod webhooks_fuzz;
 mod webhooks_process;
