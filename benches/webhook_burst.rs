@@ -151,10 +151,16 @@ fn main() {
         }
         let acked = started.elapsed();
         let ack_rate = burst as f64 / acked.as_secs_f64();
-        println!("acknowledged: {:.2} s = {ack_rate:.0}/s", acked.as_secs_f64());
+        let count = "{ orders(first: 1) { totalCount } }";
+        let at_ack = graphql(&client, &base, count).await["data"]["orders"]["totalCount"]
+            .as_u64()
+            .unwrap_or(0);
+        println!(
+            "acknowledged: {:.2} s = {ack_rate:.0}/s; {at_ack} orders applied by then",
+            acked.as_secs_f64()
+        );
 
         // until every acknowledged delivery is an order (bounded: 10 minutes)
-        let count = "{ orders(first: 1) { totalCount } }";
         let mut orders = 0;
         let deadline = started + Duration::from_secs(600);
         while Instant::now() < deadline {
@@ -172,6 +178,8 @@ fn main() {
             applied.as_secs_f64(),
             apply_rate * 100.0 / ack_rate
         );
+        // orders are committed a moment before their deliveries are marked done
+        tokio::time::sleep(Duration::from_millis(200)).await;
         let mut states = std::collections::BTreeMap::<String, usize>::new();
         for d in store.deliveries(src_id, burst as u64 + 10).await.unwrap() {
             *states.entry(d.state).or_default() += 1;

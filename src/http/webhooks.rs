@@ -243,8 +243,8 @@ fn json_id(v: &serde_json::Value) -> Option<String> {
 /// deliveries are stored in their order of arrival (WH-3, WH-5). SQLite has one writer: one lane.
 ///
 /// A lane keeps its database connection from batch to batch while deliveries keep coming, and
-/// gives it back when none wait, or after [`HOLD_CONNECTION`] (on SQLite the connection is the
-/// one writer's, which the inbox worker and the syncs wait for).
+/// gives it back when none wait, when the inbox worker waits for it, or after [`HOLD_CONNECTION`]
+/// (on SQLite the connection is the one writer's, which the inbox worker and the syncs wait for).
 #[derive(Clone)]
 pub struct InboxWriter {
     tx: tokio::sync::mpsc::Sender<Queued>,
@@ -260,6 +260,10 @@ const MAX_BATCH: usize = 256;
 
 /// The longest a lane keeps its connection while deliveries keep coming.
 const HOLD_CONNECTION: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// How long a lane keeps the connection while the inbox worker waits for it: acknowledgements
+/// stay fast during a burst, and the burst is applied while it arrives, not only after it.
+const INBOX_TURN: std::time::Duration = std::time::Duration::from_millis(10);
 
 impl InboxWriter {
     pub fn start(store: crate::store::Store) -> InboxWriter {
@@ -373,7 +377,12 @@ async fn write_batches(
                 for k in held.remove(&id).unwrap_or_default() {
                     busy.remove(&k);
                 }
-                idle.extend(conn.filter(|c| c.held() < HOLD_CONNECTION));
+                // kept for the next batch unless held long enough, or for a turn while the inbox
+                // worker waits
+                idle.extend(conn.filter(|c| {
+                    c.held() < HOLD_CONNECTION
+                        && !(c.held() >= INBOX_TURN && store.inbox_waits_for_writer())
+                }));
             }
             q = rx.recv(), if open && flying.len() < lanes && waiting.len() < MAX_BATCH => match q {
                 Some(q) => waiting.push_back(q),

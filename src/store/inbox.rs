@@ -502,6 +502,24 @@ impl Store {
         Ok(rows)
     }
 
+    /// The source's pending deliveries after `after`, in order of arrival (the inbox worker reads
+    /// ahead while it applies the batch before).
+    pub async fn pending_deliveries_after(
+        &self,
+        source_id: SourceId,
+        after: i64,
+        limit: u64,
+    ) -> Result<Vec<DeliveryRow>> {
+        Ok(webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::State.eq("pending"))
+            .filter(webhook_delivery::Column::SourceId.eq(source_id.0))
+            .filter(webhook_delivery::Column::Id.gt(after))
+            .order_by_asc(webhook_delivery::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?)
+    }
+
     /// Records how processing went: `done`, `ignored`, `skipped` (with the reason), or a failure:
     /// a [`DeliveryFailure::Retry`] is tried again later and parked after [`MAX_ATTEMPTS`]; a
     /// [`DeliveryFailure::Permanent`] one is parked at once (its bytes will not change).

@@ -59,6 +59,18 @@ pub struct Store {
     outbox_wakeup: Arc<tokio::sync::Notify>,
     /// Webhook deliveries waiting for their inbox commit (see [`Store::acks_waiting`]).
     acks_waiting: Arc<std::sync::atomic::AtomicUsize>,
+    /// The inbox worker waiting for or holding the writer (see [`Store::inbox_wants_writer`]).
+    inbox_applying: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Held while the inbox worker applies a run: the acknowledgement writer then gives the SQLite
+/// writer connection back after its current batch instead of keeping it for the next one.
+pub struct WriterWanted(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for WriterWanted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Timestamps are kept to the microsecond so SQLite text and PostgreSQL `timestamptz` compare alike
@@ -134,6 +146,7 @@ impl Store {
             metrics,
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
             acks_waiting: Default::default(),
+            inbox_applying: Default::default(),
         })
     }
 
@@ -142,6 +155,22 @@ impl Store {
     /// for SQLite's single write lock.
     pub fn acks_waiting(&self) -> usize {
         self.acks_waiting.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Says that the inbox worker wants the writer until the guard drops. Acknowledgements and
+    /// the inbox then take turns at SQLite's one writer, so a burst is applied while it is still
+    /// being acknowledged instead of only after it.
+    pub fn inbox_wants_writer(&self) -> WriterWanted {
+        self.inbox_applying
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        WriterWanted(self.inbox_applying.clone())
+    }
+
+    /// Whether the inbox worker waits for the writer (see [`Store::inbox_wants_writer`]).
+    pub fn inbox_waits_for_writer(&self) -> bool {
+        self.inbox_applying
+            .load(std::sync::atomic::Ordering::Relaxed)
+            > 0
     }
 
     pub(crate) fn ack_counter(&self) -> Arc<std::sync::atomic::AtomicUsize> {

@@ -43,27 +43,80 @@ pub async fn process_source(
     {
         return Ok(0);
     }
-    let result = isolate(process_batch(store, source_id))
+    let result = isolate(process_batches(store, source_id))
         .await
         .unwrap_or_else(|panic| Err(crate::Error::Internal(panic)));
     store.release_lease(&lease, instance).await?;
     result
 }
 
-/// Up to [`BATCH`] waiting deliveries of a source, in order of arrival. Consecutive orders are applied in
-/// one transaction; a run is cut where an order repeats, so a later update is merged over the one
-/// before it (WH-5). A failing run is re-applied delivery by delivery, so one bad order does not
-/// hold back the others. A panic while mapping or applying a delivery is that delivery's failure.
-async fn process_batch(store: &Store, source_id: SourceId) -> crate::Result<usize> {
-    let batch = store.next_deliveries(source_id, BATCH).await?;
-    let done = batch.len();
-    let mut run: Vec<(DeliveryRow, crate::domain::orders::ImportedOrder)> = vec![];
-    for d in batch {
-        let mapped = match isolate_sync(|| map_delivery(&d)) {
-            Ok(Ok(mapped)) => Ok(mapped),
-            Ok(Err(e)) => Err(DeliveryFailure::Permanent(e)),
-            Err(panic) => Err(DeliveryFailure::Retry(panic)),
+/// A delivery read and mapped, ready to apply.
+type Prepared = (DeliveryRow, Result<Mapped, DeliveryFailure>);
+
+/// Reads the next waiting deliveries of a source (after `after`, or from the start with the
+/// failed ones due again) and maps them; a panic while mapping is that delivery's failure.
+async fn prepare(
+    store: Store,
+    source_id: SourceId,
+    after: Option<i64>,
+) -> crate::Result<Vec<Prepared>> {
+    let batch = match after {
+        None => store.next_deliveries(source_id, BATCH).await?,
+        Some(id) => store.pending_deliveries_after(source_id, id, BATCH).await?,
+    };
+    Ok(batch
+        .into_iter()
+        .map(|d| {
+            let mapped = match isolate_sync(|| map_delivery(&d)) {
+                Ok(Ok(mapped)) => Ok(mapped),
+                Ok(Err(e)) => Err(DeliveryFailure::Permanent(e)),
+                Err(panic) => Err(DeliveryFailure::Retry(panic)),
+            };
+            (d, mapped)
+        })
+        .collect())
+}
+
+/// Up to [`BATCHES`] batches of a source's waiting deliveries, in order of arrival; then the
+/// round goes on to the other sources. The next batch is read and mapped on another task while
+/// this one is applied (mapping is CPU, applying waits for the database).
+async fn process_batches(store: &Store, source_id: SourceId) -> crate::Result<usize> {
+    let mut done = 0;
+    let mut next = prepare(store.clone(), source_id, None).await?;
+    for round in 1..=BATCHES {
+        let Some(last) = next.last().map(|(d, _)| d.id) else {
+            break;
         };
+        let full = next.len() >= usize::try_from(BATCH).unwrap_or(usize::MAX);
+        let prefetch = (full && round < BATCHES)
+            .then(|| tokio::spawn(prepare(store.clone(), source_id, Some(last))));
+        done += next.len();
+        let applied = apply_batch(store, source_id, std::mem::take(&mut next)).await;
+        let ahead = match prefetch {
+            Some(task) => Some(task.await),
+            None => None,
+        };
+        applied?;
+        match ahead {
+            Some(Ok(batch)) => next = batch?,
+            Some(Err(e)) => return Err(crate::Error::Internal(format!("inbox read task: {e}"))),
+            None => break,
+        }
+    }
+    Ok(done)
+}
+
+/// Consecutive orders are applied in one transaction; a run is cut where an order repeats, so a
+/// later update is merged over the one before it (WH-5). A failing run is re-applied delivery by
+/// delivery, so one bad order does not hold back the others. A panic while applying a delivery is
+/// that delivery's failure.
+async fn apply_batch(
+    store: &Store,
+    source_id: SourceId,
+    batch: Vec<Prepared>,
+) -> crate::Result<()> {
+    let mut run: Vec<(DeliveryRow, crate::domain::orders::ImportedOrder)> = vec![];
+    for (d, mapped) in batch {
         match mapped {
             Ok(Mapped::Order(o)) => {
                 if run.len() >= run_limit(store)
@@ -89,30 +142,23 @@ async fn process_batch(store: &Store, source_id: SourceId) -> crate::Result<usiz
             Err(e) => fail(store, source_id, &d, e).await?,
         }
     }
-    apply_run(store, source_id, run).await?;
-    Ok(done)
+    apply_run(store, source_id, run).await
 }
+
+/// Batches of one source per round before the other sources get their turn.
+const BATCHES: usize = 5;
 
 /// Deliveries read per round of a source.
 const BATCH: u64 = 200;
 
 /// Orders applied per transaction: while acknowledgements wait for the database (SQLite has one
-/// writer), short runs, so none waits long; otherwise long runs, which cost less per order.
+/// writer, which they and the inbox take in turns), short runs, so none waits long (Shopify gives
+/// up after 5 s); otherwise long runs, which cost less per order.
 fn run_limit(store: &Store) -> usize {
     if store.acks_waiting() > 0 {
-        25
+        50
     } else {
         100
-    }
-}
-
-/// Waits (up to 10 ms) while webhook deliveries wait for their inbox commit: acknowledging in time
-/// matters more than applying at once (Shopify gives up after 5 s), but a burst must not starve
-/// the inbox either (it is applied at no less than half the rate it is acknowledged).
-async fn give_way_to_acks(store: &Store) {
-    let started = std::time::Instant::now();
-    while store.acks_waiting() > 0 && started.elapsed() < Duration::from_millis(10) {
-        tokio::time::sleep(Duration::from_millis(1)).await;
     }
 }
 
@@ -125,7 +171,8 @@ async fn apply_run(
     if run.is_empty() {
         return Ok(());
     }
-    give_way_to_acks(store).await;
+    // acknowledgements and the inbox take turns at SQLite's one writer (see InboxWriter)
+    let _turn = store.inbox_wants_writer();
     let (deliveries, orders): (Vec<DeliveryRow>, Vec<_>) = run.into_iter().unzip();
     let ids: Vec<WebhookDeliveryId> = deliveries.iter().map(|d| WebhookDeliveryId(d.id)).collect();
     let batch = isolate(store.apply_webhook_orders(source_id, &orders, &ids)).await;
