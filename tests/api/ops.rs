@@ -1,4 +1,5 @@
-//! Ops routes: liveness, readiness (503 when the database is gone), Prometheus metrics.
+//! Ops routes: liveness, readiness (503 when the database is gone or a worker is down),
+//! Prometheus metrics.
 
 use crate::helpers::*;
 use serde_json::json;
@@ -48,6 +49,26 @@ async fn health_ready_and_metrics() {
         .unwrap()
         .to_lowercase()
         .contains("graphiql"));
+
+    // a background worker that is down makes the instance not ready, saying which, until it
+    // runs again (issue 14: the supervisor marks it so while it waits to start it again)
+    app.metrics
+        .worker_down("inbox", "internal error while processing: a test");
+    let r = get("/readyz").await.unwrap();
+    assert_eq!(r.status(), 503);
+    let why = r.text().await.unwrap();
+    assert!(
+        why.contains("worker inbox is down") && why.contains("a test"),
+        "{why}"
+    );
+    let text = get("/metrics").await.unwrap().text().await.unwrap();
+    assert!(
+        text.contains("orderhub_worker_up{worker=\"inbox\"} 0"),
+        "{text}"
+    );
+    assert!(text.contains("orderhub_worker_restarts_total{worker=\"inbox\"} 1"));
+    app.metrics.worker_up("inbox", true);
+    assert_eq!(get("/readyz").await.unwrap().status(), 200);
 
     // the database goes away: not ready, but still alive
     app.app_store.clone().close().await;
