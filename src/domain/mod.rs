@@ -19,6 +19,8 @@ pub mod phone;
 #[deny(clippy::arithmetic_side_effects)]
 pub mod platform;
 #[deny(clippy::arithmetic_side_effects)]
+pub mod publication;
+#[deny(clippy::arithmetic_side_effects)]
 pub mod push;
 #[deny(clippy::arithmetic_side_effects)]
 pub mod status;

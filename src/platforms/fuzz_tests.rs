@@ -53,162 +53,11 @@ const WOO_ORDERS: &[&str] = &[
 ];
 const WOO_REFUND: &str = include_str!("../../tests/fixtures/woocommerce-refund-1.json");
 
-/// The Rozetka note's example order (`GET /orders/{id}`), as in `rozetka/map.rs`' tests.
-const ROZETKA_EXAMPLE: &str = r##"{
-  "success": true,
-  "content": {
-    "id": 612345678, "created": "2025-03-14 11:49:32", "changed": "2025-03-14 12:05:10",
-    "amount": "1280.00", "amount_with_discount": "1180.00", "cost": "1280.00",
-    "cost_with_discount": "1180.00", "status": 26, "status_group": 1, "total_quantity": 2,
-    "user_phone": "380671234567",
-    "user_title": { "first_name": "Олена", "last_name": "Коваль", "second_name": "Петрівна",
-                    "full_name": "Коваль Олена Петрівна" },
-    "comment": "Зателефонуйте після 18:00", "ttn": "", "created_type": 4, "is_fulfillment": false,
-    "callback_off": 0, "seller_comment": [], "current_seller_comment": "",
-    "user": { "id": 51234987, "has_email": true, "contact_fio": "Коваль Олена", "email": "true" },
-    "delivery": {
-      "delivery_service_id": 5, "delivery_service_name": "Нова Пошта", "delivery_method_id": 1,
-      "recipient_title": "Коваль Олена Петрівна", "recipient_first_name": "Олена",
-      "recipient_last_name": "Коваль", "recipient_second_name": "Петрівна",
-      "recipient_phone": "380671234567", "another_recipient": false,
-      "city": { "id": 1, "name": "Киев", "name_ua": "Київ", "title": "Київ", "region_title": "", "status": 1 },
-      "place_id": 20871, "place_street": "просп. Перемоги", "place_number": "76",
-      "place_house": "89а", "place_flat": null, "cost": null,
-      "ref_id": "7a9c1e42-5b3d-11e4-8c4a-0050568002cf", "name_logo": "nova-pochta",
-      "reserve_date": "2025-03-21", "email": null
-    },
-    "purchases": [
-      { "id": 873451209, "item_id": 401234567, "item_name": "Чашка керамічна 350 мл",
-        "quantity": 2, "price": "640.00", "price_with_discount": "590.00",
-        "cost": "1280.00", "cost_with_discount": "1180.00",
-        "kit_id": 0, "status": 1, "is_additional_item": false,
-        "item": { "id": 401234567, "name": "Чашка керамічна 350 мл", "name_ua": "Чашка керамічна 350 мл",
-                  "article": "CUP-350-W", "price_offer_id": "A-7731", "price": "640.00",
-                  "commission_percent": 12, "commission_sum": "76.80" } }
-    ],
-    "status_data": { "id": 26, "name": "Обрабатывается менеджером", "name_uk": "Опрацьовується менеджером",
-                     "name_en": "Processed by manager", "status_group": 1, "status": 1, "color": "#FFAB00" }
-  }
-}"##;
-
-/// The Prom note's example order (`GET /orders/{id}`), as in `prom/map.rs`' tests.
-const PROM_EXAMPLE: &str = r#"{
-  "order": {
-    "id": 512340017,
-    "date_created": "2025-03-14T20:41:07.512344+00:00",
-    "date_modified": "2025-03-14T20:42:46.104210+00:00",
-    "client_first_name": "Андрій",
-    "client_second_name": "Іванович",
-    "client_last_name": "Мельник",
-    "client_id": 77012345,
-    "client": { "id": 77012345, "first_name": "Андрій", "last_name": "Мельник", "second_name": "Іванович", "phone": "+380501112233" },
-    "delivery_recipient": { "first_name": "Андрій", "last_name": "Мельник", "second_name": null, "phone": "+380501112233" },
-    "client_notes": "",
-    "phone": "+380501112233",
-    "email": "melnyk@example.com",
-    "products": [
-      { "id": 2001003004, "external_id": "CUP-350-W", "sku": "CUP-350-W",
-        "name": "Чашка керамічна 350 мл", "name_multilang": { "uk": "Чашка керамічна 350 мл", "ru": "Чашка керамическая 350 мл" },
-        "quantity": 2, "price": "270 грн", "total_price": "540 грн", "measure_unit": "шт.",
-        "image": "https://images.prom.ua/2001003004_w200_h200.jpg", "url": "https://prom.ua/p2001003004.html",
-        "cpa_commission": { "amount": "43.20", "is_refunded": false } }
-    ],
-    "price": "540 грн",
-    "full_price": "540 грн",
-    "delivery_option": { "id": 12000111, "name": "Нова Пошта", "shipping_service": "nova_poshta" },
-    "delivery_provider_data": {
-      "provider": "nova_poshta", "type": "W2W",
-      "sender_warehouse_id": null, "recipient_warehouse_id": "1ec09d88-e1c2-11e3-8c4a-0050568002cf",
-      "declaration_number": null, "unified_status": null,
-      "recipient_address": { "city_id": "8d5a980d-391c-11dd-90d9-001a92567626", "city_name": "Київ",
-                             "city_katottg": "UA80000000000093317", "warehouse_id": "1ec09d88-e1c2-11e3-8c4a-0050568002cf",
-                             "street_id": null, "street_name": null, "building_number": null, "apartment_number": null } },
-    "delivery_address": "Київ, Відділення №25",
-    "delivery_cost": 0,
-    "payment_option": { "id": 9000222, "name": "Пром‑оплата" },
-    "payment_data": { "type": "prosale", "status": "paid", "status_modified": "2025-03-14T20:42:46+00:00" },
-    "status": "paid",
-    "status_name": "Оплачено",
-    "source": "portal",
-    "has_order_promo_free_delivery": false,
-    "cpa_commission": { "amount": "43.20", "is_refunded": false },
-    "utm": null,
-    "dont_call_customer_back": false,
-    "ps_promotion": null,
-    "cancellation": null
-  }
-}"#;
-
-/// The Epicentr note's example order (§9), as in `epicentr/map.rs`' tests.
-const EPICENTR_EXAMPLE: &str = r#"{
-  "id": "9d1b7c3e-6a2f-4b8e-a1c4-5e7f90d2b3a6",
-  "number": "61045872",
-  "createdAt": "2025-03-14T09:12:45+00:00",
-  "statusCode": "confirmed",
-  "subtotal": 1180,
-  "payed": false,
-  "cancel": null,
-  "items": [
-    { "offerId": "a1f3c2d4-0000-4000-8000-000000000001", "sku": "CUP-350-W",
-      "title": "Чашка керамічна 350 мл", "quantity": 2, "price": 590 }
-  ],
-  "address": {
-    "firstName": "Ірина", "lastName": "Шевчук", "patronymic": "Олегівна",
-    "phone": "380631234567", "email": "Shevchuk@Example.com",
-    "recipient": null,
-    "shipment": {
-      "provider": "nova_poshta", "number": null,
-      "paymentProvider": "pay_on_delivery", "paymentStatus": "none",
-      "deliveryPrice": 0, "address": null,
-      "settlementId": "b3c1e7a2-1111-4d2e-9a0b-2f6d7c8e9a01",
-      "officeId": "c4d2f8b3-2222-4e3f-8b1c-3a7e8d9f0b12"
-    }
-  },
-  "settlement": { "title": "Полтава", "city": "Полтава", "region": "Полтавська", "district": null,
-                  "external_id": "e2a4c7b1-391c-11dd-90d9-001a92567626" },
-  "office": { "title": "Поштомат №31457", "address": "вул. Соборна, 12", "externalId": "5f8e1d2a-e1b8-11e3-8c4a-0050568002cf" }
-}"#;
-
-/// The Cartum note's example answer (§8), as in `cartum/map.rs`' tests.
-const CARTUM_EXAMPLE: &str = r#"{
-  "status": "OK",
-  "response": {
-    "orders": [
-      {
-        "order_id": 10452,
-        "stat_status": 2,
-        "stat_created": "2025-03-14 12:31:05",
-        "currency": "UAH",
-        "total_default": 1180,
-        "total_sum": 1180,
-        "total_quantity": 2,
-        "discount_value": 0,
-        "delivery_price": -1,
-        "payed": 0,
-        "delivery_name": "Мирошниченко Тарас",
-        "delivery_phone": "+380931112233",
-        "delivery_email": "taras@example.com",
-        "delivery_city": "Львів",
-        "delivery_address": "Відділення №12",
-        "payment_type": { "id": 13, "title": "Накладений платіж" },
-        "delivery_type": { "id": 3, "title": "Нова Пошта" },
-        "delivery_data": {
-          "deliveryOperatorType": "novaposhta",
-          "tnNumber": null, "tnId": null, "tnStatusName": null,
-          "tnTrackingUpdateDate": null, "estimatedDeliveryDate": null,
-          "ownTTNPicked": false, "departure": null, "destination": null
-        },
-        "products": [
-          { "article": "CUP-350-W", "title": "Чашка керамічна 350 мл", "price": 590, "quantity": 2,
-            "total_price": 1180, "type": "product", "discount_marker": "NONE" }
-        ],
-        "analytics": { "utm_source": "google", "utm_medium": "cpc", "utm_campaign": 21000000001,
-                       "utm_term": "", "utm_content": "", "google_client_id": "GA1.2.111.222" },
-        "user": 48211
-      }
-    ]
-  }
-}"#;
+// The four polled platforms' notes' example orders, as their map.rs tests read them.
+use super::cartum::map::tests::EXAMPLE as CARTUM_EXAMPLE;
+use super::epicentr::map::tests::EXAMPLE as EPICENTR_EXAMPLE;
+use super::prom::map::tests::EXAMPLE as PROM_EXAMPLE;
+use super::rozetka::map::tests::EXAMPLE as ROZETKA_EXAMPLE;
 
 fn parse(text: &str) -> Value {
     serde_json::from_str(text).expect("a fixture is JSON")
@@ -979,7 +828,7 @@ fn keyed_object() -> impl Strategy<Value = Vec<u8>> {
 // covers: IMP-3, WH-4
 #[test]
 fn the_examples_map_unmutated() {
-    use crate::sync::inbox::Mapped;
+    use crate::platforms::Mapped;
     for order in shopify_examples()
         .iter()
         .filter(|v| v.get("line_items").is_some())

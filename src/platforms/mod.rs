@@ -105,20 +105,7 @@ impl SourceConfig {
     }
 }
 
-/// A listing of the seller on a platform (PUB-1..3).
-#[derive(Clone, Debug, PartialEq)]
-pub struct RemotePublication {
-    pub external_id: String,
-    pub name: String,
-    pub sku: Option<String>,
-    pub price: Option<rust_decimal::Decimal>,
-    pub currency: Option<String>,
-    pub stock: Option<i64>,
-    /// The platform's state of the listing, e.g. Rozetka's sell status.
-    pub state: Option<String>,
-    pub url: Option<String>,
-    pub raw: serde_json::Value,
-}
+pub use crate::domain::publication::RemotePublication;
 
 /// A stock (and optionally price) change for one listing (STK-1).
 #[derive(Clone, Debug, PartialEq)]
@@ -177,6 +164,22 @@ pub struct FetchedOrders {
 }
 
 impl FetchedOrders {
+    /// Orders mapped one by one (each with its external id): one that could not be mapped joins
+    /// `unreadable` with why, the others are kept.
+    pub fn collect<E: std::fmt::Display>(
+        mapped: impl IntoIterator<Item = (String, Result<ImportedOrder, E>)>,
+        unreadable: Vec<UnreadableOrder>,
+    ) -> FetchedOrders {
+        let mut out = FetchedOrders {
+            orders: Vec::new(),
+            unreadable,
+        };
+        for (external_id, order) in mapped {
+            out.push(external_id, order);
+        }
+        out
+    }
+
     /// Records one order's mapping: read, or unreadable for the given reason.
     pub fn push<E: std::fmt::Display>(
         &mut self,
@@ -374,14 +377,18 @@ pub fn client_for(config: SourceConfig) -> Result<Arc<dyn PlatformClient>, Platf
     })
 }
 
+/// What the mapping of a delivery produced.
+pub enum Mapped {
+    Order(Box<crate::domain::orders::ImportedOrder>),
+    /// IMP-6: not imported, with the reason the user sees.
+    Skip(String),
+    /// A topic orderhub does not act on; acknowledged and recorded (WH-4).
+    Ignore(String),
+}
+
 /// What a webhook delivery means (WH-4): an order to apply, a skip with its reason (IMP-6), or a
 /// topic orderhub does not act on.
-pub fn webhook_mapping(
-    platform: Platform,
-    topic: &str,
-    body: &[u8],
-) -> Result<crate::sync::inbox::Mapped, String> {
-    use crate::sync::inbox::Mapped;
+pub fn webhook_mapping(platform: Platform, topic: &str, body: &[u8]) -> Result<Mapped, String> {
     match (platform, topic) {
         (
             Platform::Shopify,

@@ -150,9 +150,9 @@ impl Store {
         })
     }
 
-    /// How many webhook deliveries wait for their commit right now. Background writers (the inbox
-    /// worker) give way while this is above zero, so acknowledgements are not queued behind them
-    /// for SQLite's single write lock.
+    /// How many webhook deliveries wait for their commit right now. The inbox worker applies short
+    /// runs while this is above zero, so acknowledgements do not wait long behind it for SQLite's
+    /// single write lock.
     pub fn acks_waiting(&self) -> usize {
         self.acks_waiting.load(std::sync::atomic::Ordering::Relaxed)
     }

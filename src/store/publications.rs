@@ -1,9 +1,9 @@
 //! Publications (the seller's listings, PUB-1..3) and product stock (STK-1).
 
 use super::{now, rows::*, Store};
+use crate::domain::publication::RemotePublication;
 use crate::domain::SourceId;
 use crate::error::{Error, Result};
-use crate::platforms::RemotePublication;
 use crate::store::orders::STOCK_DEBOUNCE;
 use crate::store::push::{enqueue, stock_job};
 use chrono::{DateTime, Utc};

@@ -6,7 +6,7 @@
 //! `running`), so one open job per (order, kind, target) exists at a time.
 
 use super::{now, rows::*, Store};
-use crate::domain::push::{self, OpenOrder, Rule, StatusPush};
+use crate::domain::push::{self, OpenOrder, Rule, RuleTargets, StatusPush};
 use crate::domain::{OrderId, Platform, SourceId, StatusGroup};
 use crate::error::{Error, Result};
 use crate::store::orders::{add_event, Actor};
@@ -151,26 +151,28 @@ impl Store {
             .collect())
     }
 
-    /// Checks `rules` against what the platform takes (ST-5..7); the error names the field.
-    pub async fn check_rules(&self, source: &SourceRow, rules: &[Rule]) -> Result<()> {
+    /// Checks `rules` against what the platform takes (`targets`, from its platform note;
+    /// ST-5..7); the error names the field.
+    pub async fn check_rules(
+        &self,
+        source: &SourceRow,
+        targets: &RuleTargets,
+        rules: &[Rule],
+    ) -> Result<()> {
         let platform = platform_of(source)?;
         let groups = self.group_map().await?;
-        push::validate_rules(
-            platform,
-            &crate::platforms::rule_targets(platform),
-            rules,
-            |id| groups.get(&id).copied(),
-        )
-        .map_err(|e| Error::bad_input(e.field, e.message))
+        push::validate_rules(platform, targets, rules, |id| groups.get(&id).copied())
+            .map_err(|e| Error::bad_input(e.field, e.message))
     }
 
     /// Replaces the source's rules (ST-3). Rules already enabled apply to later changes only.
     pub async fn set_status_rules(
         &self,
         source: &SourceRow,
+        targets: &RuleTargets,
         rules: &[Rule],
     ) -> Result<Vec<StatusRuleRow>> {
-        self.check_rules(source, rules).await?;
+        self.check_rules(source, targets, rules).await?;
         let txn = self.write_txn().await?;
         status_rule::Entity::delete_many()
             .filter(status_rule::Column::SourceId.eq(source.id))
@@ -218,9 +220,10 @@ impl Store {
     pub async fn preview_status_rules(
         &self,
         source: &SourceRow,
+        targets: &RuleTargets,
         rules: &[Rule],
     ) -> Result<push::Preview> {
-        self.check_rules(source, rules).await?;
+        self.check_rules(source, targets, rules).await?;
         let open: Vec<OpenOrder> = self
             .open_orders(SourceId(source.id))
             .await?
@@ -240,6 +243,7 @@ impl Store {
     pub async fn enable_status_rules(
         &self,
         source: SourceRow,
+        targets: &RuleTargets,
         enabled: bool,
     ) -> Result<(SourceRow, usize)> {
         let platform = platform_of(&source)?;
@@ -250,13 +254,8 @@ impl Store {
             .map(rule_of)
             .collect();
         if enabled {
-            push::validate_rules(
-                platform,
-                &crate::platforms::rule_targets(platform),
-                &rules,
-                |_| Some(StatusGroup::New),
-            )
-            .map_err(|e| Error::bad_input("enabled", e.message))?;
+            push::validate_rules(platform, targets, &rules, |_| Some(StatusGroup::New))
+                .map_err(|e| Error::bad_input("enabled", e.message))?;
             if rules.is_empty() {
                 return Err(Error::bad_input(
                     "enabled",

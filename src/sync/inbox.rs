@@ -12,14 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
 
-/// What the mapping of a delivery produced.
-pub enum Mapped {
-    Order(Box<crate::domain::orders::ImportedOrder>),
-    /// IMP-6: not imported, with the reason the user sees.
-    Skip(String),
-    /// A topic orderhub does not act on; acknowledged and recorded (WH-4).
-    Ignore(String),
-}
+pub use crate::platforms::Mapped;
 
 /// Turns one delivery into what to do. Platform specifics live in the platform folders.
 pub fn map_delivery(d: &DeliveryRow) -> Result<Mapped, String> {

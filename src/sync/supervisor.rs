@@ -185,6 +185,7 @@ mod tests {
         sup.abort();
     }
 
+    // covers: WH-4 (a failing delivery is kept with its error), SYNC-1
     #[tokio::test]
     async fn isolate_turns_a_panic_into_an_error() {
         let r: Result<u32, String> = isolate(async { panic!("bad payload") }).await;

@@ -383,7 +383,7 @@ pub fn publication(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::str::FromStr;
 
@@ -392,7 +392,7 @@ mod tests {
     }
 
     /// The note's §8 example, verbatim.
-    const EXAMPLE: &str = r#"{
+    pub(crate) const EXAMPLE: &str = r#"{
       "status": "OK",
       "response": {
         "orders": [

@@ -285,7 +285,7 @@ pub fn map_product(p: &wire::Product) -> Result<RemotePublication, PlatformError
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::str::FromStr;
 
@@ -294,7 +294,7 @@ mod tests {
     }
 
     /// The note's example order (§9), verbatim.
-    const EXAMPLE: &str = r#"{
+    pub(crate) const EXAMPLE: &str = r#"{
       "id": "9d1b7c3e-6a2f-4b8e-a1c4-5e7f90d2b3a6",
       "number": "61045872",
       "createdAt": "2025-03-14T09:12:45+00:00",

@@ -325,11 +325,11 @@ pub fn publication(p: &wire::Product, raw: serde_json::Value) -> RemotePublicati
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::str::FromStr;
 
-    pub const EXAMPLE: &str = r#"{
+    pub(crate) const EXAMPLE: &str = r#"{
   "order": {
     "id": 512340017,
     "date_created": "2025-03-14T20:41:07.512344+00:00",

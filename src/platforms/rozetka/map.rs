@@ -317,11 +317,11 @@ pub fn good_to_publication(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::str::FromStr;
 
-    const EXAMPLE: &str = r##"{
+    pub(crate) const EXAMPLE: &str = r##"{
       "success": true,
       "content": {
         "id": 612345678, "created": "2025-03-14 11:49:32", "changed": "2025-03-14 12:05:10",

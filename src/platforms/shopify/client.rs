@@ -491,25 +491,23 @@ impl PlatformClient for ShopifyClient {
     }
 }
 
-/// Shopify's filter times: ISO-8601, whole seconds (rounded down, so nothing at the edge is missed).
 /// Maps each order alone: one that cannot be read joins `unreadable`, the others are kept.
 fn map_each<'a>(
     orders: impl Iterator<Item = &'a wire::Order>,
     unreadable: Vec<UnreadableOrder>,
 ) -> FetchedOrders {
-    let mut out = FetchedOrders {
-        orders: Vec::new(),
+    FetchedOrders::collect(
+        orders.map(|o| {
+            (
+                o.id.to_string(),
+                map::to_imported(o).map_err(|e| e.reason()),
+            )
+        }),
         unreadable,
-    };
-    for o in orders {
-        out.push(
-            o.id.to_string(),
-            map::to_imported(o).map_err(|e| e.reason()),
-        );
-    }
-    out
+    )
 }
 
+/// Shopify's filter times: ISO-8601, whole seconds (rounded down, so nothing at the edge is missed).
 fn wire_time(t: DateTime<Utc>) -> String {
     t.with_nanosecond(0)
         .unwrap_or(t)

@@ -361,26 +361,24 @@ fn decode<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, PlatformEr
     decode_value(format_args!("{PLATFORM} {what}"), &value)
 }
 
-/// A filter bound as WooCommerce reads it with `dates_are_gmt=true`. The bounds are exclusive and
-/// to the second, so we ask from one second earlier and cut at the exact time ourselves.
 /// Maps each order alone: one that cannot be read joins `unreadable`, the others are kept.
 fn map_each<'a>(
     orders: impl Iterator<Item = &'a wire::Order>,
     unreadable: Vec<UnreadableOrder>,
 ) -> FetchedOrders {
-    let mut out = FetchedOrders {
-        orders: Vec::new(),
+    FetchedOrders::collect(
+        orders.map(|o| {
+            (
+                o.id.to_string(),
+                map::to_imported(o).map_err(|e| e.reason()),
+            )
+        }),
         unreadable,
-    };
-    for o in orders {
-        out.push(
-            o.id.to_string(),
-            map::to_imported(o).map_err(|e| e.reason()),
-        );
-    }
-    out
+    )
 }
 
+/// A filter bound as WooCommerce reads it with `dates_are_gmt=true`. The bounds are exclusive and
+/// to the second, so we ask from one second earlier and cut at the exact time ourselves.
 fn bound(t: DateTime<Utc>) -> String {
     (t - Duration::seconds(1))
         .format("%Y-%m-%dT%H:%M:%S")
