@@ -73,6 +73,7 @@ fn bench(c: &mut Criterion) {
             outbox: Default::default(),
             public_url: None,
             live_recheck: orderhub::graphql::live::RECHECK,
+            schedule: Default::default(),
         })
         .await
         .expect("app starts");

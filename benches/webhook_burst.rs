@@ -91,6 +91,7 @@ fn main() {
             outbox: Default::default(),
             public_url: None,
             live_recheck: orderhub::graphql::live::RECHECK,
+            schedule: Default::default(),
         })
         .await
         .unwrap();

@@ -19,7 +19,6 @@ pub struct App {
     /// Set when this start created the bootstrap admin: print it once.
     pub new_admin_token: Option<String>,
     engine: SyncEngine,
-    poll_interval: std::time::Duration,
     inbox_wakeup: Arc<tokio::sync::Notify>,
     live: crate::graphql::live::OrderEventFeed,
 }
@@ -41,7 +40,8 @@ impl App {
             settings.platform_http.clone(),
         )
         .with_public_url(settings.public_url.clone())
-        .with_outbox_policy(settings.outbox.clone());
+        .with_outbox_policy(settings.outbox.clone())
+        .with_schedule(settings.poll_interval, settings.schedule.clone());
         let webhook_sources = crate::http::webhooks::WebhookSources::default();
         let live = crate::graphql::live::OrderEventFeed::new(settings.live_recheck);
         let schema = build_schema(Some(ApiState {
@@ -82,7 +82,6 @@ impl App {
             metrics,
             new_admin_token,
             engine,
-            poll_interval: settings.poll_interval,
             inbox_wakeup,
             live,
         })
@@ -114,16 +113,17 @@ impl App {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let policy = RestartPolicy::default();
         // each background worker is supervised: one that ends unexpectedly starts again
+        // each worker's task ends when this future is dropped (an instance that dies mid-work
+        // leaves its leases to expire, as a killed process does)
         let scheduler = {
-            let (engine, interval, stop) =
-                (self.engine.clone(), self.poll_interval, stop_rx.clone());
-            tokio::spawn(supervise(
+            let (engine, stop) = (self.engine.clone(), stop_rx.clone());
+            AbortOnDrop(tokio::spawn(supervise(
                 "scheduler",
                 self.metrics.clone(),
                 policy.clone(),
                 stop_rx.clone(),
-                move || crate::sync::scheduler::run(engine.clone(), interval, stop.clone()),
-            ))
+                move || crate::sync::scheduler::run(engine.clone(), stop.clone()),
+            )))
         };
         let inbox = {
             let (store, wakeup, stop, instance) = (
@@ -132,7 +132,7 @@ impl App {
                 stop_rx.clone(),
                 self.engine.instance().to_string(),
             );
-            tokio::spawn(supervise(
+            AbortOnDrop(tokio::spawn(supervise(
                 "inbox",
                 self.metrics.clone(),
                 policy.clone(),
@@ -145,27 +145,27 @@ impl App {
                         instance.clone(),
                     )
                 },
-            ))
+            )))
         };
         let outbox = {
             let (engine, stop) = (self.engine.clone(), stop_rx.clone());
-            tokio::spawn(supervise(
+            AbortOnDrop(tokio::spawn(supervise(
                 "outbox",
                 self.metrics.clone(),
                 policy.clone(),
                 stop_rx.clone(),
                 move || crate::sync::outbox::run(engine.clone(), stop.clone()),
-            ))
+            )))
         };
         let live = {
             let (store, feed, stop) = (self.store.clone(), self.live.clone(), stop_rx.clone());
-            tokio::spawn(supervise(
+            AbortOnDrop(tokio::spawn(supervise(
                 "live",
                 self.metrics.clone(),
                 policy,
                 stop_rx,
                 move || crate::graphql::live::run(store.clone(), feed.clone(), stop.clone()),
-            ))
+            )))
         };
         let handle = self.server.handle();
         let stopper = tokio::spawn(async move {
@@ -176,12 +176,33 @@ impl App {
         let result = self.server.await;
         stopper.abort();
         let _ = stop_tx.send(true);
-        let _ = scheduler.await;
-        let _ = inbox.await;
-        let _ = outbox.await;
-        let _ = live.await;
+        scheduler.join().await;
+        inbox.join().await;
+        outbox.join().await;
+        live.join().await;
         self.store.close().await;
         result
+    }
+}
+
+/// A task that is aborted when its handle is dropped.
+pub(crate) struct AbortOnDrop<T>(pub(crate) tokio::task::JoinHandle<T>);
+
+impl<T> AbortOnDrop<T> {
+    /// Waits for the task to end.
+    pub(crate) async fn wait(&mut self) -> Result<T, tokio::task::JoinError> {
+        (&mut self.0).await
+    }
+
+    /// Waits for the task to end (its result is not needed).
+    pub(crate) async fn join(mut self) {
+        let _ = self.wait().await;
+    }
+}
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

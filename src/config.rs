@@ -47,6 +47,9 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// How often a live subscription checks its token again (not an environment setting).
     pub live_recheck: Duration,
+    /// How this instance takes part in the polling schedule: `ORDERHUB_SYNC_CONCURRENCY` sources
+    /// at once; the lease time and the claim loop's longest sleep are not environment settings.
+    pub schedule: crate::sync::scheduler::SchedulePolicy,
 }
 
 /// Where settings come from: the environment, then the configuration file (`--config FILE` or
@@ -98,13 +101,14 @@ impl Config {
 /// The keys a configuration file may hold: each environment variable's name without its
 /// `ORDERHUB_` prefix, in lower case (`database_url = "…"`); the variable's own name is accepted
 /// too. `RUST_LOG` stays an environment setting.
-pub const FILE_KEYS: [&str; 6] = [
+pub const FILE_KEYS: [&str; 7] = [
     "database_url",
     "listen",
     "secret_key",
     "admin_token",
     "poll_interval",
     "public_url",
+    "sync_concurrency",
 ];
 
 fn read_config_file(path: &std::path::Path) -> Result<HashMap<String, String>, String> {
@@ -134,7 +138,9 @@ fn parse_config(text: &str) -> Result<HashMap<String, String>, String> {
         let value = match value {
             toml::Value::String(s) => s,
             // `poll_interval = 30` means seconds, as ORDERHUB_POLL_INTERVAL=30 does
-            toml::Value::Integer(n) if short == "poll_interval" => n.to_string(),
+            toml::Value::Integer(n) if short == "poll_interval" || short == "sync_concurrency" => {
+                n.to_string()
+            }
             other => {
                 return Err(format!(
                     "`{key}` must be a string, not {}",
@@ -180,6 +186,10 @@ impl Settings {
             Some(v) => parse_duration(&v).map_err(|e| format!("ORDERHUB_POLL_INTERVAL: {e}"))?,
             None => DEFAULT_POLL_INTERVAL,
         };
+        let mut schedule = crate::sync::scheduler::SchedulePolicy::default();
+        if let Some(v) = var("ORDERHUB_SYNC_CONCURRENCY") {
+            schedule.concurrency = parse_concurrency(&v)?;
+        }
         let admin_token = var("ORDERHUB_ADMIN_TOKEN").map(SecretString::new);
         if let Some(t) = &admin_token {
             check_admin_token(t.expose())?;
@@ -195,6 +205,7 @@ impl Settings {
             outbox: Default::default(),
             public_url: var("ORDERHUB_PUBLIC_URL"),
             live_recheck: crate::graphql::live::RECHECK,
+            schedule,
         })
     }
 }
@@ -221,6 +232,19 @@ pub fn check_admin_token(token: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// `ORDERHUB_SYNC_CONCURRENCY`: how many sources one instance syncs at once, 1 to
+/// [`crate::sync::scheduler::MAX_CONCURRENCY`].
+pub fn parse_concurrency(v: &str) -> Result<usize, String> {
+    use crate::sync::scheduler::MAX_CONCURRENCY;
+    match v.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_CONCURRENCY).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "ORDERHUB_SYNC_CONCURRENCY `{}` must be a whole number from 1 to {MAX_CONCURRENCY}",
+            v.trim()
+        )),
+    }
 }
 
 /// Parses `10m`, `30s`, `1h`, `500ms`, `1h30m`.
@@ -339,6 +363,28 @@ mod tests {
         assert!(err.contains("at least 24"), "{err}");
         let ok = Settings::from_lookup(env("a-long-enough-admin-token-123"), true).unwrap();
         assert!(ok.validate().is_ok());
+    }
+
+    // covers: IMP-2 — the concurrency of one instance comes from the environment or the file
+    #[test]
+    fn sync_concurrency_is_read_and_checked() {
+        let d = Settings::from_lookup(|_| None, true).unwrap();
+        assert_eq!(
+            d.schedule.concurrency,
+            crate::sync::scheduler::DEFAULT_CONCURRENCY
+        );
+        assert!(d.schedule.concurrency > 4);
+        let file = Config::from_toml("sync_concurrency = 200").unwrap();
+        let s = Settings::from_lookup(|n| file.lookup(n, |_| None), true).unwrap();
+        assert_eq!(s.schedule.concurrency, 200);
+        for bad in ["0", "-3", "many", "100000"] {
+            let err = Settings::from_lookup(
+                |n| (n == "ORDERHUB_SYNC_CONCURRENCY").then(|| bad.to_string()),
+                true,
+            )
+            .unwrap_err();
+            assert!(err.contains("ORDERHUB_SYNC_CONCURRENCY"), "{err}");
+        }
     }
 
     #[test]

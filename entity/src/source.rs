@@ -36,6 +36,9 @@ pub struct Model {
     /// Last full sync of the source's publications (PUB-1: weekly, manual at most daily).
     pub publications_synced_at: Option<DateTimeUtc>,
     pub next_manager_index: i32,
+    /// When the source is due for its next scheduled poll or reconciliation; empty = at once.
+    /// A run in progress keeps it one lease ahead, so no other instance claims the source.
+    pub next_due_at: Option<DateTimeUtc>,
     /// Platform-specific options (`{}` by default).
     #[sea_orm(column_type = "JsonBinary")]
     pub settings: Json,

@@ -3,18 +3,34 @@
 
 use super::{now, Store};
 use crate::error::Result;
+use chrono::{DateTime, Utc};
 use entity::lease;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 use std::time::Duration;
+
+/// When a lease of `ttl` taken now ends.
+fn until(ttl: Duration) -> DateTime<Utc> {
+    now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::minutes(5))
+}
 
 impl Store {
     /// Takes the lease when it is free or expired. A lease this holder already has is not taken
     /// again: one holder does not run the same work twice at once (a poll while its own backfill
     /// of the source runs), and the first run's release cannot free the second's lease.
     pub async fn try_acquire_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool> {
+        self.try_acquire_lease_until(name, holder, until(ttl)).await
+    }
+
+    /// [`Store::try_acquire_lease`] with the end given: a scheduled run's lease ends when its
+    /// claim does (see [`Store::claim_due_sources`]).
+    pub async fn try_acquire_lease_until(
+        &self,
+        name: &str,
+        holder: &str,
+        expires: DateTime<Utc>,
+    ) -> Result<bool> {
         let t = now();
-        let expires = t + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::minutes(5));
         let affected = lease::Entity::insert(lease::ActiveModel {
             name: Set(name.to_string()),
             holder: Set(holder.to_string()),
@@ -39,8 +55,7 @@ impl Store {
     /// Extends a lease this holder has. `false` when it is no longer ours (it expired and another
     /// holder took it): the work it guarded must stop.
     pub async fn renew_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool> {
-        let expires =
-            now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::minutes(5));
+        let expires = until(ttl);
         let res = lease::Entity::update_many()
             .col_expr(lease::Column::ExpiresAt, Expr::value(expires))
             .filter(lease::Column::Name.eq(name))

@@ -4,10 +4,12 @@ use super::{now, rows::SourceRow, Store};
 use crate::domain::auth::SourceScope;
 use crate::domain::{Platform, SourceId, StatusId, UserId};
 use crate::error::{Error, Result};
+use chrono::{DateTime, Utc};
 use entity::{source, source_manager, status, user};
+use sea_orm::sea_query::{Expr, NullOrdering};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 
 /// Settings of a source as the API gives them; credentials arrive already encrypted.
@@ -29,6 +31,9 @@ pub struct SourceSettings {
     /// Platform options (a JSON object).
     pub settings: Option<serde_json::Value>,
 }
+
+/// A new source is due for the scheduler this long after it is stored (see `create_source`).
+pub const NEW_SOURCE_GRACE: chrono::Duration = chrono::Duration::seconds(60);
 
 /// The platform of a stored source.
 pub fn platform_of(src: &SourceRow) -> Result<Platform> {
@@ -79,6 +84,9 @@ impl Store {
             sync_cursor: Set(None),
             backfill_done_at: Set(None),
             next_manager_index: Set(0),
+            // createSource starts the backfill itself at once; the scheduler takes the source
+            // over if that run never started (its instance died meanwhile)
+            next_due_at: Set(Some(t + NEW_SOURCE_GRACE)),
             settings: Set(s.settings.clone().unwrap_or_else(|| serde_json::json!({}))),
             deleted_at: Set(None),
             created_at: Set(t),
@@ -100,7 +108,12 @@ impl Store {
             .await?
             .ok_or_else(|| Error::not_found("source"))?;
         self.check_source_refs(&s).await?;
+        // a source switched back on, or given new options, is due at once
+        let due_now = (s.enabled == Some(true) && !row.enabled) || s.settings.is_some();
         let mut am: source::ActiveModel = row.into();
+        if due_now {
+            am.next_due_at = Set(None);
+        }
         if let Some(v) = s.name {
             am.name = Set(v);
         }
@@ -231,6 +244,101 @@ impl Store {
                 ));
             }
         }
+        Ok(())
+    }
+}
+
+/// A source an instance claimed for its scheduled run (see [`Store::claim_due_sources`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimedSource {
+    pub id: SourceId,
+    pub platform: String,
+    /// Its backfill finished once: the run is a poll (or a reconciliation), else a backfill.
+    pub backfilled: bool,
+}
+
+impl Store {
+    /// Claims up to `limit` sources whose next due time has passed (or that have none: new,
+    /// re-enabled, never run): enabled, not deleted, not waiting for new credentials, longest
+    /// due first. Their next due time becomes `until`, so no other instance claims them while
+    /// this one runs them; a run that starts keeps it one lease ahead and its end sets the next
+    /// one. One statement: on PostgreSQL the rows another instance is claiming at the same
+    /// moment are skipped (`FOR UPDATE SKIP LOCKED`), on SQLite the statement runs alone on the
+    /// single writer.
+    pub async fn claim_due_sources(
+        &self,
+        limit: u64,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<ClaimedSource>> {
+        if limit == 0 {
+            return Ok(vec![]);
+        }
+        let backend = self.backend();
+        let sql = match backend {
+            DbBackend::Postgres => {
+                "UPDATE sources SET next_due_at = $1 WHERE id IN (\
+                   SELECT id FROM sources \
+                   WHERE deleted_at IS NULL AND enabled AND NOT needs_reauth \
+                     AND (next_due_at IS NULL OR next_due_at < $2) \
+                   ORDER BY next_due_at ASC NULLS FIRST, id \
+                   LIMIT $3 FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, platform, backfill_done_at IS NOT NULL AS backfilled"
+            }
+            _ => {
+                "UPDATE sources SET next_due_at = ? WHERE id IN (\
+                   SELECT id FROM sources \
+                   WHERE deleted_at IS NULL AND enabled AND NOT needs_reauth \
+                     AND (next_due_at IS NULL OR next_due_at < ?) \
+                   ORDER BY next_due_at ASC NULLS FIRST, id \
+                   LIMIT ?) \
+                 RETURNING id, platform, backfill_done_at IS NOT NULL AS backfilled"
+            }
+        };
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self
+            .writer
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [until.into(), now().into(), limit.into()],
+            ))
+            .await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for r in rows {
+            claimed.push(ClaimedSource {
+                id: SourceId(r.try_get("", "id")?),
+                platform: r.try_get("", "platform")?,
+                backfilled: r.try_get("", "backfilled")?,
+            });
+        }
+        // RETURNING gives no order; the longest due was picked, any order runs them
+        claimed.sort_by_key(|c| c.id.0);
+        Ok(claimed)
+    }
+
+    /// The earliest next due time of the sources a claim could take (`None`: there are none);
+    /// a source with no due time is due now.
+    pub async fn earliest_due(&self) -> Result<Option<DateTime<Utc>>> {
+        let first: Option<Option<DateTime<Utc>>> = source::Entity::find()
+            .select_only()
+            .column(source::Column::NextDueAt)
+            .filter(source::Column::DeletedAt.is_null())
+            .filter(source::Column::Enabled.eq(true))
+            .filter(source::Column::NeedsReauth.eq(false))
+            .order_by_with_nulls(source::Column::NextDueAt, Order::Asc, NullOrdering::First)
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        Ok(first.map(|due| due.unwrap_or_else(now)))
+    }
+
+    /// Sets when the source is next due (`None`: at once).
+    pub async fn set_next_due(&self, id: SourceId, at: Option<DateTime<Utc>>) -> Result<()> {
+        source::Entity::update_many()
+            .col_expr(source::Column::NextDueAt, Expr::value(at))
+            .filter(source::Column::Id.eq(id.0))
+            .exec(&self.writer)
+            .await?;
         Ok(())
     }
 }

@@ -52,7 +52,10 @@ pub struct SyncEngine {
     instance: String,
     /// Re-read this much before the cursor, so nothing on the boundary is missed.
     overlap: Duration,
-    lease_ttl: std::time::Duration,
+    /// How often polled sources are re-read (`ORDERHUB_POLL_INTERVAL`).
+    poll_interval: std::time::Duration,
+    /// Concurrency and lease time of scheduled runs.
+    schedule: super::scheduler::SchedulePolicy,
     /// Where platforms reach this instance (`ORDERHUB_PUBLIC_URL`), for webhook subscriptions.
     public_url: Option<String>,
     outbox: super::outbox::OutboxPolicy,
@@ -91,11 +94,33 @@ impl SyncEngine {
             http,
             instance,
             overlap: Duration::minutes(15),
-            lease_ttl: std::time::Duration::from_secs(300),
+            poll_interval: crate::config::DEFAULT_POLL_INTERVAL,
+            schedule: Default::default(),
             public_url: None,
             outbox: Default::default(),
             clients: Default::default(),
         }
+    }
+
+    /// The schedule this instance takes part in: the poll interval, its concurrency and leases.
+    pub fn with_schedule(
+        mut self,
+        poll_interval: std::time::Duration,
+        policy: super::scheduler::SchedulePolicy,
+    ) -> Self {
+        self.poll_interval = poll_interval;
+        self.schedule = policy;
+        self
+    }
+
+    pub fn schedule(&self) -> &super::scheduler::SchedulePolicy {
+        &self.schedule
+    }
+
+    /// When a lease taken or renewed now ends.
+    pub fn lease_until(&self) -> DateTime<Utc> {
+        crate::store::now()
+            + Duration::from_std(self.schedule.lease).unwrap_or(Duration::seconds(30))
     }
 
     pub fn with_outbox_policy(mut self, policy: super::outbox::OutboxPolicy) -> Self {
@@ -270,28 +295,95 @@ impl SyncEngine {
         client_for(config).map_err(|e| platform_error(platform, e))
     }
 
-    /// Runs one sync of a source. `Ok(None)` when another instance holds the source's lease or
-    /// the source is not to be polled (disabled, deleted, needs re-authorization).
+    /// Runs one sync of a source now (a backfill, `syncSource`, or a test's poll). `Ok(None)` when
+    /// another run holds the source's lease or the source is not to be polled (disabled, deleted,
+    /// needs re-authorization). While it runs the source is not due; its end sets the next due
+    /// time, so a manual sync moves the schedule too.
     pub async fn run(&self, source_id: SourceId, kind: RunKind) -> Result<Option<SyncRunRow>> {
-        let lease = format!("sync:source:{}", source_id.0);
+        let until = self.lease_until();
+        let lease = sync_lease(source_id);
         if !self
             .store
-            .try_acquire_lease(&lease, &self.instance, self.lease_ttl)
+            .try_acquire_lease_until(&lease, &self.instance, until)
             .await?
         {
             tracing::debug!(
                 source_id = source_id.0,
-                "another instance is syncing this source"
+                "another run is syncing this source"
             );
             return Ok(None);
         }
+        if let Err(e) = self.store.set_next_due(source_id, Some(until)).await {
+            let _ = self.store.release_lease(&lease, &self.instance).await;
+            return Err(e);
+        }
+        self.run_holding(source_id, kind, false, &lease).await
+    }
+
+    /// The scheduled run of a source this instance claimed (its due time already moved to
+    /// `until`): its lease ends when the claim does, so when an instance dies both end together.
+    /// `Ok(None)` when another run holds the lease (a `syncSource` that started meanwhile).
+    pub async fn run_claimed(
+        &self,
+        claimed: &crate::store::sources::ClaimedSource,
+        until: DateTime<Utc>,
+    ) -> Result<Option<SyncRunRow>> {
+        let lease = sync_lease(claimed.id);
+        if !self
+            .store
+            .try_acquire_lease_until(&lease, &self.instance, until)
+            .await?
+        {
+            tracing::debug!(
+                source_id = claimed.id.0,
+                "another run is syncing this source"
+            );
+            return Ok(None);
+        }
+        let (kind, reconcile) = super::scheduler::run_kind(claimed);
+        self.run_holding(claimed.id, kind, reconcile, &lease).await
+    }
+
+    /// A run under the source's lease, which is released at its end. A Shopify or WooCommerce
+    /// source being reconciled gets its subscriptions checked first (WH-6).
+    async fn run_holding(
+        &self,
+        source_id: SourceId,
+        kind: RunKind,
+        reconcile: bool,
+        lease: &str,
+    ) -> Result<Option<SyncRunRow>> {
+        let result = self.run_leased(source_id, kind, reconcile, lease).await;
+        if let Err(e) = self.store.release_lease(lease, &self.instance).await {
+            tracing::warn!(source_id = source_id.0, error = %e, "could not release a sync lease; it will expire");
+        }
+        result
+    }
+
+    async fn run_leased(
+        &self,
+        source_id: SourceId,
+        kind: RunKind,
+        reconcile: bool,
+        lease: &str,
+    ) -> Result<Option<SyncRunRow>> {
+        let Some(src) = self.store.source_row(source_id).await? else {
+            return Ok(None);
+        };
+        if !src.enabled || src.needs_reauth {
+            return Ok(None);
+        }
+        let interval = super::scheduler::interval_of_source(&src, self.poll_interval);
         // a panic inside one source's run fails that run (recorded on it and on the source);
         // the scheduler and the other sources go on
-        let result = match crate::sync::supervisor::isolate(
-            self.run_leased(source_id, kind, &lease),
-        )
-        .await
-        {
+        let work = async {
+            if reconcile && self.public_url.is_some() {
+                self.ensure_webhooks(source_id).await;
+            }
+            let span = tracing::info_span!("sync", source_id = src.id, platform = %src.platform, kind = kind.as_str());
+            self.run_source(src, kind, lease).instrument(span).await
+        };
+        let result = match crate::sync::supervisor::isolate(work).await {
             Ok(result) => result,
             Err(panic) => {
                 tracing::error!(source_id = source_id.0, error = %panic, "a sync run panicked");
@@ -302,26 +394,13 @@ impl SyncEngine {
                     .and(Err(Error::Internal(panic)))
             }
         };
-        if let Err(e) = self.store.release_lease(&lease, &self.instance).await {
-            tracing::warn!(source_id = source_id.0, error = %e, "could not release a sync lease; it will expire");
+        // due again one interval after this end, whatever the outcome (a failed run is retried
+        // on the schedule, not at once)
+        let next = super::scheduler::next_due(crate::store::now(), interval, rand::random());
+        if let Err(e) = self.store.set_next_due(source_id, Some(next)).await {
+            tracing::warn!(source_id = source_id.0, error = %e, "could not set the next due time; the source is due again when its lease ends");
         }
         result
-    }
-
-    async fn run_leased(
-        &self,
-        source_id: SourceId,
-        kind: RunKind,
-        lease: &str,
-    ) -> Result<Option<SyncRunRow>> {
-        let Some(src) = self.store.source_row(source_id).await? else {
-            return Ok(None);
-        };
-        if !src.enabled || src.needs_reauth {
-            return Ok(None);
-        }
-        let span = tracing::info_span!("sync", source_id = src.id, platform = %src.platform, kind = kind.as_str());
-        self.run_source(src, kind, lease).instrument(span).await
     }
 
     async fn run_source(
@@ -387,7 +466,7 @@ impl SyncEngine {
                     // a long backfill keeps its lease; one that lost it stops
                     if !self
                         .store
-                        .renew_lease(lease, &self.instance, self.lease_ttl)
+                        .renew_lease(lease, &self.instance, self.schedule.lease)
                         .await?
                     {
                         failed = Some(Error::Conflict(
@@ -534,72 +613,20 @@ impl SyncEngine {
             .ok_or_else(|| Error::not_found("order"))
     }
 
-    /// Shopify and WooCommerce sources whose reconciliation (WH-6) is due: enabled, not waiting
-    /// for new credentials, and no sync run started within their `reconcile_minutes` setting
-    /// (default 60; 0 = on every scheduler tick). A source whose backfill never finished is due
-    /// at once.
+    /// Shopify and WooCommerce sources whose reconciliation (WH-6) is due now: enabled, not
+    /// waiting for new credentials, and past their next due time (or with none). The scheduler
+    /// claims them with the polled sources ([`crate::store::Store::claim_due_sources`]); this
+    /// only reads.
     pub async fn webhook_sources_due(&self) -> Result<Vec<SourceRow>> {
         let now = crate::store::now();
-        let mut due = vec![];
-        for s in self.store.sources(&SourceScope::All).await? {
-            let webhook_platform = s.platform.parse::<Platform>().is_ok_and(|p| !p.is_polled());
-            if !s.enabled || s.needs_reauth || !webhook_platform {
-                continue;
-            }
-            let minutes = s
-                .settings
-                .get("reconcile_minutes")
-                .and_then(|v| v.as_u64())
-                .unwrap_or(60);
-            let last = self
-                .store
-                .sync_runs(SourceId(s.id), 1)
-                .await?
-                .first()
-                .map(|r| r.started_at);
-            let is_due = s.backfill_done_at.is_none()
-                || last.is_none_or(|t| now - t >= chrono::Duration::minutes(minutes as i64));
-            if is_due {
-                due.push(s);
-            }
-        }
-        Ok(due)
-    }
-
-    /// The scheduled check of a webhook source: its subscriptions are re-created or re-activated
-    /// where the platform dropped or disabled them (when orderhub knows its public address; one
-    /// instance at a time), then the orders updated since the last run are read back by REST, so
-    /// whatever a lost webhook missed is repaired (WH-6).
-    pub async fn reconcile(&self, source_id: SourceId, kind: RunKind) -> Result<()> {
-        if self.public_url.is_some() {
-            let lease = format!("webhooks:source:{}", source_id.0);
-            if self
-                .store
-                .try_acquire_lease(&lease, &self.instance, std::time::Duration::from_secs(120))
-                .await?
-            {
-                self.ensure_webhooks(source_id).await;
-                self.store.release_lease(&lease, &self.instance).await?;
-            }
-        }
-        self.run(source_id, kind).await?;
-        Ok(())
-    }
-
-    /// Every enabled polled source that is not waiting for new credentials.
-    pub async fn sources_to_poll(&self) -> Result<Vec<SourceRow>> {
         Ok(self
             .store
             .sources(&SourceScope::All)
             .await?
             .into_iter()
             .filter(|s| s.enabled && !s.needs_reauth)
-            .filter(|s| {
-                s.platform
-                    .parse::<Platform>()
-                    .map(|p| p.is_polled())
-                    .unwrap_or(false)
-            })
+            .filter(|s| s.platform.parse::<Platform>().is_ok_and(|p| !p.is_polled()))
+            .filter(|s| s.next_due_at.is_none_or(|t| t < now))
             .collect())
     }
 }
@@ -611,3 +638,8 @@ pub fn platform_error(platform: Platform, e: PlatformError) -> Error {
         message: e.to_string(),
     }
 }
+/// The name of a source's sync lease: one run of the source at a time, across instances.
+pub fn sync_lease(source_id: SourceId) -> String {
+    format!("sync:source:{}", source_id.0)
+}
+

@@ -1,135 +1,234 @@
-//! The polling schedule (IMP-2): every `ORDERHUB_POLL_INTERVAL` each enabled polled source is
-//! re-read (or backfilled, if its backfill never finished), and each Shopify and WooCommerce source
-//! whose reconciliation is due gets its subscriptions checked and its recent orders re-read (WH-6).
-//! Leases keep instances apart.
+//! The polling schedule (IMP-2, SYNC-1, WH-6), shared by every instance on one database. Each
+//! source has its next due time; an instance claims due sources in one statement (as many as it
+//! has free slots), runs them, and each run sets the source's next due time from its end plus a
+//! little jitter. A claim moves the due time one lease ahead and a run's heartbeat keeps it
+//! there, so however many instances poll, each source is read once per interval, and the sources
+//! of an instance that died are due again within one lease time. Polled sources are re-read (or
+//! backfilled, if their backfill never finished) every `ORDERHUB_POLL_INTERVAL`; Shopify and
+//! WooCommerce sources are reconciled every `reconcile_minutes` (their subscriptions checked,
+//! then the recent orders re-read).
+//!
+//! Memory stays bounded whatever the number of sources: at most `concurrency` runs exist at once,
+//! and nothing is claimed that has no free slot to run in.
 
 use super::{RunKind, SyncEngine};
+use crate::domain::Platform;
+use crate::store::rows::SourceRow;
+use crate::store::sources::ClaimedSource;
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
-/// At most this many sources sync at once per instance.
-const CONCURRENT_SOURCES: usize = 4;
+/// How an instance takes part in the schedule.
+#[derive(Clone, Debug)]
+pub struct SchedulePolicy {
+    /// Sources this instance syncs at once (`ORDERHUB_SYNC_CONCURRENCY`). Paced platform calls
+    /// mostly wait on the network, so this is far above the number of cores.
+    pub concurrency: usize,
+    /// How long a claimed run's lease lives without a heartbeat; the heartbeat renews it every
+    /// third of that. A dead instance's sources are due again this long after its last beat.
+    pub lease: Duration,
+    /// The claim loop sleeps at most this long when nothing is due sooner.
+    pub max_sleep: Duration,
+}
 
-pub async fn poll_all(engine: &SyncEngine, limit: &Arc<Semaphore>) {
-    let sources = match engine.sources_to_poll().await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot list sources to poll");
-            return;
+/// The default of `ORDERHUB_SYNC_CONCURRENCY`.
+pub const DEFAULT_CONCURRENCY: usize = 64;
+/// The largest `ORDERHUB_SYNC_CONCURRENCY` accepted.
+pub const MAX_CONCURRENCY: usize = 4096;
+
+impl Default for SchedulePolicy {
+    fn default() -> Self {
+        SchedulePolicy {
+            concurrency: DEFAULT_CONCURRENCY,
+            lease: Duration::from_secs(300),
+            max_sleep: Duration::from_secs(5),
         }
-    };
-    let webhook_sources = match engine.webhook_sources_due().await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot list webhook sources to reconcile");
-            vec![]
-        }
-    };
-    // webhook sources are reconciled (subscriptions checked, then re-read); polled ones re-read
-    let due = webhook_sources
-        .into_iter()
-        .map(|s| (s, true))
-        .chain(sources.into_iter().map(|s| (s, false)));
-    let mut tasks = Vec::new();
-    for (src, reconcile) in due {
-        let engine = engine.clone();
-        let limit = limit.clone();
-        tasks.push(tokio::spawn(async move {
-            let _permit = limit.acquire_owned().await;
-            let kind = if src.backfill_done_at.is_none() {
-                RunKind::Backfill
-            } else {
-                RunKind::Poll
-            };
-            let id = crate::domain::SourceId(src.id);
-            let result = if reconcile {
-                engine.reconcile(id, kind).await
-            } else {
-                engine.run(id, kind).await.map(|_| ())
-            };
-            if let Err(e) = result {
-                tracing::warn!(source_id = src.id, error = %e, "scheduled sync failed");
-            }
-        }));
-    }
-    for t in tasks {
-        let _ = t.await;
     }
 }
 
-/// Runs the schedule until `stop` turns true. A watchdog checks that the poll job keeps firing
-/// (it notes each tick, even one it skips because the previous round still runs); a schedule that
-/// missed three ticks is shut down and this returns, so that its supervisor starts a new one.
-pub async fn run(
-    engine: SyncEngine,
-    interval: Duration,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
-    let beat = Arc::new(std::sync::Mutex::new(std::time::Instant::now()));
-    let mut sched = match start(engine, interval, beat.clone()).await {
-        Ok(s) => s,
+/// At most this share of the interval is added to a source's next due time, so sources that
+/// were due together drift apart...
+const JITTER_SHARE: f64 = 0.05;
+/// ...but never more than this.
+const MAX_JITTER: Duration = Duration::from_secs(30);
+/// The claim loop never sleeps less than this between claims that found nothing to take.
+const MIN_SLEEP: Duration = Duration::from_millis(100);
+/// On shutdown, runs in progress get this long to finish (and release their leases).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// The jitter added to one next due time: `unit` (a random number in `[0, 1)`) of the largest
+/// jitter for `interval`. Positive only, so a source is never due twice within its interval.
+pub fn jitter(interval: Duration, unit: f64) -> Duration {
+    let unit = if unit.is_finite() {
+        unit.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let most = interval.mul_f64(JITTER_SHARE).min(MAX_JITTER);
+    most.mul_f64(unit)
+}
+
+/// When a source whose run ended at `finished` is due again: one interval later, plus jitter.
+pub fn next_due(finished: DateTime<Utc>, interval: Duration, unit: f64) -> DateTime<Utc> {
+    let after = interval.saturating_add(jitter(interval, unit));
+    chrono::Duration::from_std(after)
+        .ok()
+        .and_then(|d| finished.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// How often a source is run by the schedule: polled platforms every poll interval; Shopify and
+/// WooCommerce every `reconcile_minutes` of their settings (WH-6; default 60, 0 = every poll
+/// interval).
+pub fn interval_of(platform: Platform, settings: &serde_json::Value, poll: Duration) -> Duration {
+    if platform.is_polled() {
+        return poll;
+    }
+    match settings.get("reconcile_minutes").and_then(|v| v.as_u64()) {
+        Some(0) => poll,
+        Some(m) => Duration::from_secs(m.saturating_mul(60)),
+        None => Duration::from_secs(3600),
+    }
+}
+
+/// [`interval_of`] for a stored source (an unknown platform counts as polled).
+pub fn interval_of_source(src: &SourceRow, poll: Duration) -> Duration {
+    match src.platform.parse::<Platform>() {
+        Ok(p) => interval_of(p, &src.settings, poll),
+        Err(_) => poll,
+    }
+}
+
+/// How long the claim loop sleeps when it has free slots and took every due source: until the
+/// earliest due time (`None`: nothing to claim), within `[MIN_SLEEP, max]`.
+pub fn sleep_until_due(
+    earliest: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    max: Duration,
+) -> Duration {
+    let until = earliest
+        .map(|t| (t - now).to_std().unwrap_or(Duration::ZERO))
+        .unwrap_or(max);
+    until.clamp(MIN_SLEEP, max.max(MIN_SLEEP))
+}
+
+/// Runs one claimed source to its end; its failure is logged, the schedule goes on.
+async fn run_claimed(engine: SyncEngine, claimed: ClaimedSource, until: DateTime<Utc>) {
+    let id = claimed.id.0;
+    if let Err(e) = engine.run_claimed(&claimed, until).await {
+        tracing::warn!(source_id = id, error = %e, "scheduled sync failed");
+    }
+}
+
+/// One round, for tests and tools: claims as many due sources as `limit` has permits, runs them
+/// and waits for them.
+pub async fn poll_all(engine: &SyncEngine, limit: &Arc<Semaphore>) {
+    let free = limit.available_permits() as u64;
+    let until = engine.lease_until();
+    let claimed = match engine.store.claim_due_sources(free, until).await {
+        Ok(c) => c,
         Err(e) => {
-            tracing::error!(error = %e, "cannot start the poll schedule");
+            tracing::warn!(error = %e, "cannot claim due sources");
             return;
         }
     };
-    let allowed = interval
-        .saturating_mul(3)
-        .saturating_add(Duration::from_secs(30));
-    let check = interval.min(Duration::from_secs(30));
+    let mut running = JoinSet::new();
+    for c in claimed {
+        let (engine, limit) = (engine.clone(), limit.clone());
+        running.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            run_claimed(engine, c, until).await
+        });
+    }
+    while running.join_next().await.is_some() {}
+}
+
+/// Claims and runs due sources until `stop` turns true. At most the policy's `concurrency` runs
+/// at once; a claim asks for no more sources than there are free slots. The loop wakes when a
+/// run ends, when the earliest due time comes (at most `max_sleep` later), or on stop.
+pub async fn claim_loop(engine: SyncEngine, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let policy = engine.schedule().clone();
+    let slots = policy.concurrency.max(1);
+    let mut running: JoinSet<()> = JoinSet::new();
     loop {
-        tokio::select! {
-            _ = tokio::time::sleep(check) => {}
-            _ = stop.changed() => {}
-        }
         if *stop.borrow() {
             break;
         }
-        let since = beat.lock().map(|t| t.elapsed()).unwrap_or_default();
-        if since > allowed {
-            tracing::error!(
-                silent_s = since.as_secs(),
-                "the poll schedule stopped firing; starting a new one"
-            );
-            break;
+        while running.try_join_next().is_some() {}
+        let free = slots.saturating_sub(running.len());
+        let mut more_due = false;
+        if free > 0 {
+            let until = engine.lease_until();
+            match engine.store.claim_due_sources(free as u64, until).await {
+                Ok(claimed) => {
+                    more_due = claimed.len() == free;
+                    for c in claimed {
+                        running.spawn(run_claimed(engine.clone(), c, until));
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot claim due sources"),
+            }
+        }
+        let wait = if running.len() >= slots {
+            // full: a run that ends wakes the loop
+            policy.max_sleep
+        } else if more_due {
+            Duration::ZERO
+        } else {
+            match engine.store.earliest_due().await {
+                Ok(earliest) => sleep_until_due(earliest, crate::store::now(), policy.max_sleep),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the next due time");
+                    policy.max_sleep
+                }
+            }
+        };
+        if wait.is_zero() {
+            tokio::task::yield_now().await;
+            continue;
+        }
+        tokio::select! {
+            _ = stop.changed() => {}
+            Some(_) = running.join_next(), if !running.is_empty() => {}
+            _ = tokio::time::sleep(wait) => {}
         }
     }
+    // runs in progress may end and release their leases; the rest are dropped (their leases
+    // expire, and their sources are due again within one lease time)
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while running.join_next().await.is_some() {}
+    })
+    .await;
+}
+
+/// Runs the schedule until `stop` turns true: the claim loop, and the repeating jobs that are not
+/// per source (publications, stock, inbox purge) on a job scheduler shut down on exit.
+pub async fn run(engine: SyncEngine, stop: tokio::sync::watch::Receiver<bool>) {
+    let mut sched = match start(engine.clone()).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the repeating jobs");
+            return;
+        }
+    };
+    claim_loop(engine, stop).await;
     let _ = sched.shutdown().await;
 }
 
-/// Starts the repeating poll job; the returned scheduler must be shut down on exit. Each tick of
-/// the poll job writes the time into `beat`.
+/// Starts the repeating jobs that are not per source; the returned scheduler must be shut down
+/// on exit.
 pub async fn start(
     engine: SyncEngine,
-    interval: Duration,
-    beat: Arc<std::sync::Mutex<std::time::Instant>>,
 ) -> Result<JobScheduler, tokio_cron_scheduler::JobSchedulerError> {
     let sched = JobScheduler::new().await?;
-    let engine_for_publications = engine.clone();
     let engine_store = engine.store.clone();
     let inbox_store = engine.store.clone();
-    let limit = Arc::new(Semaphore::new(CONCURRENT_SOURCES));
-    let running = Arc::new(tokio::sync::Mutex::new(()));
-    let job = Job::new_repeated_async(interval, move |_id, _sched| {
-        let engine = engine.clone();
-        let limit = limit.clone();
-        let running = running.clone();
-        if let Ok(mut t) = beat.lock() {
-            *t = std::time::Instant::now();
-        }
-        Box::pin(async move {
-            // a slow round is not overlapped by the next tick
-            let Ok(_guard) = running.try_lock() else {
-                return;
-            };
-            poll_all(&engine, &limit).await;
-        })
-    })?;
-    sched.add(job).await?;
     // PUB-1: each source's listings weekly (checked hourly, so a new source gets them soon)
-    let publications_engine = engine_for_publications;
+    let publications_engine = engine;
     sched
         .add(Job::new_repeated_async(
             Duration::from_secs(3600),
@@ -176,4 +275,147 @@ pub async fn start(
         .await?;
     sched.start().await?;
     Ok(sched)
+}
+
+/// The run a claimed source gets: a backfill until one finished, then polls; Shopify and
+/// WooCommerce sources are reconciled (WH-6).
+pub fn run_kind(claimed: &ClaimedSource) -> (RunKind, bool) {
+    let kind = if claimed.backfilled {
+        RunKind::Poll
+    } else {
+        RunKind::Backfill
+    };
+    let reconcile = claimed
+        .platform
+        .parse::<Platform>()
+        .is_ok_and(|p| !p.is_polled());
+    (kind, reconcile)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(s: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 6, 12, 0, s).unwrap()
+    }
+
+    // covers: IMP-2, SYNC-1 — the next poll comes one interval after the end of the last, never
+    // sooner, and at most 5 % (30 s at most) later
+    #[test]
+    fn the_next_due_time_is_one_interval_after_the_end_plus_a_bounded_jitter() {
+        let ten = Duration::from_secs(600);
+        assert_eq!(
+            next_due(at(0), ten, 0.0),
+            at(0) + chrono::Duration::minutes(10)
+        );
+        let late = next_due(at(0), ten, 0.999_999);
+        assert!(late > at(0) + chrono::Duration::minutes(10));
+        assert!(late <= at(0) + chrono::Duration::seconds(630), "{late}");
+        // a 5 % share of one minute: 3 s at most
+        let minute = Duration::from_secs(60);
+        assert!(next_due(at(0), minute, 0.999) <= at(0) + chrono::Duration::seconds(63));
+        // the share is capped: 30 s for a day
+        assert_eq!(jitter(Duration::from_secs(86_400), 1.0), MAX_JITTER);
+        // whatever the random number, never before the interval nor past the cap
+        for unit in [-1.0, 0.0, 0.5, 1.0, 2.0, f64::NAN, f64::INFINITY] {
+            let j = jitter(ten, unit);
+            assert!(j <= Duration::from_secs(30), "{unit}: {j:?}");
+        }
+        assert_eq!(jitter(ten, f64::NAN), Duration::ZERO);
+    }
+
+    // covers: SYNC-1 — jitter spreads sources that finished together
+    #[test]
+    fn jitter_spreads_sources_that_finished_together() {
+        let ten = Duration::from_secs(600);
+        let dues: std::collections::BTreeSet<_> = (0..100)
+            .map(|i| next_due(at(0), ten, f64::from(i) / 100.0))
+            .collect();
+        assert_eq!(dues.len(), 100);
+        let spread = *dues.last().unwrap() - *dues.first().unwrap();
+        assert!(spread >= chrono::Duration::seconds(29), "{spread}");
+    }
+
+    // covers: WH-6, IMP-2
+    #[test]
+    fn webhook_sources_run_every_reconcile_minutes_and_polled_ones_every_poll_interval() {
+        let poll = Duration::from_secs(600);
+        let none = serde_json::json!({});
+        assert_eq!(interval_of(Platform::Prom, &none, poll), poll);
+        assert_eq!(
+            interval_of(
+                Platform::Prom,
+                &serde_json::json!({"reconcile_minutes": 5}),
+                poll
+            ),
+            poll,
+            "a polled source has no reconciliation"
+        );
+        assert_eq!(
+            interval_of(Platform::Shopify, &none, poll),
+            Duration::from_secs(3600)
+        );
+        assert_eq!(
+            interval_of(
+                Platform::Woocommerce,
+                &serde_json::json!({"reconcile_minutes": 15}),
+                poll
+            ),
+            Duration::from_secs(900)
+        );
+        assert_eq!(
+            interval_of(
+                Platform::Shopify,
+                &serde_json::json!({"reconcile_minutes": 0}),
+                poll
+            ),
+            poll,
+            "0: every poll interval"
+        );
+        assert_eq!(
+            interval_of(
+                Platform::Shopify,
+                &serde_json::json!({"reconcile_minutes": u64::MAX}),
+                poll
+            ),
+            Duration::from_secs(u64::MAX),
+            "no overflow"
+        );
+    }
+
+    // covers: IMP-2 — the claim loop wakes for the earliest due time, within its bounds
+    #[test]
+    fn the_claim_loop_sleeps_until_the_earliest_due_time_within_bounds() {
+        let max = Duration::from_secs(5);
+        assert_eq!(sleep_until_due(None, at(0), max), max, "nothing to claim");
+        assert_eq!(
+            sleep_until_due(Some(at(2)), at(0), max),
+            Duration::from_secs(2)
+        );
+        assert_eq!(sleep_until_due(Some(at(50)), at(0), max), max, "capped");
+        assert_eq!(
+            sleep_until_due(Some(at(0)), at(3), max),
+            MIN_SLEEP,
+            "overdue but not claimed (another instance is claiming it): a short nap"
+        );
+    }
+
+    // covers: IMP-1, WH-6
+    #[test]
+    fn a_claimed_source_is_backfilled_until_done_and_webhook_sources_are_reconciled() {
+        let c = |platform: &str, backfilled| ClaimedSource {
+            id: crate::domain::SourceId(1),
+            platform: platform.into(),
+            backfilled,
+        };
+        assert_eq!(run_kind(&c("prom", false)), (RunKind::Backfill, false));
+        assert_eq!(run_kind(&c("prom", true)), (RunKind::Poll, false));
+        assert_eq!(run_kind(&c("shopify", true)), (RunKind::Poll, true));
+        assert_eq!(
+            run_kind(&c("woocommerce", false)),
+            (RunKind::Backfill, true)
+        );
+    }
 }

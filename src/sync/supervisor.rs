@@ -73,7 +73,8 @@ pub async fn supervise<F, Fut>(
     loop {
         metrics.worker_up(name, true);
         let began = Instant::now();
-        let ended = tokio::spawn(start()).await;
+        // the worker's task ends with this supervisor (dropped when its instance's app is)
+        let ended = crate::app::AbortOnDrop(tokio::spawn(start())).wait().await;
         if *stop.borrow() {
             break;
         }

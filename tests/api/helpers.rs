@@ -25,6 +25,9 @@ pub struct TestApp {
     pub handle: actix_web::dev::ServerHandle,
     pub secret_key: SecretKey,
     pub engine: orderhub::sync::SyncEngine,
+    /// The task running the instance's workers (`run_until_stopped`): aborting it is the death
+    /// of the instance (see [`TestApp::kill`]).
+    pub task: tokio::task::AbortHandle,
 }
 
 /// A database URL only this test uses.
@@ -67,7 +70,28 @@ pub async fn spawn_app_on(database_url: &str) -> TestApp {
 
 /// With a poll interval of its own (scheduler tests).
 pub async fn spawn_app_with(database_url: &str, poll_interval: std::time::Duration) -> TestApp {
-    spawn_app_full(database_url, poll_interval, SecretKey::generate(), None).await
+    spawn_app_full(
+        database_url,
+        poll_interval,
+        SecretKey::generate(),
+        None,
+        Default::default(),
+    )
+    .await
+}
+
+/// One instance of a fleet on `database_url`: the same secret key as `first` (if given), its own
+/// poll interval and schedule (concurrency, lease time).
+pub async fn spawn_instance(
+    database_url: &str,
+    first: Option<&TestApp>,
+    poll_interval: std::time::Duration,
+    schedule: orderhub::sync::scheduler::SchedulePolicy,
+) -> TestApp {
+    let key = first
+        .map(|f| f.secret_key.clone())
+        .unwrap_or_else(SecretKey::generate);
+    spawn_app_full(database_url, poll_interval, key, None, schedule).await
 }
 
 /// A second instance of the same deployment: the same database and secret key as `first`.
@@ -82,6 +106,7 @@ pub async fn restart_app(before: &TestApp, database_url: &str) -> TestApp {
         std::time::Duration::from_secs(600),
         before.secret_key.clone(),
         None,
+        Default::default(),
     )
     .await
 }
@@ -100,6 +125,7 @@ pub async fn restart_app_at_same_address(before: &TestApp, database_url: &str) -
         std::time::Duration::from_secs(600),
         before.secret_key.clone(),
         Some(port),
+        Default::default(),
     )
     .await
 }
@@ -109,6 +135,7 @@ async fn spawn_app_full(
     poll_interval: std::time::Duration,
     secret_key: SecretKey,
     port: Option<u16>,
+    schedule: orderhub::sync::scheduler::SchedulePolicy,
 ) -> TestApp {
     let same_address = port.is_some();
     // a known port, so the simulators can be told where to send webhooks (ORDERHUB_PUBLIC_URL)
@@ -129,6 +156,7 @@ async fn spawn_app_full(
         outbox: orderhub::sync::outbox::OutboxPolicy::fast(),
         public_url: Some(format!("http://127.0.0.1:{port}")),
         live_recheck: std::time::Duration::from_millis(300),
+        schedule,
     };
     let mut attempts = 0;
     let app = loop {
@@ -147,7 +175,7 @@ async fn spawn_app_full(
     let metrics = app.metrics();
     let handle = app.handle();
     let engine = app.engine().clone();
-    tokio::spawn(app.run_until_stopped());
+    let task = tokio::spawn(app.run_until_stopped()).abort_handle();
     TestApp {
         base,
         app_store: store,
@@ -156,10 +184,18 @@ async fn spawn_app_full(
         handle,
         secret_key,
         engine,
+        task,
     }
 }
 
 impl TestApp {
+    /// The instance dies as a killed process does: its workers and runs stop where they are,
+    /// nothing is released (its leases expire), its HTTP server stops answering.
+    pub async fn kill(&self) {
+        self.task.abort();
+        self.handle.stop(false).await;
+    }
+
     /// Runs a GraphQL operation with a bearer token; returns the whole response body.
     pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let mut req = self

@@ -8,6 +8,7 @@ mod auth_permissions;
 mod demo;
 mod expenses;
 mod fixtures_rest;
+mod fleet_schedule;
 mod leases;
 mod live;
 mod ops;

@@ -164,6 +164,7 @@ async fn first_start_creates_an_admin_once() {
         outbox: Default::default(),
         public_url: None,
         live_recheck: orderhub::graphql::live::RECHECK,
+        schedule: Default::default(),
     };
     let first = App::build(settings()).await.unwrap();
     let token = first

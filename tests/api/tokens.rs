@@ -175,6 +175,7 @@ fn settings(url: &str, token: Option<&str>) -> Settings {
         outbox: Default::default(),
         public_url: None,
         live_recheck: orderhub::graphql::live::RECHECK,
+        schedule: Default::default(),
     }
 }
 

@@ -1,0 +1,240 @@
+//! A fleet of instances on one database shares the polling: each source is claimed by one
+//! instance when it is due, polled once per interval whatever the number of instances, and a
+//! manual sync runs at once and moves the schedule.
+// covers: IMP-2, SYNC-1, SYNC-4, SRC-5, WH-6
+
+use crate::helpers::*;
+use chrono::Utc;
+use orderhub::domain::SourceId;
+use orderhub::platforms::prom;
+use orderhub::sync::scheduler::SchedulePolicy;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+/// A Prom source created through the API (its backfill starts at once) against its own
+/// simulator, so the simulator's request count is this source's.
+async fn prom_source(app: &TestApp, sim: &prom::sim::Sim, name: &str) -> SourceId {
+    let d = app
+        .data(
+            "mutation($i: CreateSourceInput!) { createSource(input: $i) { id } }",
+            json!({"i": {"name": name, "platform": "PROM", "currency": "UAH", "baseUrl": sim.api_url(),
+                "credentials": {"token": "prom-sim-token"}, "settings": {"min_interval_ms": 0}}}),
+        )
+        .await;
+    d["createSource"]["id"].as_str().unwrap().parse().unwrap()
+}
+
+/// A short schedule for tests: the claim loop naps at most 200 ms.
+fn quick(lease: Duration) -> SchedulePolicy {
+    SchedulePolicy {
+        concurrency: 16,
+        lease,
+        max_sleep: Duration::from_millis(200),
+    }
+}
+
+/// Waits until `check` holds, polling every 50 ms; panics naming `what` after `limit`.
+async fn until<F, Fut>(what: &str, limit: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + limit;
+    while !check().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The source's poll runs, oldest first.
+async fn polls(app: &TestApp, src: SourceId) -> Vec<orderhub::store::rows::SyncRunRow> {
+    let mut runs: Vec<_> = app
+        .app_store
+        .sync_runs(src, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.kind == "poll")
+        .collect();
+    runs.reverse();
+    runs
+}
+
+/// `n` instances on one database, 6 sources, a 2-second interval: over three intervals each
+/// source is read at most once per interval at its simulator (the old schedule read each source
+/// once per instance), every source is read, two polls of one source are never less than one
+/// interval apart, and each source was backfilled once.
+async fn a_fleet_polls_each_source_once_per_interval(n: usize) {
+    let interval = Duration::from_secs(2);
+    let url = fresh_database_url().await;
+    let first = spawn_instance(&url, None, interval, quick(Duration::from_secs(30))).await;
+    let mut fleet = vec![];
+    for _ in 1..n {
+        fleet.push(spawn_instance(&url, Some(&first), interval, quick(Duration::from_secs(30))).await);
+    }
+    let mut sources = vec![];
+    for i in 0..6 {
+        let sim = prom::sim::start(0, Default::default()).unwrap();
+        let src = prom_source(&first, &sim, &format!("Prom {i}")).await;
+        sources.push((src, sim));
+    }
+    for (src, _) in &sources {
+        backfill_done(&first, &src.0.to_string()).await;
+    }
+    // each source has been polled by the schedule at least once: the fleet is in its rhythm
+    for (src, _) in &sources {
+        until("a first scheduled poll", Duration::from_secs(20), || async {
+            polls(&first, *src).await.iter().any(|r| r.state != "running")
+        })
+        .await;
+    }
+    let before: Vec<u64> = sources.iter().map(|(_, s)| s.faults.requests()).collect();
+    let window = interval * 3;
+    let started = Instant::now();
+    tokio::time::sleep(window).await;
+    let elapsed = started.elapsed();
+    let most = (elapsed.as_secs_f64() / interval.as_secs_f64()).ceil() as u64;
+    for ((src, sim), before) in sources.iter().zip(before) {
+        let read = sim.faults.requests() - before;
+        assert!(
+            read <= most,
+            "source {}: {read} reads in {elapsed:?} with {n} instances (at most {most}: one per interval)",
+            src.0
+        );
+        assert!(read >= 1, "source {} was not read in {elapsed:?}", src.0);
+        let runs = polls(&first, *src).await;
+        for pair in runs.windows(2) {
+            let gap = pair[1].started_at - pair[0].started_at;
+            assert!(
+                gap >= chrono::Duration::from_std(interval).unwrap(),
+                "source {}: two polls {gap} apart with {n} instances",
+                src.0
+            );
+        }
+        let backfills = first
+            .app_store
+            .sync_runs(*src, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.kind == "backfill")
+            .count();
+        assert_eq!(backfills, 1, "source {}: backfilled once", src.0);
+    }
+}
+
+// covers: IMP-2, SYNC-1 — two instances share the polling instead of doubling it
+#[tokio::test]
+async fn two_instances_poll_each_source_once_per_interval() {
+    a_fleet_polls_each_source_once_per_interval(2).await;
+}
+
+// covers: IMP-2, SYNC-1 — three instances share the polling instead of tripling it
+#[tokio::test]
+async fn three_instances_poll_each_source_once_per_interval() {
+    a_fleet_polls_each_source_once_per_interval(3).await;
+}
+
+// covers: SYNC-4, IMP-2 — `syncSource` while the schedule's poll of the source runs answers
+// CONFLICT; afterwards it runs at once and moves the source's next due time one interval on
+#[tokio::test]
+async fn a_manual_sync_during_a_scheduled_one_answers_conflict_and_moves_the_schedule() {
+    let url = fresh_database_url().await;
+    let app = spawn_instance(&url, None, Duration::from_secs(600), quick(Duration::from_secs(30))).await;
+    let sim = prom::sim::start(0, Default::default()).unwrap();
+    sim.seed(3, 5);
+    let src = prom_source(&app, &sim, "Prom").await;
+    backfill_done(&app, &src.0.to_string()).await;
+    let due = app.app_store.source_row(src).await.unwrap().unwrap().next_due_at;
+    assert!(
+        due.is_some_and(|d| d > Utc::now() + chrono::Duration::seconds(590)),
+        "the backfill's end set the next poll one interval on: {due:?}"
+    );
+    // slow answers keep the scheduled poll running while syncSource is asked
+    sim.faults.set_latency(Duration::from_millis(1200));
+    app.app_store.set_next_due(src, None).await.unwrap();
+    let lease = format!("sync:source:{}", src.0);
+    until("the scheduled poll to start", Duration::from_secs(10), || async {
+        app.app_store.lease_holder(&lease).await.unwrap().is_some()
+    })
+    .await;
+    let manual = app
+        .gql(
+            "mutation($s: ID!) { syncSource(sourceId: $s) { id state } }",
+            json!({"s": src.0.to_string()}),
+        )
+        .await;
+    assert_eq!(
+        manual["errors"][0]["extensions"]["code"], "CONFLICT",
+        "{manual}"
+    );
+    until("the scheduled poll to end", Duration::from_secs(15), || async {
+        polls(&app, src).await.iter().any(|r| r.state == "succeeded")
+    })
+    .await;
+    lease_free(&app, src).await;
+    sim.faults.clear();
+    // the schedule set the next poll one interval on; a manual sync runs at once all the same,
+    // and moves the next poll one interval after its own end
+    app.app_store
+        .set_next_due(src, Some(Utc::now() + chrono::Duration::seconds(30)))
+        .await
+        .unwrap();
+    let asked = Utc::now();
+    let manual = app
+        .data(
+            "mutation($s: ID!) { syncSource(sourceId: $s) { state } }",
+            json!({"s": src.0.to_string()}),
+        )
+        .await;
+    assert_eq!(manual["syncSource"]["state"], "succeeded", "{manual}");
+    let due = app
+        .app_store
+        .source_row(src)
+        .await
+        .unwrap()
+        .unwrap()
+        .next_due_at
+        .unwrap();
+    assert!(
+        due >= asked + chrono::Duration::seconds(600),
+        "the manual sync moved the next poll: {due}"
+    );
+}
+
+// covers: SRC-5, IMP-2 — a disabled source is not polled; enabled again it is due at once
+#[tokio::test]
+async fn a_re_enabled_source_is_polled_at_once() {
+    let url = fresh_database_url().await;
+    let app = spawn_instance(&url, None, Duration::from_secs(600), quick(Duration::from_secs(30))).await;
+    let sim = prom::sim::start(0, Default::default()).unwrap();
+    let src = prom_source(&app, &sim, "Prom").await;
+    backfill_done(&app, &src.0.to_string()).await;
+    let set_enabled = |on: bool| {
+        let app = &app;
+        async move {
+            app.data(
+                "mutation($id: ID!, $on: Boolean!) { updateSource(id: $id, input: {enabled: $on}) { id } }",
+                json!({"id": src.0.to_string(), "on": on}),
+            )
+            .await;
+        }
+    };
+    set_enabled(false).await;
+    // due, but disabled: never claimed
+    app.app_store.set_next_due(src, None).await.unwrap();
+    let requests = sim.faults.requests();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(sim.faults.requests(), requests, "a disabled source is not polled");
+    assert!(polls(&app, src).await.is_empty());
+    // enabled again after its due time was pushed far away: due at once all the same
+    app.app_store
+        .set_next_due(src, Some(Utc::now() + chrono::Duration::hours(1)))
+        .await
+        .unwrap();
+    set_enabled(true).await;
+    until("a poll of the re-enabled source", Duration::from_secs(10), || async {
+        polls(&app, src).await.iter().any(|r| r.state == "succeeded")
+    })
+    .await;
+}
