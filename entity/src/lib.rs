@@ -4,6 +4,7 @@ pub mod prelude;
 
 pub mod category;
 pub mod customer;
+pub mod customer_contact;
 pub mod expense;
 pub mod lease;
 pub mod order;
@@ -13,6 +14,7 @@ pub mod outbox_job;
 pub mod product;
 pub mod publication;
 pub mod source;
+pub mod source_call_budget;
 pub mod source_event;
 pub mod source_manager;
 pub mod status;

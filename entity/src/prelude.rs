@@ -2,6 +2,7 @@
 
 pub use super::category::Entity as Category;
 pub use super::customer::Entity as Customer;
+pub use super::customer_contact::Entity as CustomerContact;
 pub use super::expense::Entity as Expense;
 pub use super::lease::Entity as Lease;
 pub use super::order::Entity as Order;
@@ -11,6 +12,7 @@ pub use super::outbox_job::Entity as OutboxJob;
 pub use super::product::Entity as Product;
 pub use super::publication::Entity as Publication;
 pub use super::source::Entity as Source;
+pub use super::source_call_budget::Entity as SourceCallBudget;
 pub use super::source_event::Entity as SourceEvent;
 pub use super::source_manager::Entity as SourceManager;
 pub use super::status::Entity as Status;

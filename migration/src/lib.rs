@@ -8,6 +8,8 @@ mod m20261203_000001_platform_tracking_number;
 mod m20261203_000002_inbox_without_source_fk;
 mod m20261206_000001_user_token_lifecycle;
 mod m20261206_000002_inbox_ready_index;
+mod m20261206_000010_source_call_budget;
+mod m20261206_000011_customer_contacts;
 mod m20261206_000020_source_next_due;
 
 /// Runs all orderhub migrations in order.
@@ -23,6 +25,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000002_inbox_without_source_fk::Migration),
             Box::new(m20261206_000001_user_token_lifecycle::Migration),
             Box::new(m20261206_000002_inbox_ready_index::Migration),
+            Box::new(m20261206_000010_source_call_budget::Migration),
+            Box::new(m20261206_000011_customer_contacts::Migration),
             Box::new(m20261206_000020_source_next_due::Migration),
         ]
     }

@@ -3,6 +3,10 @@
 #[deny(clippy::arithmetic_side_effects)]
 pub mod auth;
 #[deny(clippy::arithmetic_side_effects)]
+pub mod budget;
+#[deny(clippy::arithmetic_side_effects)]
+pub mod contact;
+#[deny(clippy::arithmetic_side_effects)]
 pub mod credentials;
 #[deny(clippy::arithmetic_side_effects)]
 pub mod expenses;

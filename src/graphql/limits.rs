@@ -318,6 +318,9 @@ pub const MAX_SETTINGS_BYTES: usize = 16 * 1024;
 pub const MAX_ID_LIST: usize = 200;
 /// Status rules given at once.
 pub const MAX_RULES: usize = 200;
+/// `orderEvents(kinds:)`: event kinds at once, and the length of each.
+pub const MAX_EVENT_KINDS: usize = 50;
+pub const MAX_EVENT_KIND_LEN: usize = 100;
 
 /// How an input is shown back in an error: at most 40 characters, then "…".
 pub fn shown(value: &str) -> String {

@@ -288,6 +288,13 @@ impl Subscription {
         kinds: Option<Vec<String>>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<OrderEvent>>> {
         let p = principal(ctx)?.clone();
+        if let Some(kinds) = &kinds {
+            use super::limits::{check_len, check_list, MAX_EVENT_KINDS, MAX_EVENT_KIND_LEN};
+            check_list("kinds", kinds, MAX_EVENT_KINDS)?;
+            for k in kinds {
+                check_len("kinds", k, MAX_EVENT_KIND_LEN)?;
+            }
+        }
         let only_source = match source_id {
             Some(id) => {
                 let s: SourceId = parse_id("sourceId", &id)?;

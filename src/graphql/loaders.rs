@@ -9,8 +9,25 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CustomerKey(pub i64);
+/// A customer as the caller sees them (API-3: through the granted sources' contacts).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct CustomerKey {
+    pub id: i64,
+    /// The caller's sources; `None` for all of them.
+    pub sources: Option<Vec<i64>>,
+}
+
+impl CustomerKey {
+    pub fn new(id: i64, scope: &SourceScope) -> CustomerKey {
+        CustomerKey {
+            id,
+            sources: match scope {
+                SourceScope::All => None,
+                SourceScope::Only(ids) => Some(ids.iter().map(|s| s.0).collect()),
+            },
+        }
+    }
+}
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SourceKey(pub i64);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -86,7 +103,6 @@ macro_rules! many_of {
     };
 }
 
-by_id!(CustomerKey, CustomerRow, customers_by_ids);
 by_id!(SourceKey, SourceRow, sources_by_ids);
 by_id!(StatusKey, StatusRow, statuses_by_ids);
 by_id!(OrderKey, OrderRow, orders_by_ids);
@@ -131,6 +147,43 @@ impl Loader<CustomerOrdersPage> for Db {
                     after,
                 };
                 out.insert(key, pages.remove(&customer).unwrap_or_default());
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<CustomerKey> for Db {
+    type Value = CustomerRow;
+    type Error = LoadError;
+    /// One statement for the customers, one for their contacts when the caller sees only some
+    /// sources.
+    async fn load(
+        &self,
+        keys: &[CustomerKey],
+    ) -> Result<HashMap<CustomerKey, CustomerRow>, LoadError> {
+        let mut groups: HashMap<Option<Vec<i64>>, Vec<i64>> = HashMap::new();
+        for k in keys {
+            groups.entry(k.sources.clone()).or_default().push(k.id);
+        }
+        let mut out = HashMap::new();
+        for (sources, ids) in groups {
+            let scope = match &sources {
+                None => SourceScope::All,
+                Some(ids) => SourceScope::Only(ids.iter().copied().map(SourceId).collect()),
+            };
+            let rows = self.0.customers_by_ids(&ids).await.map_err(Arc::new)?;
+            for row in self
+                .0
+                .customers_as_seen(&scope, rows)
+                .await
+                .map_err(Arc::new)?
+            {
+                let key = CustomerKey {
+                    id: row.id,
+                    sources: sources.clone(),
+                };
+                out.insert(key, row);
             }
         }
         Ok(out)

@@ -306,6 +306,7 @@ impl Mutation {
                 .extend());
             }
         }
+        st.engine.spend_manual_call(&src).await.gql()?;
         match st.engine.run(id, RunKind::Manual).await.gql()? {
             Some(run) => Ok(SyncRun(run)),
             None => Err(Error::Conflict(

@@ -1,6 +1,7 @@
-//! The customer list (API-1): a user sees the buyers of the orders they may see (API-3).
+//! The customer list (API-1): a user sees the buyers of the orders they may see, as those orders'
+//! sources show them (API-3).
 
-use super::{orders::customer_search, rows::*, Store};
+use super::{orders::customers_matching, rows::*, Store};
 use crate::domain::auth::SourceScope;
 use crate::error::Result;
 use entity::{customer, order};
@@ -27,7 +28,7 @@ fn customer_condition(scope: &SourceScope, search: Option<&str>) -> Option<Condi
         );
     }
     if let Some(text) = search.map(str::trim).filter(|t| !t.is_empty()) {
-        c = c.add(customer_search(text));
+        c = c.add(customer::Column::Id.in_subquery(customers_matching(scope, text)));
     }
     Some(c)
 }
@@ -55,7 +56,7 @@ impl Store {
             .await?;
         let has_next = rows.len() as u64 > first;
         rows.truncate(first as usize);
-        Ok((rows, has_next))
+        Ok((self.customers_as_seen(scope, rows).await?, has_next))
     }
 
     pub async fn customers_count(&self, scope: &SourceScope, search: Option<&str>) -> Result<u64> {
@@ -73,9 +74,13 @@ impl Store {
         let Some(cond) = customer_condition(scope, None) else {
             return Ok(None);
         };
-        Ok(customer::Entity::find_by_id(id)
+        let row = customer::Entity::find_by_id(id)
             .filter(cond)
             .one(&self.db)
-            .await?)
+            .await?;
+        Ok(self
+            .customers_as_seen(scope, row.into_iter().collect())
+            .await?
+            .pop())
     }
 }

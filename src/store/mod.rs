@@ -1,6 +1,8 @@
 //! The only code that touches SeaORM: connecting, migrating, and loading and saving domain values.
 
 pub mod batch;
+pub mod budget;
+pub mod contacts;
 pub mod customers;
 pub mod expenses;
 pub mod inbox;

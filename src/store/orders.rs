@@ -13,8 +13,8 @@ use crate::domain::Platform;
 use crate::domain::{OrderId, OrderItemId, SourceId, StatusGroup, StatusId, SyncRunId, UserId};
 use crate::error::{Error, Result};
 use crate::store::push::{queue_status_push, queue_tracking_push};
-use entity::{customer, order, order_event, order_item, product, source, status};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use entity::{customer, customer_contact, order, order_event, order_item, product, source, status};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -474,7 +474,6 @@ fn order_condition(scope: &SourceScope, f: &OrderFilter) -> Option<Condition> {
     }
     if let Some(text) = f.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = LikeExpr::new(like_pattern(text)).escape('\\');
-        let who = customer_search(text);
         c = c.add(
             Condition::any()
                 .add(
@@ -484,29 +483,49 @@ fn order_condition(scope: &SourceScope, f: &OrderFilter) -> Option<Condition> {
                     ))))
                     .like(pattern),
                 )
-                .add(
-                    order::Column::CustomerId.in_subquery(
-                        Query::select()
-                            .column(customer::Column::Id)
-                            .from(customer::Entity)
-                            .cond_where(who)
-                            .to_owned(),
-                    ),
-                ),
+                .add(order::Column::CustomerId.in_subquery(customers_matching(scope, text))),
         );
     }
     Some(c)
 }
 
-/// Customers whose name, e-mail or phone (in any form, 3 digits or more) contains `text`.
-pub(crate) fn customer_search(text: &str) -> Condition {
+/// Rows whose search text (name, e-mail, phone) or phone (in any form, 3 digits or more)
+/// contains `text`.
+fn search_condition<C: ColumnTrait>(search_text: C, phone: C, text: &str) -> Condition {
     let pattern = LikeExpr::new(like_pattern(text)).escape('\\');
-    let mut who = Condition::any().add(customer::Column::SearchText.like(pattern));
+    let mut who = Condition::any().add(search_text.like(pattern));
     let digits: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
     if digits.len() >= 3 {
-        who = who.add(customer::Column::Phone.like(LikeExpr::new(format!("%{digits}%"))));
+        who = who.add(phone.like(LikeExpr::new(format!("%{digits}%"))));
     }
     who
+}
+
+/// The ids of the customers whose name, e-mail or phone contains `text` as `scope` sees them:
+/// the shared record for a scope that sees every source, else only what the granted sources'
+/// orders said (API-3: a search must not find a customer by what another source brought).
+pub(crate) fn customers_matching(scope: &SourceScope, text: &str) -> SelectStatement {
+    match scope {
+        SourceScope::All => Query::select()
+            .column(customer::Column::Id)
+            .from(customer::Entity)
+            .cond_where(search_condition(
+                customer::Column::SearchText,
+                customer::Column::Phone,
+                text,
+            ))
+            .to_owned(),
+        SourceScope::Only(ids) => Query::select()
+            .column(customer_contact::Column::CustomerId)
+            .from(customer_contact::Entity)
+            .and_where(customer_contact::Column::SourceId.is_in(ids.iter().map(|s| s.0)))
+            .cond_where(search_condition(
+                customer_contact::Column::SearchText,
+                customer_contact::Column::Phone,
+                text,
+            ))
+            .to_owned(),
+    }
 }
 
 /// CUS-1: the customer with this phone, else this e-mail; a new one only when neither matches.

@@ -2,8 +2,10 @@
 //! first events (IMP-3..5, ST-1, CUS-1, PRD-1/2, DLV-1, EXP-1, SRC-4); known ones are merged
 //! (SYNC-1..3, SYNC-5, ST-2, TRK-4). One transaction per page, never across an HTTP call.
 
+use super::contacts::note_contacts;
 use super::orders::{add_event, find_or_create_customer, Actor};
 use super::{now, rows::*, Store};
+use crate::domain::contact::Contact;
 use crate::domain::merge::{delivery_comment, merge, Change, StoredItem, StoredOrder};
 use crate::domain::orders::incomplete_order_reason;
 use crate::domain::orders::{
@@ -503,7 +505,9 @@ async fn apply_changes<C: ConnectionTrait>(
             }
             Change::CustomerRevealed => {
                 if let Some(c) = &o.customer {
-                    am.customer_id = Set(Some(find_or_create_customer(db, c).await?));
+                    let customer = find_or_create_customer(db, c).await?;
+                    note_contacts(db, &[(customer, src.id, Contact::of(c))]).await?;
+                    am.customer_id = Set(Some(customer));
                     add_event(
                         db,
                         id,
@@ -614,6 +618,16 @@ async fn insert_new_orders<C: ConnectionTrait>(
         )
         .exec_without_returning(db)
         .await?;
+    // API-3: what this source's orders say about each customer, apart from the shared record
+    let contacts: Vec<(i64, i64, Contact)> = news
+        .iter()
+        .filter_map(|n| {
+            let c = n.order.customer.as_ref()?;
+            let id = customers.get(&customer_key(c)).copied()?;
+            Some((id, src.id, Contact::of(c)))
+        })
+        .collect();
+    note_contacts(db, &contacts).await?;
     // IMP-4: an order another instance stored first keeps its own created_at and is left alone
     let ids: HashMap<String, i64> = order::Entity::find()
         .filter(order::Column::SourceId.eq(src.id))

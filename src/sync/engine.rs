@@ -570,6 +570,13 @@ impl SyncEngine {
                 "{platform} orders arrive by webhook; they are not synced by hand"
             )));
         }
+        // the source's budget of calls is spent only on a sync the 10-minute rule lets through
+        // (a repeated click is refused by the claim below without costing a call)
+        if crate::domain::orders::manual_sync_allowed(order.last_manual_sync_at, crate::store::now())
+            .is_ok()
+        {
+            self.spend_manual_call(&src).await?;
+        }
         self.store.claim_manual_sync(id).await?;
         let client = self.client(&src)?;
         let fetched = client.fetch_order(&external_id).await;

@@ -1,6 +1,7 @@
 //! Keeping orders in step with the platforms: the sync engine (backfill, polls, manual syncs),
 //! leases so that several instances never poll one source at once, and the scheduler.
 
+pub mod budget;
 pub mod engine;
 pub mod inbox;
 pub mod outbox;

@@ -33,6 +33,13 @@ impl SyncEngine {
             PublicationSync::Scheduled => AUTO_PUBLICATION_SYNC,
             PublicationSync::Manual => MANUAL_PUBLICATION_SYNC,
         };
+        // a manual sync the daily rule lets through costs one call of the source's budget
+        let allowed = src
+            .publications_synced_at
+            .is_none_or(|last| crate::store::now() - last >= interval);
+        if why == PublicationSync::Manual && allowed {
+            self.spend_manual_call(&src).await?;
+        }
         self.store
             .claim_publication_sync(source_id, interval)
             .await?;
@@ -90,6 +97,7 @@ impl SyncEngine {
     pub async fn sync_publication(&self, publication: &PublicationRow) -> Result<PublicationRow> {
         let source_id = SourceId(publication.source_id);
         let (src, platform) = self.store.source_and_platform(source_id).await?;
+        self.spend_manual_call(&src).await?;
         let mut found: Vec<RemotePublication> = self
             .client_of(&src)?
             .fetch_publication(&publication.external_id)

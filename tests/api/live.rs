@@ -319,3 +319,37 @@ async fn a_withdrawn_source_stops_reaching_an_open_subscription() {
     poll_succeeds(&app, p).await;
     assert_eq!(events(&mut ws, "mine", 1).await[0]["kind"], "imported");
 }
+
+// covers: API-5 (inputs bounded)
+#[tokio::test]
+async fn a_subscription_asking_for_too_many_kinds_is_refused_naming_the_field() {
+    let app = spawn_app().await;
+    let mut ws = connect(&app, Some(ADMIN_TOKEN)).await;
+    let kinds: Vec<String> = (0..51).map(|i| format!("kind_{i}")).collect();
+    subscribe(&mut ws, "many", json!({"k": kinds})).await;
+    let m = next(&mut ws).await;
+    assert_eq!(m["id"], "many", "{m}");
+    let errors = if m["type"] == "error" {
+        m["payload"].clone()
+    } else {
+        m["payload"]["errors"].clone()
+    };
+    assert_eq!(errors[0]["extensions"]["code"], "BAD_INPUT", "{m}");
+    assert_eq!(errors[0]["extensions"]["field"], "kinds", "{m}");
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 50 items"),
+        "{m}"
+    );
+    assert_eq!(next(&mut ws).await["type"], "complete");
+    // a kind of 101 characters is refused too; 50 short ones are taken
+    subscribe(&mut ws, "long", json!({"k": ["x".repeat(101)]})).await;
+    let m = next(&mut ws).await;
+    assert!(m.to_string().contains("at most 100 characters"), "{m}");
+    assert_eq!(next(&mut ws).await["type"], "complete");
+    let fifty: Vec<String> = (0..50).map(|i| format!("kind_{i}")).collect();
+    subscribe(&mut ws, "fine", json!({"k": fifty})).await;
+    quiet(&mut ws).await;
+}

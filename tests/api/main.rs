@@ -5,6 +5,7 @@ mod sims;
 
 mod api_limits;
 mod auth_permissions;
+mod customer_visibility;
 mod demo;
 mod expenses;
 mod fixtures_rest;
@@ -13,6 +14,7 @@ mod leases;
 mod live;
 mod ops;
 mod orders;
+mod platform_budget;
 mod polling_sync;
 mod push;
 mod schema;

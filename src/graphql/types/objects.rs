@@ -245,7 +245,7 @@ impl Order {
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
         match self.0.customer_id {
             Some(id) => Ok(loaders(ctx)
-                .load_one(CustomerKey(id))
+                .load_one(CustomerKey::new(id, &principal(ctx)?.scope()))
                 .await
                 .map_err(load_err)?
                 .map(Customer)),
