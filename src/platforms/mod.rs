@@ -2,6 +2,7 @@
 //! Everything the sync engine needs from a platform goes through [`PlatformClient`].
 
 pub mod http;
+pub mod resync;
 pub mod signature;
 pub mod sim;
 pub mod wire_money;

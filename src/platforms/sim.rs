@@ -10,8 +10,11 @@
 //!   "pointer": "/orders", "value": "none"}` is the normal answer, well-formed JSON, with the value
 //!   at that JSON pointer replaced (no pointer: the first list in the answer; `value` defaults to
 //!   a string), as when a platform changes a field's type;
-//! - `GET /_sim/faults`: `{"requests": n, "pending": k}`, the platform requests answered so far
-//!   (faults included) and the faults still queued;
+//! - `GET /_sim/faults`: `{"requests": n, "pending": k, "paths": {"GET /v5/oms/orders/9d1b…": 1, …},
+//!   "routes": {"GET /v5/oms/orders/{id}": 3, …}}`: the platform requests answered so far (faults
+//!   included), the faults still queued, and every platform request counted by method and path
+//!   (query left out) and by method and route (the route's pattern, where it has one), so a test
+//!   can assert what a sync cost;
 //! - `POST /_sim/latency` `{"ms": 200}`: every platform request waits that long first;
 //! - `DELETE /_sim/faults`: clears faults and latency.
 //!
@@ -23,7 +26,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -122,6 +125,28 @@ pub struct Faults {
     latency: Mutex<Duration>,
     /// Platform requests answered, faults included.
     requests: AtomicU64,
+    /// Platform requests received, by `METHOD /path` and by `METHOD route`.
+    counts: Mutex<RequestCounts>,
+}
+
+/// Platform requests received, counted two ways.
+#[derive(Clone, Debug, Default)]
+pub struct RequestCounts {
+    /// By `METHOD /path`, the query left out: `GET /v5/oms/orders/9d1b…`.
+    pub paths: BTreeMap<String, u64>,
+    /// By `METHOD route`, the route's pattern where it has one: `GET /v5/oms/orders/{id}`.
+    pub routes: BTreeMap<String, u64>,
+}
+
+impl RequestCounts {
+    /// Requests whose `METHOD /path` starts with `prefix` (e.g. `GET /v5/oms/orders/`).
+    pub fn starting_with(&self, prefix: &str) -> u64 {
+        self.paths
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .map(|(_, n)| *n)
+            .fold(0, u64::saturating_add)
+    }
 }
 
 impl Faults {
@@ -139,6 +164,21 @@ impl Faults {
     /// Platform requests answered so far, faults included.
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::SeqCst)
+    }
+
+    /// Counts one platform request by its method, path and route pattern.
+    pub fn count(&self, method: &str, path: &str, pattern: Option<&str>) {
+        let mut counts = self.counts.lock().unwrap();
+        let n = counts.paths.entry(format!("{method} {path}")).or_default();
+        *n = n.saturating_add(1);
+        let route = format!("{method} {}", pattern.unwrap_or(path));
+        let n = counts.routes.entry(route).or_default();
+        *n = n.saturating_add(1);
+    }
+
+    /// The platform requests received so far, by path and by route.
+    pub fn counts(&self) -> RequestCounts {
+        self.counts.lock().unwrap().clone()
     }
 
     pub fn clear(&self) {
@@ -215,9 +255,12 @@ async fn post_fault(faults: web::Data<Faults>, req: web::Json<FaultRequest>) -> 
 
 async fn fault_stats(faults: web::Data<Faults>) -> HttpResponse {
     let pending = faults.queue.lock().unwrap().len();
+    let counts = faults.counts();
     HttpResponse::Ok().json(serde_json::json!({
         "requests": faults.requests(),
         "pending": pending,
+        "paths": counts.paths,
+        "routes": counts.routes,
     }))
 }
 
@@ -258,6 +301,17 @@ where
         actix_web::App::new()
             .app_data(web::JsonConfig::default().limit(4 << 20))
             .configure(configure.clone())
+            // every platform request counted by path and route, for tests of what a sync cost
+            .wrap_fn(|req, srv| {
+                use actix_web::dev::Service;
+                if !req.path().starts_with("/_sim") {
+                    if let Some(faults) = req.app_data::<web::Data<Faults>>() {
+                        let pattern = req.match_pattern();
+                        faults.count(req.method().as_str(), req.path(), pattern.as_deref());
+                    }
+                }
+                srv.call(req)
+            })
     })
     .workers(1)
     .disable_signals()

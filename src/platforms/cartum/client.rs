@@ -2,11 +2,27 @@
 //! `{status, response}` answers read whatever the HTTP status, offset/limit paging, and re-reading
 //! the window instead of a change-time filter (the API has none).
 //!
+//! Re-syncs (issue 15). `orders/get` answers whole orders (there is no separate detail read) but
+//! carries no change time and takes no modified-since filter, so nothing tells a changed order
+//! from an unchanged one before it is read: the reads are spread over the runs instead. Every run
+//! reads the orders created in the last `resync_hot_days` (or since `since`, if that is earlier),
+//! where most changes happen; the older days of the window are each read once per
+//! `spread_minutes`, a run reading the days whose turn falls in its span (`since`, the last run's
+//! start minus the engine's overlap, to now), consecutive days in one ranged request
+//! ([`crate::platforms::resync::due_day_ranges`]). A change to an older order therefore arrives
+//! within `spread_minutes`. With W orders in the window, R of them in the hot days, pages of p,
+//! and runs spanning s minutes (interval plus overlap):
+//! - before: ⌈W/p⌉ `orders/get` requests every run (the whole window, every status);
+//! - now: ⌈R/p⌉ + at most 3 ranged reads of about (W−R)·s/`spread_minutes` orders
+//!   (⌈·/p⌉ pages each); all of the window once per `spread_minutes`;
+//! - plus, as before, `auth` every `token_refresh_secs` and the status table hourly.
+//!
 //! Settings (`SourceConfig.settings`, the note's ASSUMPTIONS) and their defaults:
 //! `page_size` 100 (orders per `orders/get`, at most 500), `catalog_page_size` 100 (at most 500),
 //! `min_interval_ms` 500, `token_refresh_secs` 550, `update_method` "PUT", `date_format`
 //! "datetime" ("date" for shops before 3.30), `backfill_skip_statuses` [3], `resync_statuses` "all"
-//! ("open": only open statuses, the note's recipe), `completed_statuses` [], `cancelled_statuses`
+//! ("open": only open statuses, the note's recipe), `resync_hot_days` 3, `spread_minutes` 120
+//! (0: the whole window every run, as before), `completed_statuses` [], `cancelled_statuses`
 //! [], `currency` "UAH", customer field names `field_name` "delivery_name", `field_first_name` "",
 //! `field_last_name` "", `field_phone` "delivery_phone", `field_email` "delivery_email",
 //! `field_city` "delivery_city", `field_address` "delivery_address", `name_order` "last_first",
@@ -18,7 +34,7 @@ use super::wire::{self, CustomerFields, Envelope, Id};
 use crate::domain::orders::{ImportedOrder, StatusClass};
 use crate::platforms::http::{build_client, decode_value, Call, HttpPolicy, Pace, Verdict};
 use crate::platforms::{
-    decode_list_element, FetchedOrders, PlatformClient, PlatformError, RemotePublication,
+    decode_list_element, resync, FetchedOrders, PlatformClient, PlatformError, RemotePublication,
     SourceConfig, StockRefusal, StockUpdate, UnreadableOrder,
 };
 use chrono::{DateTime, Utc};
@@ -415,14 +431,29 @@ impl CartumClient {
         from: DateTime<Utc>,
         statuses: Option<Vec<u64>>,
     ) -> Result<(Vec<wire::Order>, Vec<UnreadableOrder>), PlatformError> {
+        let mut seen = HashSet::new();
+        let mut out = (Vec::new(), Vec::new());
+        self.fetch_range(self.shop_time(from), None, &statuses, &mut seen, &mut out)
+            .await?;
+        Ok(out)
+    }
+
+    /// The orders created between `from` and `to` (shop time, inclusive), all pages, added to
+    /// `out` unless `seen` has them already.
+    async fn fetch_range(
+        &self,
+        from: String,
+        to: Option<String>,
+        statuses: &Option<Vec<u64>>,
+        seen: &mut HashSet<Id>,
+        (out, unreadable): &mut (Vec<wire::Order>, Vec<UnreadableOrder>),
+    ) -> Result<(), PlatformError> {
         let limit = self.page_size;
         let mut offset = 0;
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        let mut unreadable = Vec::new();
         for _ in 0..MAX_PAGES {
             let request = wire::OrdersGetRequest {
-                from: Some(self.shop_time(from)),
+                from: Some(from.clone()),
+                to: to.clone(),
                 status: statuses
                     .as_ref()
                     .map(|s| wire::StatusFilter::Many(s.iter().copied().map(Id).collect())),
@@ -445,13 +476,70 @@ impl CartumClient {
                 }
             }
             if n < limit {
-                return Ok((out, unreadable));
+                return Ok(());
             }
             offset += limit;
         }
         Err(PlatformError::BadResponse(format!(
             "Cartum `orders/get` did not end after {MAX_PAGES} pages"
         )))
+    }
+
+    /// A re-sync's reads: the hot days (or since `since`) in full, and of the older days of the
+    /// window those whose turn it is (see the module's header).
+    async fn fetch_resync(
+        &self,
+        since: DateTime<Utc>,
+        window_from: DateTime<Utc>,
+        statuses: Option<Vec<u64>>,
+    ) -> Result<(Vec<wire::Order>, Vec<UnreadableOrder>), PlatformError> {
+        let period = Duration::from_secs(
+            self.config
+                .setting_u64("spread_minutes", 120)
+                .saturating_mul(60),
+        );
+        if period.is_zero() {
+            return self.fetch_orders(window_from, statuses).await;
+        }
+        let now = Utc::now();
+        let hot_days =
+            i64::try_from(self.config.setting_u64("resync_hot_days", 3)).unwrap_or(i64::MAX);
+        let hot_from = chrono::Duration::try_days(hot_days)
+            .and_then(|d| now.checked_sub_signed(d))
+            .unwrap_or(window_from)
+            .min(since)
+            .max(window_from);
+        let mut seen = HashSet::new();
+        let mut out = (Vec::new(), Vec::new());
+        self.fetch_range(
+            self.shop_time(hot_from),
+            None,
+            &statuses,
+            &mut seen,
+            &mut out,
+        )
+        .await?;
+        let first = crate::domain::time::utc_to_kyiv(window_from).date();
+        let last = crate::domain::time::utc_to_kyiv(hot_from).date();
+        let ranges = resync::due_day_ranges(first, last, since, now, period);
+        tracing::debug!(source_id = %self.config.source_id, ?ranges, "Cartum re-sync reads the hot days and the days whose turn it is");
+        let date_only = self.config.setting_str("date_format", "datetime") == "date";
+        for (a, b) in ranges {
+            let (from, to) = if date_only {
+                (
+                    a.format("%Y-%m-%d").to_string(),
+                    b.format("%Y-%m-%d").to_string(),
+                )
+            } else {
+                (
+                    a.format("%Y-%m-%d 00:00:00").to_string(),
+                    b.format("%Y-%m-%d 23:59:59").to_string(),
+                )
+            };
+            self.fetch_range(from, Some(to), &statuses, &mut seen, &mut out)
+                .await?;
+        }
+        Ok(out)
     }
 
     fn map_all(
@@ -645,12 +733,13 @@ impl PlatformClient for CartumClient {
         Ok(Self::map_all(orders, &ctx, from, &skip))
     }
 
-    /// SYNC-1 without a change-time filter: every order of the window is re-read (all statuses
-    /// by default, so cancellations and deliveries arrive too) and the merge finds what changed.
+    /// SYNC-1 without a change-time filter: the orders of the window are re-read (all statuses
+    /// by default, so cancellations and deliveries arrive too), the hot days every run and the
+    /// older days spread over the runs, and the merge finds what changed.
     #[tracing::instrument(skip_all, fields(source_id = %self.config.source_id, platform = "cartum"))]
     async fn orders_changed_since(
         &self,
-        _since: DateTime<Utc>,
+        since: DateTime<Utc>,
         window_from: DateTime<Utc>,
     ) -> Result<FetchedOrders, PlatformError> {
         let ctx = self.map_context().await?;
@@ -664,7 +753,7 @@ impl PlatformClient for CartumClient {
             open.sort_unstable();
             open
         });
-        let orders = self.fetch_orders(window_from, statuses).await?;
+        let orders = self.fetch_resync(since, window_from, statuses).await?;
         Ok(Self::map_all(orders, &ctx, window_from, &[]))
     }
 

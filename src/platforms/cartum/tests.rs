@@ -195,7 +195,8 @@ async fn a_resync_sees_edits_made_in_the_shop() {
         .unwrap()
         .order_id
         .0;
-    let c = client(&sim, json!({}));
+    // the whole window every run (spreading the older days is tested on its own)
+    let c = client(&sim, json!({"spread_minutes": 0}));
     let window = Utc::now() - Duration::days(60);
     let before = c
         .orders_changed_since(Utc::now(), window)
@@ -784,4 +785,73 @@ async fn requests_are_paced_by_the_sources_setting() {
         "{:?}",
         started.elapsed()
     );
+}
+
+// covers: SYNC-1, SYNC-2, ST-2 (issue 15: no change time on Cartum, so a re-sync reads the hot
+// days every run and spreads the older days of the window over the runs)
+#[tokio::test]
+async fn a_resync_reads_the_hot_days_and_the_older_days_whose_turn_it_is() {
+    let sim = start(SimOptions::default());
+    // 100 open orders: 10 of the last hours, 90 over the 50 days before
+    let mut ids = Vec::new();
+    for i in 0..100u64 {
+        let minutes_ago = if i < 10 {
+            120 + i * 5
+        } else {
+            4 * 24 * 60 + (i - 10) * 13 * 60
+        };
+        let mut spec = order_spec(i, &[((i % 5) as usize, 1)], [1, 2, 6][(i % 3) as usize]);
+        spec.minutes_ago = Some(minutes_ago as i64);
+        ids.push(sim.add_order(&spec).unwrap().order_id.0);
+    }
+    let c = client(&sim, json!({"page_size": 500, "spread_minutes": 120}));
+    let window = Utc::now() - Duration::days(60);
+    // log in and read the status table first, so only `orders/get` is counted below
+    c.authorize().await.unwrap();
+    c.orders_changed_since(Utc::now(), window).await.unwrap();
+    let calls = |c: &crate::platforms::sim::RequestCounts| c.starting_with("POST /api/orders/get/");
+
+    // a run spanning ten minutes: the hot days in one request, the older days whose turn falls
+    // in those minutes in at most three ranged requests
+    let before = sim.faults.counts();
+    let got = c
+        .orders_changed_since(Utc::now() - Duration::minutes(10), window)
+        .await
+        .unwrap();
+    let reads = calls(&sim.faults.counts()) - calls(&before);
+    assert!((1..=4).contains(&reads), "{reads}");
+    let got: std::collections::HashSet<u64> = got
+        .orders
+        .iter()
+        .map(|o| o.external_id.parse().unwrap())
+        .collect();
+    assert!(
+        ids[..10].iter().all(|id| got.contains(id)),
+        "the hot days every run"
+    );
+    assert!(got.len() < 40, "a share of the older days: {}", got.len());
+
+    // a change to an older order arrives when its day's turn comes: at the latest, a run whose
+    // span is the whole period reads the whole window
+    let old = ids[60];
+    sim.edit_order(
+        old,
+        json!({"status": 6, "tracking_number": "20450000000060"}),
+    )
+    .unwrap();
+    let before = sim.faults.counts();
+    let all = c
+        .orders_changed_since(Utc::now() - Duration::minutes(121), window)
+        .await
+        .unwrap();
+    assert_eq!(all.orders.len(), 100);
+    let reads = calls(&sim.faults.counts()) - calls(&before);
+    assert!(reads <= 2, "the hot days and one range: {reads}");
+    let o = all
+        .orders
+        .iter()
+        .find(|o| o.external_id == old.to_string())
+        .unwrap();
+    assert_eq!(o.source_status.as_deref(), Some("6"));
+    assert_eq!(o.tracking_number.as_deref(), Some("20450000000060"));
 }

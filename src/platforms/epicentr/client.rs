@@ -1,5 +1,20 @@
 //! Epicentr client: the Merchant API (OMS) with a static Bearer token, cursor paging newest first,
-//! no change-time filter (open orders are re-read), strict status graph, TTN only in `confirmed`.
+//! no change-time filter on the list, strict status graph, TTN only in `confirmed`.
+//!
+//! Re-syncs cost what changed (issue 15). The list has no change-time filter, so a re-sync pages
+//! through the open orders of the window (and, with `reread_final`, the final ones), but reads the
+//! *detail* only of the orders whose list entry changed: its `updatedAt` (the note's ASSUMPTION 1;
+//! the field is the `change_field` setting) at or after `since`, which the engine sets to the last
+//! successful run's start minus its overlap, so changes made during the overlap are read again, not
+//! lost. An order whose entry carries no readable change time is read when it was created at or
+//! after `since`, and otherwise once per `spread_minutes` (final orders: `final_spread_minutes`),
+//! spread over the runs by a stable hash of its id ([`crate::platforms::resync`]).
+//! With O open and F final orders in the window, C of them changed since `since`, pages of p:
+//! - before: ⌈O/p⌉ + ⌈F/p⌉ list requests + O + C details (every open order's detail every run);
+//! - now, with `updatedAt`: ⌈O/p⌉ + ⌈F/p⌉ list requests + C details;
+//! - now, without `updatedAt`: the same lists, the details of the orders created since `since`,
+//!   and about O·s/`spread_minutes` + F·s/`final_spread_minutes` more, s being the run's span
+//!   from `since` (interval plus overlap): every order's detail at least once per period.
 //!
 //! Settings (`SourceConfig::settings`), with defaults:
 //! - `min_interval_ms` 500 (self-limit of 120 requests a minute),
@@ -8,8 +23,11 @@
 //! - `fetch_details` true (the list holds summaries without settlement/office),
 //! - `open_statuses` / `completed_statuses` / `cancelled_statuses`: comma-separated codes or JSON
 //!   arrays, defaults from the note (ASSUMPTION 5),
-//! - `reread_final` true: `orders_changed_since` also reads final orders whose `updatedAt` is at or
-//!   after `since` (or that have no `updatedAt`), so platform cancellations arrive (ST-2),
+//! - `reread_final` true: `orders_changed_since` also lists final orders and reads those changed
+//!   since `since`, so platform cancellations arrive (ST-2),
+//! - `change_field` `updatedAt`: the list entry's change time ("" = trust none, spread every order),
+//! - `spread_minutes` 60, `final_spread_minutes` 1440: how often an order without a change time is
+//!   read again (0 = every run),
 //! - `default_cancel_reason` `customer_other_reason`, `merchant_cancel_reason` `product_not_available`,
 //! - `sent_after_tracking` true: after a TTN is accepted, move to `sent` if allowed (the note's recipe),
 //! - `currency` `UAH` (ASSUMPTION 4),
@@ -20,7 +38,7 @@ use super::wire;
 use crate::domain::orders::ImportedOrder;
 use crate::platforms::http::{build_client, Answer, Call, HttpPolicy, Pace, Verdict};
 use crate::platforms::{
-    decode_list_element, FetchedOrders, PlatformClient, PlatformError, RemotePublication,
+    decode_list_element, resync, FetchedOrders, PlatformClient, PlatformError, RemotePublication,
     SourceConfig, StockRefusal, StockUpdate, UnreadableOrder,
 };
 use chrono::{DateTime, Utc};
@@ -175,13 +193,15 @@ impl EpicentrClient {
             .await
     }
 
-    /// Every order of the list created at or after `from`, newest first, all pages.
+    /// Every order of the list created at or after `from`, newest first, all pages, each with
+    /// its list entry's change time (the `change_field` setting) where it has a readable one.
     async fn list_orders(
         &self,
         statuses: &[String],
         from: DateTime<Utc>,
         unreadable: &mut Vec<UnreadableOrder>,
-    ) -> Result<Vec<wire::Order>, PlatformError> {
+    ) -> Result<Vec<Listed>, PlatformError> {
+        let change_field = self.config.setting_str("change_field", "updatedAt");
         let path = self.config.setting_str("list_path", "/v3/oms/orders");
         let max_pages = self.config.setting_u64("max_pages", 10_000);
         let mut out = Vec::new();
@@ -202,6 +222,10 @@ impl EpicentrClient {
                 self.request_json(Method::GET, path, &query, None).await?;
             let mut older_seen = false;
             for raw in page.items {
+                let changed = (!change_field.is_empty())
+                    .then(|| raw.get(change_field).and_then(|v| v.as_str()))
+                    .flatten()
+                    .and_then(map::parse_time);
                 // each order read alone: a malformed one is skipped, the page goes on
                 let o = match decode_list_element::<wire::Order>(raw, "id") {
                     Ok(o) => o,
@@ -224,7 +248,11 @@ impl EpicentrClient {
                 }
                 // cursors over a list that grows at the top may repeat an order (IMP-4)
                 if seen.insert(o.id.clone()) {
-                    out.push(o);
+                    out.push(Listed {
+                        order: o,
+                        created,
+                        changed,
+                    });
                 }
             }
             match page.next.filter(|n| !n.trim().is_empty()) {
@@ -335,6 +363,29 @@ impl EpicentrClient {
     }
 }
 
+/// An order's list entry, with what a re-sync decides by.
+struct Listed {
+    order: wire::Order,
+    created: DateTime<Utc>,
+    /// The entry's change time, where it has a readable one.
+    changed: Option<DateTime<Utc>>,
+}
+
+impl Listed {
+    /// Whether a re-sync covering `[since, now)` reads this order: changed at or after `since` by
+    /// its change time; without one, created since then or its turn in the spread.
+    fn due(&self, since: DateTime<Utc>, now: DateTime<Utc>, period: Duration) -> bool {
+        match resync::changed_since(self.changed, since) {
+            Some(changed) => changed,
+            None => self.created >= since || resync::spread_due(&self.order.id, since, now, period),
+        }
+    }
+}
+
+fn minutes(n: u64) -> Duration {
+    Duration::from_secs(n.saturating_mul(60))
+}
+
 /// A list setting: a JSON array or a comma-separated string, else the default.
 fn list_setting(config: &SourceConfig, key: &str, default: &[&str]) -> Vec<String> {
     match config.settings.get(key) {
@@ -416,6 +467,7 @@ impl PlatformClient for EpicentrClient {
         // IMP-1 for Epicentr: every order of the window, final ones included (ST-1 maps them)
         let mut unreadable = Vec::new();
         let orders = self.list_orders(&[], from, &mut unreadable).await?;
+        let orders = orders.into_iter().map(|l| l.order).collect();
         self.complete_and_map(orders, unreadable).await
     }
 
@@ -424,24 +476,32 @@ impl PlatformClient for EpicentrClient {
         since: DateTime<Utc>,
         window_from: DateTime<Utc>,
     ) -> Result<FetchedOrders, PlatformError> {
-        // no change-time filter: every open order of the window is re-read and the merge diffs
+        // no change-time filter: the open orders of the window are listed, and the detail is read
+        // of those whose entry changed since `since` (or whose turn it is, without a change time)
+        let now = Utc::now();
         let open = list_setting(&self.config, "open_statuses", map::OPEN_STATUSES);
+        let open_period = minutes(self.config.setting_u64("spread_minutes", 60));
+        let final_period = minutes(self.config.setting_u64("final_spread_minutes", 1440));
         let mut unreadable = Vec::new();
-        let mut orders = self
+        let mut orders: Vec<wire::Order> = self
             .list_orders(&open, window_from, &mut unreadable)
-            .await?;
+            .await?
+            .into_iter()
+            .filter(|l| l.due(since, now, open_period))
+            .map(|l| l.order)
+            .collect();
         if self.setting_bool("reread_final", true) {
             let mut finals = self.map.completed_statuses.clone();
             finals.extend(self.map.cancelled_statuses.iter().cloned());
             let closed = self
                 .list_orders(&finals, window_from, &mut unreadable)
                 .await?;
-            orders.extend(closed.into_iter().filter(|o| {
-                match o.updated_at.as_deref().and_then(map::parse_time) {
-                    Some(t) => t >= since,
-                    None => true,
-                }
-            }));
+            orders.extend(
+                closed
+                    .into_iter()
+                    .filter(|l| l.due(since, now, final_period))
+                    .map(|l| l.order),
+            );
         }
         // an order that moved between the two lists shows up twice: the later read wins
         let mut position: HashMap<String, usize> = HashMap::new();
@@ -458,6 +518,11 @@ impl PlatformClient for EpicentrClient {
         // an unreadable order in both lists is reported once
         let mut reported = HashSet::new();
         unreadable.retain(|u| u.external_id.is_none() || reported.insert(u.external_id.clone()));
+        tracing::debug!(
+            source_id = self.config.source_id.0,
+            details = unique.len(),
+            "Epicentr re-sync reads the changed orders' details"
+        );
         self.complete_and_map(unique, unreadable).await
     }
 

@@ -173,7 +173,7 @@ async fn backfill_reads_every_page_of_the_window_with_final_orders_classified() 
 
 // covers: SYNC-1, SYNC-2, SYNC-3, TRK-4, ST-2
 #[tokio::test]
-async fn changed_since_rereads_open_orders_and_sees_every_kind_of_edit() {
+async fn changed_since_reads_the_changed_orders_and_sees_every_kind_of_edit() {
     let sim = start();
     sim.state.seed(40, 90);
     let a = add(&sim, 1, "confirmed", "nova_poshta");
@@ -233,19 +233,13 @@ async fn changed_since_rereads_open_orders_and_sees_every_kind_of_edit() {
         "no order twice"
     );
 
-    // every open order of the window is there, and of the final ones only the one changed since
-    let open: HashSet<String> = sim
-        .state
-        .orders()
-        .into_iter()
-        .filter(|o| {
-            o.created >= window_from && class_of(&o.order.status_code) == StatusClass::Processing
-        })
-        .map(|o| o.order.id)
-        .collect();
-    let mut want = open.clone();
-    want.insert(d.clone());
+    // exactly the orders changed since `since`, open or final (issue 15: the seeded open orders
+    // that did not change are not read again)
+    let want: HashSet<String> = [&a, &b, &c, &d, &e].into_iter().cloned().collect();
     assert_eq!(ids.iter().cloned().collect::<HashSet<_>>(), want);
+    assert!(sim.state.orders().iter().any(|o| o.created >= window_from
+        && class_of(&o.order.status_code) == StatusClass::Processing
+        && !want.contains(&o.order.id)));
 
     let by_id = |id: &str| got.iter().find(|o| o.external_id == id).unwrap();
     let oa = by_id(&a);
@@ -772,4 +766,158 @@ async fn the_background_moves_parcels_on() {
     );
     let d = sim.state.order(&delivered).unwrap().order.status_code;
     assert!(d == "completed" || d == "returned", "{d}");
+}
+
+/// `n` open orders created a day ago and more (long before any re-sync's `since`).
+fn open_orders(sim: &sim::Sim, n: u64) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            sim.state
+                .add_order(&NewOrder {
+                    buyer: i,
+                    items: vec![NewItem {
+                        product: (i % 5) as usize,
+                        quantity: 1,
+                    }],
+                    status: Some(
+                        ["new", "confirmed_by_merchant", "confirmed"][(i % 3) as usize].into(),
+                    ),
+                    created_secs_ago: Some(86_400 + i as i64 * 60),
+                    ..Default::default()
+                })
+                .unwrap()
+                .order
+                .id
+        })
+        .collect()
+}
+
+const DETAIL: &str = "GET /v5/oms/orders/";
+
+// covers: SYNC-1, SYNC-2, ST-2 (issue 15: a re-sync reads the details of what changed only)
+#[tokio::test]
+async fn a_resync_of_100_open_orders_with_3_changed_reads_3_details() {
+    let sim = start();
+    let ids = open_orders(&sim, 100);
+    let c = client_with(&sim, json!({"page_size": 100}));
+    let since = Utc::now() - Duration::seconds(2);
+    let window_from = Utc::now() - Duration::days(60);
+    let edit = |id: &str, body: serde_json::Value| {
+        let e: SimEdit = serde_json::from_value(body).unwrap();
+        sim.state.edit(id, &e).unwrap();
+    };
+    edit(&ids[3], json!({"status": "canceled"}));
+    edit(&ids[40], json!({"add_item": {"product": 7, "quantity": 1}}));
+    edit(&ids[77], json!({"tracking_number": "20450000000077"}));
+
+    let before = sim.faults.counts();
+    let got = c.orders_changed_since(since, window_from).await.unwrap();
+    let after = sim.faults.counts();
+    assert_eq!(
+        after.starting_with(DETAIL) - before.starting_with(DETAIL),
+        3,
+        "{:?}",
+        after.routes
+    );
+    // one page of open orders, one of final ones
+    assert_eq!(
+        after.routes["GET /v3/oms/orders"]
+            - before
+                .routes
+                .get("GET /v3/oms/orders")
+                .copied()
+                .unwrap_or(0),
+        2
+    );
+    let mut got_ids: Vec<_> = got.orders.iter().map(|o| o.external_id.clone()).collect();
+    got_ids.sort();
+    let mut want = vec![ids[3].clone(), ids[40].clone(), ids[77].clone()];
+    want.sort();
+    assert_eq!(got_ids, want);
+    let cancelled = got.orders.iter().find(|o| o.external_id == ids[3]).unwrap();
+    assert_eq!(cancelled.status_class, StatusClass::Cancelled);
+    let tracked = got
+        .orders
+        .iter()
+        .find(|o| o.external_id == ids[77])
+        .unwrap();
+    assert_eq!(tracked.tracking_number.as_deref(), Some("20450000000077"));
+
+    // nothing changed since: no detail at all
+    let quiet_since = Utc::now() + Duration::seconds(1);
+    let before = sim.faults.counts();
+    let none = c
+        .orders_changed_since(quiet_since, window_from)
+        .await
+        .unwrap();
+    assert!(none.orders.is_empty());
+    assert_eq!(
+        sim.faults.counts().starting_with(DETAIL) - before.starting_with(DETAIL),
+        0
+    );
+}
+
+// covers: SYNC-1 (issue 15: without a change time, every open order's detail is read once per
+// period, spread over the runs)
+#[tokio::test]
+async fn without_change_times_details_are_spread_over_the_runs() {
+    let sim = sim::start(
+        0,
+        SimOptions {
+            send_updated_at: false,
+            ..SimOptions::default()
+        },
+    )
+    .unwrap();
+    let ids = open_orders(&sim, 100);
+    let c = client_with(
+        &sim,
+        json!({"page_size": 100, "spread_minutes": 60, "reread_final": false}),
+    );
+    let window_from = Utc::now() - Duration::days(60);
+    // six runs, each covering ten minutes of the hour (the client's clock stands in for `now`, so
+    // each run reaches back from now by a whole number of ten-minute steps)
+    let now = Utc::now();
+    let mut seen: Vec<String> = Vec::new();
+    let mut per_run = Vec::new();
+    for run in 0..6 {
+        let since = now - Duration::minutes(60 - run * 10);
+        let until = since + Duration::minutes(10);
+        let due: Vec<String> = ids
+            .iter()
+            .filter(|id| {
+                crate::platforms::resync::spread_due(
+                    id,
+                    since,
+                    until,
+                    std::time::Duration::from_secs(3600),
+                )
+            })
+            .cloned()
+            .collect();
+        per_run.push(due.len());
+        seen.extend(due);
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 100, "every order once per hour: {per_run:?}");
+    assert!(per_run.iter().all(|n| *n < 40), "spread: {per_run:?}");
+
+    // one real run reaching back ten minutes reads about a sixth of the details, the new order
+    // among them; one reaching back an hour reads them all
+    let new = add(&sim, 500, "new", "nova_poshta");
+    let before = sim.faults.counts().starting_with(DETAIL);
+    let got = c
+        .orders_changed_since(Utc::now() - Duration::minutes(10), window_from)
+        .await
+        .unwrap();
+    let details = sim.faults.counts().starting_with(DETAIL) - before;
+    assert_eq!(details as usize, got.orders.len());
+    assert!((2..45).contains(&details), "{details}");
+    assert!(got.orders.iter().any(|o| o.external_id == new));
+    let all = c
+        .orders_changed_since(Utc::now() - Duration::minutes(61), window_from)
+        .await
+        .unwrap();
+    assert_eq!(all.orders.len(), 101);
 }

@@ -1,6 +1,11 @@
 //! Prom client: the public API v1 with a static Bearer token. Prom reports refusals in HTTP 200
 //! bodies (`{"error": …}`, missing `processed_ids`), so every answer is read before it counts.
 //!
+//! Re-syncs (issue 15): `/orders/list?last_modified_from=` filters by each order's
+//! `date_modified` and answers whole orders, so a re-sync reads only what changed and no order's
+//! detail: with O open orders and C changed since `since`, ⌈C/`page_size`⌉ requests (at least one;
+//! a full last page costs one more), whatever O. The same before and after issue 15.
+//!
 //! Settings (`SourceConfig::settings`, the note's ASSUMPTIONS) and their defaults:
 //! `page_size` 100 (orders and products per page, Prom's cap), `min_interval_ms` 500 (≤ 2 req/s),
 //! `currency` "UAH", `filter_time_zone` "utc" (or "kyiv": how `date_from`/`last_modified_from` are

@@ -2,6 +2,12 @@
 //! and once on an expired-token answer), reads `{success, content}` bodies whatever the HTTP status,
 //! pages orders by `_meta.pageCount`, and walks the `status_available` graph for status changes.
 //!
+//! Re-syncs (issue 15): `/orders/search?changed_from=` filters by each order's `changed` time on
+//! the platform and answers whole orders (`expand`), so a re-sync reads only what changed and no
+//! order's detail: with O open orders and C changed since `since` − `changed_overlap_secs`,
+//! ⌈C/20⌉ requests (Rozetka's pages hold 20; at least one), whatever O, plus a login once the
+//! token nears its end. The same before and after issue 15.
+//!
 //! Source `settings` it reads (defaults): `min_interval_ms` (200), `token_ttl_secs` (86400),
 //! `token_refresh_margin_secs` (600), `changed_overlap_secs` (900), `goods_page_size` (100),
 //! `stock_batch_size` (100), `stock_lookup_max` (10: a stock push of up to this many listings
