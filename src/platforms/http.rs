@@ -73,6 +73,58 @@ impl HttpPolicy {
     }
 }
 
+/// What configures a `reqwest::Client`: sources that agree on it share one client and its
+/// connection pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct ClientKey {
+    /// The tokio runtime the client's connections live on (one in production; tests run many,
+    /// and a connection must not outlive its runtime's tasks).
+    runtime: Option<tokio::runtime::Id>,
+    platform: &'static str,
+    timeout: Duration,
+    connect_timeout: Duration,
+}
+
+/// Clients kept for sharing. A handful in production (one per platform and policy); tests start
+/// a runtime each, so the map is emptied when it grows past this (clients in use live on in
+/// their sources).
+const SHARED_CLIENTS_MAX: usize = 64;
+
+static SHARED_CLIENTS: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<ClientKey, reqwest::Client>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// The process's one `reqwest::Client` (connection pool) for a platform and an HTTP policy,
+/// shared by every source of that platform (issue 15: one client per source cost about 40 KB
+/// each). What is the source's own stays in its client: credentials, sessions and its pace.
+/// Only the timeouts configure the client; the retry budget, backoff and pace are read per call.
+pub fn shared_client(
+    platform: &'static str,
+    policy: &HttpPolicy,
+) -> Result<reqwest::Client, PlatformError> {
+    let key = ClientKey {
+        runtime: tokio::runtime::Handle::try_current().ok().map(|h| h.id()),
+        platform,
+        timeout: policy.timeout,
+        connect_timeout: policy.connect_timeout,
+    };
+    if key.runtime.is_none() {
+        // outside a runtime there is nothing to share safely
+        return build_client(policy);
+    }
+    let mut clients = SHARED_CLIENTS.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(client) = clients.get(&key) {
+        return Ok(client.clone());
+    }
+    let client = build_client(policy)?;
+    if clients.len() >= SHARED_CLIENTS_MAX {
+        clients.clear();
+    }
+    clients.insert(key, client.clone());
+    Ok(client)
+}
+
+/// A client of its own (prefer [`shared_client`]).
 pub fn build_client(policy: &HttpPolicy) -> Result<reqwest::Client, PlatformError> {
     reqwest::Client::builder()
         .timeout(policy.timeout)

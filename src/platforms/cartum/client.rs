@@ -32,7 +32,7 @@
 use super::map::{self, MapContext, NameOrder};
 use super::wire::{self, CustomerFields, Envelope, Id};
 use crate::domain::orders::{ImportedOrder, StatusClass};
-use crate::platforms::http::{build_client, decode_value, Call, HttpPolicy, Pace, Verdict};
+use crate::platforms::http::{decode_value, shared_client, Call, HttpPolicy, Pace, Verdict};
 use crate::platforms::{
     decode_list_element, resync, FetchedOrders, PlatformClient, PlatformError, RemotePublication,
     SourceConfig, StockRefusal, StockUpdate, UnreadableOrder,
@@ -84,7 +84,7 @@ impl CartumClient {
         let mut policy = config.http.clone();
         let min_interval = Duration::from_millis(config.setting_u64("min_interval_ms", 500));
         policy.min_interval = policy.min_interval.max(min_interval);
-        let http = build_client(&policy)?;
+        let http = shared_client(PLATFORM, &policy)?;
         // the shop's URL is the base URL; the domain credential stands in when it is blank
         let base_url = match config.credentials.shop_domain.as_deref() {
             Some(domain) if config.base_url.trim().is_empty() => domain.to_string(),

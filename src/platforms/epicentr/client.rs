@@ -36,7 +36,7 @@
 use super::map::{self, MapOptions};
 use super::wire;
 use crate::domain::orders::ImportedOrder;
-use crate::platforms::http::{build_client, Answer, Call, HttpPolicy, Pace, Verdict};
+use crate::platforms::http::{shared_client, Answer, Call, HttpPolicy, Pace, Verdict};
 use crate::platforms::{
     decode_list_element, resync, FetchedOrders, PlatformClient, PlatformError, RemotePublication,
     SourceConfig, StockRefusal, StockUpdate, UnreadableOrder,
@@ -84,7 +84,7 @@ impl EpicentrClient {
         let mut policy = config.http.clone();
         let own_interval = Duration::from_millis(config.setting_u64("min_interval_ms", 500));
         policy.min_interval = policy.min_interval.max(own_interval);
-        let http = build_client(&policy)?;
+        let http = shared_client(PLATFORM, &policy)?;
         let map = MapOptions {
             currency: config.setting_str("currency", "UAH").to_string(),
             completed_statuses: list_setting(

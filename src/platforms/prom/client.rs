@@ -16,7 +16,7 @@
 
 use super::{map, wire};
 use crate::domain::orders::ImportedOrder;
-use crate::platforms::http::{build_client, decode_value, Call, HttpPolicy, Pace, Verdict};
+use crate::platforms::http::{decode_value, shared_client, Call, HttpPolicy, Pace, Verdict};
 use crate::platforms::{
     decode_list_element, FetchedOrders, PlatformClient, PlatformError, RemotePublication,
     SourceConfig, StockRefusal, StockUpdate, UnreadableOrder,
@@ -76,7 +76,7 @@ impl PromClient {
             naive_times_kyiv: config.setting_str("naive_time_zone", "kyiv") != "utc",
         };
         Ok(PromClient {
-            http: build_client(&policy)?,
+            http: shared_client(PLATFORM, &policy)?,
             policy,
             pace: Pace::default(),
             base_url: config.base_url.trim_end_matches('/').to_string(),

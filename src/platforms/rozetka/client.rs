@@ -20,7 +20,7 @@ use super::statuses::{self, HANDOVER_SCHEDULED, PACKING_CONFIRMED, REPEAT_ORDER}
 use super::wire;
 use crate::domain::orders::ImportedOrder;
 use crate::domain::time::utc_to_kyiv;
-use crate::platforms::http::{build_client, decode_value, Answer, Call, Pace};
+use crate::platforms::http::{decode_value, shared_client, Answer, Call, Pace};
 use crate::platforms::{
     decode_list_element, FetchedOrders, PlatformClient, PlatformError, RemotePublication,
     SourceConfig, StockRefusal, StockUpdate,
@@ -91,7 +91,7 @@ impl RozetkaClient {
             "min_interval_ms",
             policy.min_interval.as_millis().max(200) as u64,
         ));
-        let http = build_client(&policy)?;
+        let http = shared_client(PLATFORM, &policy)?;
         let config = SourceConfig {
             http: policy,
             ..config

@@ -8,7 +8,7 @@
 
 use super::{map, wire};
 use crate::domain::orders::ImportedOrder;
-use crate::platforms::http::{build_client, Answer, Call, HttpPolicy, Pace, Verdict};
+use crate::platforms::http::{shared_client, Answer, Call, HttpPolicy, Pace, Verdict};
 use crate::platforms::{
     FetchedOrders, PlatformClient, PlatformError, RemotePublication, SourceConfig, StockRefusal,
     StockUpdate, UnreadableOrder,
@@ -117,7 +117,7 @@ impl ShopifyClient {
         } else {
             config.base_url.trim().trim_end_matches('/').to_string()
         };
-        let http = build_client(&config.http)?;
+        let http = shared_client(PLATFORM, &config.http)?;
         Ok(ShopifyClient {
             api_version: config
                 .setting_str("api_version", DEFAULT_API_VERSION)

@@ -14,7 +14,7 @@
 
 use super::{map, wire};
 use crate::domain::orders::ImportedOrder;
-use crate::platforms::http::{build_client, decode_value, Call, HttpPolicy, Pace, Verdict};
+use crate::platforms::http::{decode_value, shared_client, Call, HttpPolicy, Pace, Verdict};
 use crate::platforms::{
     decode_list_element, FetchedOrders, PlatformClient, PlatformError, RemotePublication,
     SourceConfig, StockRefusal, StockUpdate, UnreadableOrder,
@@ -73,7 +73,7 @@ impl WooCommerceClient {
                 .trim_matches('/')
         );
         Ok(WooCommerceClient {
-            http: build_client(&policy)?,
+            http: shared_client(PLATFORM, &policy)?,
             policy,
             pace: Pace::default(),
             api,
