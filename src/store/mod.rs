@@ -63,6 +63,9 @@ pub struct Store {
     acks_waiting: Arc<std::sync::atomic::AtomicUsize>,
     /// The inbox worker waiting for or holding the writer (see [`Store::inbox_wants_writer`]).
     inbox_applying: Arc<std::sync::atomic::AtomicUsize>,
+    /// Counts this instance's changes to users, tokens and grants: a principal cached before the
+    /// latest change is not used again (see `http::auth`).
+    auth_epoch: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Held while the inbox worker applies a run: the acknowledgement writer then gives the SQLite
@@ -82,6 +85,17 @@ pub fn now() -> DateTime<Utc> {
 }
 
 impl Store {
+    /// How many changes to users, tokens and grants this instance has made.
+    pub fn auth_epoch(&self) -> u64 {
+        self.auth_epoch.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Called after a change to users, tokens or grants has been committed.
+    pub(crate) fn auth_changed(&self) {
+        self.auth_epoch
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
     /// Opens the pool. SQLite runs in WAL mode with a busy timeout so readers never block the writer.
     pub async fn connect(url: &str, metrics: Arc<Metrics>) -> Result<Store> {
         let sqlite = url.starts_with("sqlite:");
@@ -149,6 +163,7 @@ impl Store {
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
             acks_waiting: Default::default(),
             inbox_applying: Default::default(),
+            auth_epoch: Default::default(),
         })
     }
 

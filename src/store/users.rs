@@ -105,6 +105,7 @@ impl Store {
         .await?;
         replace_grants(&txn, UserId(row.id), sources).await?;
         txn.commit().await?;
+        self.auth_changed();
         Ok((row, token))
     }
 
@@ -124,6 +125,7 @@ impl Store {
             let txn = self.write_txn().await?;
             insert_bootstrap_admin(&txn, &token).await?;
             txn.commit().await?;
+            self.auth_changed();
             return Ok(Some(token));
         };
         let hash = hash_token(token);
@@ -177,6 +179,7 @@ impl Store {
             }
         }
         txn.commit().await?;
+        self.auth_changed();
         Ok(None)
     }
 
@@ -194,6 +197,7 @@ impl Store {
         am.token_last_used_at = Set(None);
         let row = am.update(&txn).await?;
         txn.commit().await?;
+        self.auth_changed();
         Ok((row, token))
     }
 
@@ -221,6 +225,7 @@ impl Store {
         set_revoked(&mut am);
         let row = am.update(&txn).await?;
         txn.commit().await?;
+        self.auth_changed();
         Ok(row)
     }
 
@@ -242,6 +247,7 @@ impl Store {
         }
         user::Entity::delete_by_id(user.id).exec(&txn).await?;
         txn.commit().await?;
+        self.auth_changed();
         Ok(())
     }
 
@@ -264,6 +270,7 @@ impl Store {
         let txn = self.write_txn().await?;
         replace_grants(&txn, user_id, sources).await?;
         txn.commit().await?;
+        self.auth_changed();
         Ok(user)
     }
 

@@ -401,3 +401,57 @@ async fn me_shows_when_the_token_was_made_and_last_used() {
     assert_eq!(manager["tokenLastUsedAt"], me["tokenLastUsedAt"]);
     assert_eq!(manager["tokenCreatedAt"], me["tokenCreatedAt"]);
 }
+
+async fn sources(app: &TestApp, token: &str) -> Value {
+    app.gql_as(Some(token), "{ sources { id } }", json!({}))
+        .await
+}
+
+// covers: API-3, API-5 — a principal is remembered for a few seconds per instance (issue 20):
+// this instance's changes apply at once, another instance's within the remembering time
+#[tokio::test]
+async fn a_revocation_on_another_instance_applies_within_seconds() {
+    let url = fresh_database_url().await;
+    let a = spawn_app_on(&url).await;
+    let b = another_instance(&a, &url).await;
+    let shop = a.create_source("Shop", "prom", json!({})).await;
+    let (id, token) = a.create_user("manager", &[]).await;
+    assert_eq!(my_id(&b, &token).await, id, "remembered by b now");
+    assert_eq!(sources(&b, &token).await["data"]["sources"], json!([]));
+
+    // a grant made on a reaches b's remembered principal within the remembering time
+    a.data(
+        "mutation($u: ID!, $s: [ID!]!) { setUserSources(userId: $u, sourceIds: $s) { id } }",
+        json!({"u": id, "s": [shop.to_string()]}),
+    )
+    .await;
+    let deadline = std::time::Instant::now()
+        + orderhub::http::auth::PRINCIPAL_TTL
+        + std::time::Duration::from_secs(10);
+    loop {
+        let r = sources(&b, &token).await;
+        if r["data"]["sources"] == json!([{"id": shop.to_string()}]) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{r}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+
+    // a revocation on a: refused on a at once, on b within the remembering time
+    a.data(REVOKE, json!({ "u": id })).await;
+    assert_eq!(
+        code(&a.gql_as(Some(&token), ME, json!({})).await),
+        "UNAUTHENTICATED"
+    );
+    let deadline = std::time::Instant::now()
+        + orderhub::http::auth::PRINCIPAL_TTL
+        + std::time::Duration::from_secs(10);
+    loop {
+        let body = b.gql_as(Some(&token), ME, json!({})).await;
+        if code(&body) == "UNAUTHENTICATED" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{body}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
