@@ -55,7 +55,16 @@ impl Store {
     /// Extends a lease this holder has. `false` when it is no longer ours (it expired and another
     /// holder took it): the work it guarded must stop.
     pub async fn renew_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool> {
-        let expires = until(ttl);
+        self.renew_lease_until(name, holder, until(ttl)).await
+    }
+
+    /// [`Store::renew_lease`] with the new end given.
+    pub async fn renew_lease_until(
+        &self,
+        name: &str,
+        holder: &str,
+        expires: DateTime<Utc>,
+    ) -> Result<bool> {
         let res = lease::Entity::update_many()
             .col_expr(lease::Column::ExpiresAt, Expr::value(expires))
             .filter(lease::Column::Name.eq(name))

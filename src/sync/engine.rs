@@ -56,6 +56,8 @@ pub struct SyncEngine {
     poll_interval: std::time::Duration,
     /// Concurrency and lease time of scheduled runs.
     schedule: super::scheduler::SchedulePolicy,
+    /// Runs started by this instance, numbering their lease holders.
+    runs: Arc<std::sync::atomic::AtomicU64>,
     /// Where platforms reach this instance (`ORDERHUB_PUBLIC_URL`), for webhook subscriptions.
     public_url: Option<String>,
     outbox: super::outbox::OutboxPolicy,
@@ -96,6 +98,7 @@ impl SyncEngine {
             overlap: Duration::minutes(15),
             poll_interval: crate::config::DEFAULT_POLL_INTERVAL,
             schedule: Default::default(),
+            runs: Default::default(),
             public_url: None,
             outbox: Default::default(),
             clients: Default::default(),
@@ -121,6 +124,17 @@ impl SyncEngine {
     pub fn lease_until(&self) -> DateTime<Utc> {
         crate::store::now()
             + Duration::from_std(self.schedule.lease).unwrap_or(Duration::seconds(30))
+    }
+
+    /// The lease of one run of a source. Its holder names the run, not only the instance: a run
+    /// whose lease lapsed and was taken by a later run, even one of this instance, can no
+    /// longer renew it, so it stops instead of syncing beside the new one.
+    fn run_lease(&self, source_id: SourceId) -> RunLease {
+        let n = self.runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        RunLease {
+            name: sync_lease(source_id),
+            holder: format!("{}#{n}", self.instance),
+        }
     }
 
     pub fn with_outbox_policy(mut self, policy: super::outbox::OutboxPolicy) -> Self {
@@ -301,10 +315,10 @@ impl SyncEngine {
     /// time, so a manual sync moves the schedule too.
     pub async fn run(&self, source_id: SourceId, kind: RunKind) -> Result<Option<SyncRunRow>> {
         let until = self.lease_until();
-        let lease = sync_lease(source_id);
+        let lease = self.run_lease(source_id);
         if !self
             .store
-            .try_acquire_lease_until(&lease, &self.instance, until)
+            .try_acquire_lease_until(&lease.name, &lease.holder, until)
             .await?
         {
             tracing::debug!(
@@ -314,7 +328,7 @@ impl SyncEngine {
             return Ok(None);
         }
         if let Err(e) = self.store.set_next_due(source_id, Some(until)).await {
-            let _ = self.store.release_lease(&lease, &self.instance).await;
+            let _ = self.store.release_lease(&lease.name, &lease.holder).await;
             return Err(e);
         }
         self.run_holding(source_id, kind, false, &lease).await
@@ -328,10 +342,10 @@ impl SyncEngine {
         claimed: &crate::store::sources::ClaimedSource,
         until: DateTime<Utc>,
     ) -> Result<Option<SyncRunRow>> {
-        let lease = sync_lease(claimed.id);
+        let lease = self.run_lease(claimed.id);
         if !self
             .store
-            .try_acquire_lease_until(&lease, &self.instance, until)
+            .try_acquire_lease_until(&lease.name, &lease.holder, until)
             .await?
         {
             tracing::debug!(
@@ -351,10 +365,10 @@ impl SyncEngine {
         source_id: SourceId,
         kind: RunKind,
         reconcile: bool,
-        lease: &str,
+        lease: &RunLease,
     ) -> Result<Option<SyncRunRow>> {
         let result = self.run_leased(source_id, kind, reconcile, lease).await;
-        if let Err(e) = self.store.release_lease(lease, &self.instance).await {
+        if let Err(e) = self.store.release_lease(&lease.name, &lease.holder).await {
             tracing::warn!(source_id = source_id.0, error = %e, "could not release a sync lease; it will expire");
         }
         result
@@ -365,7 +379,7 @@ impl SyncEngine {
         source_id: SourceId,
         kind: RunKind,
         reconcile: bool,
-        lease: &str,
+        lease: &RunLease,
     ) -> Result<Option<SyncRunRow>> {
         let Some(src) = self.store.source_row(source_id).await? else {
             return Ok(None);
@@ -374,6 +388,7 @@ impl SyncEngine {
             return Ok(None);
         }
         let interval = super::scheduler::interval_of_source(&src, self.poll_interval);
+        let (lost_tx, lost) = tokio::sync::watch::channel(false);
         // a panic inside one source's run fails that run (recorded on it and on the source);
         // the scheduler and the other sources go on
         let work = async {
@@ -381,9 +396,17 @@ impl SyncEngine {
                 self.ensure_webhooks(source_id).await;
             }
             let span = tracing::info_span!("sync", source_id = src.id, platform = %src.platform, kind = kind.as_str());
-            self.run_source(src, kind, lease).instrument(span).await
+            self.run_source(src, kind, lease, lost.clone())
+                .instrument(span)
+                .await
         };
-        let result = match crate::sync::supervisor::isolate(work).await {
+        // the heartbeat lives as long as the work: one task, so an instance that dies stops both
+        let finished = tokio::select! {
+            r = crate::sync::supervisor::isolate(work) => r,
+            never = self.heartbeat(source_id, lease, lost_tx) => match never {},
+        };
+        let lease_lost = *lost.borrow();
+        let result = match finished {
             Ok(result) => result,
             Err(panic) => {
                 tracing::error!(source_id = source_id.0, error = %panic, "a sync run panicked");
@@ -395,19 +418,71 @@ impl SyncEngine {
             }
         };
         // due again one interval after this end, whatever the outcome (a failed run is retried
-        // on the schedule, not at once)
-        let next = super::scheduler::next_due(crate::store::now(), interval, rand::random());
-        if let Err(e) = self.store.set_next_due(source_id, Some(next)).await {
-            tracing::warn!(source_id = source_id.0, error = %e, "could not set the next due time; the source is due again when its lease ends");
+        // on the schedule, not at once); a run that lost its lease leaves that to its new holder
+        if !lease_lost {
+            let next = super::scheduler::next_due(crate::store::now(), interval, rand::random());
+            if let Err(e) = self.store.set_next_due(source_id, Some(next)).await {
+                tracing::warn!(source_id = source_id.0, error = %e, "could not set the next due time; the source is due again when its lease ends");
+            }
         }
         result
+    }
+
+    /// Keeps a run's lease and the source's due time one lease ahead, renewing them every third
+    /// of the lease time. When the lease is no longer this instance's (it expired and another
+    /// run took it), or could not be renewed for a whole lease time, `lost` turns true and the
+    /// run stops without moving the cursor. Never ends by itself.
+    async fn heartbeat(
+        &self,
+        source_id: SourceId,
+        lease: &RunLease,
+        lost: tokio::sync::watch::Sender<bool>,
+    ) -> std::convert::Infallible {
+        let every = (self.schedule.lease / 3).max(std::time::Duration::from_millis(10));
+        let mut renewed = std::time::Instant::now();
+        loop {
+            tokio::time::sleep(every).await;
+            match self.keep_lease(source_id, lease).await {
+                Ok(true) => renewed = std::time::Instant::now(),
+                Ok(false) => break,
+                Err(e) if renewed.elapsed() >= self.schedule.lease => {
+                    tracing::warn!(source_id = source_id.0, error = %e, "could not renew a sync lease for a whole lease time; the run stops");
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(source_id = source_id.0, error = %e, "could not renew a sync lease; trying again")
+                }
+            }
+        }
+        tracing::warn!(
+            source_id = source_id.0,
+            "this instance lost the source's lease; the run stops"
+        );
+        lost.send_replace(true);
+        std::future::pending().await
+    }
+
+    /// Renews this instance's lease on a source and keeps the source's due time at its end, so
+    /// no instance claims the source while the run lives. `false`: the lease is another's now.
+    async fn keep_lease(&self, source_id: SourceId, lease: &RunLease) -> Result<bool> {
+        let until = self.lease_until();
+        if !self
+            .store
+            .renew_lease_until(&lease.name, &lease.holder, until)
+            .await?
+        {
+            return Ok(false);
+        }
+        self.store.set_next_due(source_id, Some(until)).await?;
+        Ok(true)
     }
 
     async fn run_source(
         &self,
         src: SourceRow,
         kind: RunKind,
-        lease: &str,
+        lease: &RunLease,
+        mut lost: tokio::sync::watch::Receiver<bool>,
     ) -> Result<Option<SyncRunRow>> {
         let source_id = SourceId(src.id);
         let mut run = self
@@ -422,7 +497,11 @@ impl SyncEngine {
             .map_err(|_| Error::Internal("unknown platform".into()))?;
         let fetched = match self.client(&src) {
             Ok(client) => {
-                let result = self.fetch(client.as_ref(), &src, backfill, started).await;
+                // a run that lost its lease stops waiting for the platform at once
+                let result = tokio::select! {
+                    r = self.fetch(client.as_ref(), &src, backfill, started) => r,
+                    _ = lost.wait_for(|lost| *lost) => Err(lease_lost()),
+                };
                 // e.g. Shopify's 60-day window without read_all_orders: said, not hidden (the
                 // client outlives the run: only a backfill's own note is read)
                 if backfill {
@@ -463,17 +542,20 @@ impl SyncEngine {
                             break;
                         }
                     }
-                    // a long backfill keeps its lease; one that lost it stops
-                    if !self
-                        .store
-                        .renew_lease(lease, &self.instance, self.schedule.lease)
-                        .await?
-                    {
-                        failed = Some(Error::Conflict(
-                            "this instance's lease on the source expired and another instance took the sync over".into(),
-                        ));
+                    // the heartbeat keeps the lease; a run that lost it stops
+                    if *lost.borrow() {
+                        failed = Some(lease_lost());
                         break;
                     }
+                }
+                // the cursor moves only while the lease is this run's: checked right before
+                if failed.is_none()
+                    && !self
+                        .store
+                        .renew_lease_until(&lease.name, &lease.holder, self.lease_until())
+                        .await?
+                {
+                    failed = Some(lease_lost());
                 }
                 match failed {
                     None => {
@@ -572,8 +654,11 @@ impl SyncEngine {
         }
         // the source's budget of calls is spent only on a sync the 10-minute rule lets through
         // (a repeated click is refused by the claim below without costing a call)
-        if crate::domain::orders::manual_sync_allowed(order.last_manual_sync_at, crate::store::now())
-            .is_ok()
+        if crate::domain::orders::manual_sync_allowed(
+            order.last_manual_sync_at,
+            crate::store::now(),
+        )
+        .is_ok()
         {
             self.spend_manual_call(&src).await?;
         }
@@ -638,6 +723,25 @@ impl SyncEngine {
     }
 }
 
+/// The sync lease of one run: the source's lease name and the run's holder name.
+struct RunLease {
+    name: String,
+    holder: String,
+}
+
+/// A run stopped because its source's lease is another instance's now.
+fn lease_lost() -> Error {
+    Error::Conflict(
+        "this instance's lease on the source expired and another instance took the sync over"
+            .into(),
+    )
+}
+
+/// The name of a source's sync lease: one run of the source at a time, across instances.
+pub fn sync_lease(source_id: SourceId) -> String {
+    format!("sync:source:{}", source_id.0)
+}
+
 /// A platform's answer as the API shows it (PLATFORM_ERROR, naming the platform's words).
 pub fn platform_error(platform: Platform, e: PlatformError) -> Error {
     Error::Platform {
@@ -645,8 +749,3 @@ pub fn platform_error(platform: Platform, e: PlatformError) -> Error {
         message: e.to_string(),
     }
 }
-/// The name of a source's sync lease: one run of the source at a time, across instances.
-pub fn sync_lease(source_id: SourceId) -> String {
-    format!("sync:source:{}", source_id.0)
-}
-

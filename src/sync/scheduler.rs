@@ -44,7 +44,7 @@ impl Default for SchedulePolicy {
     fn default() -> Self {
         SchedulePolicy {
             concurrency: DEFAULT_CONCURRENCY,
-            lease: Duration::from_secs(300),
+            lease: Duration::from_secs(30),
             max_sleep: Duration::from_secs(5),
         }
     }
@@ -57,6 +57,9 @@ const JITTER_SHARE: f64 = 0.05;
 const MAX_JITTER: Duration = Duration::from_secs(30);
 /// The claim loop never sleeps less than this between claims that found nothing to take.
 const MIN_SLEEP: Duration = Duration::from_millis(100);
+/// A claim loop's statement that takes longer is given up and tried again, so one stuck
+/// statement does not stop the schedule.
+const STATEMENT_LIMIT: Duration = Duration::from_secs(30);
 /// On shutdown, runs in progress get this long to finish (and release their leases).
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -163,14 +166,16 @@ pub async fn claim_loop(engine: SyncEngine, mut stop: tokio::sync::watch::Receiv
         let mut more_due = false;
         if free > 0 {
             let until = engine.lease_until();
-            match engine.store.claim_due_sources(free as u64, until).await {
-                Ok(claimed) => {
+            let claim = engine.store.claim_due_sources(free as u64, until);
+            match tokio::time::timeout(STATEMENT_LIMIT, claim).await {
+                Ok(Ok(claimed)) => {
                     more_due = claimed.len() == free;
                     for c in claimed {
                         running.spawn(run_claimed(engine.clone(), c, until));
                     }
                 }
-                Err(e) => tracing::warn!(error = %e, "cannot claim due sources"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "cannot claim due sources"),
+                Err(_) => tracing::warn!("claiming due sources took too long; trying again"),
             }
         }
         let wait = if running.len() >= slots {
@@ -179,12 +184,15 @@ pub async fn claim_loop(engine: SyncEngine, mut stop: tokio::sync::watch::Receiv
         } else if more_due {
             Duration::ZERO
         } else {
-            match engine.store.earliest_due().await {
-                Ok(earliest) => sleep_until_due(earliest, crate::store::now(), policy.max_sleep),
-                Err(e) => {
+            match tokio::time::timeout(STATEMENT_LIMIT, engine.store.earliest_due()).await {
+                Ok(Ok(earliest)) => {
+                    sleep_until_due(earliest, crate::store::now(), policy.max_sleep)
+                }
+                Ok(Err(e)) => {
                     tracing::warn!(error = %e, "cannot read the next due time");
                     policy.max_sleep
                 }
+                Err(_) => policy.max_sleep,
             }
         };
         if wait.is_zero() {

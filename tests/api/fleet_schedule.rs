@@ -70,7 +70,9 @@ async fn a_fleet_polls_each_source_once_per_interval(n: usize) {
     let first = spawn_instance(&url, None, interval, quick(Duration::from_secs(30))).await;
     let mut fleet = vec![];
     for _ in 1..n {
-        fleet.push(spawn_instance(&url, Some(&first), interval, quick(Duration::from_secs(30))).await);
+        fleet.push(
+            spawn_instance(&url, Some(&first), interval, quick(Duration::from_secs(30))).await,
+        );
     }
     let mut sources = vec![];
     for i in 0..6 {
@@ -83,9 +85,16 @@ async fn a_fleet_polls_each_source_once_per_interval(n: usize) {
     }
     // each source has been polled by the schedule at least once: the fleet is in its rhythm
     for (src, _) in &sources {
-        until("a first scheduled poll", Duration::from_secs(20), || async {
-            polls(&first, *src).await.iter().any(|r| r.state != "running")
-        })
+        until(
+            "a first scheduled poll",
+            Duration::from_secs(20),
+            || async {
+                polls(&first, *src)
+                    .await
+                    .iter()
+                    .any(|r| r.state != "running")
+            },
+        )
         .await;
     }
     let before: Vec<u64> = sources.iter().map(|(_, s)| s.faults.requests()).collect();
@@ -140,12 +149,24 @@ async fn three_instances_poll_each_source_once_per_interval() {
 #[tokio::test]
 async fn a_manual_sync_during_a_scheduled_one_answers_conflict_and_moves_the_schedule() {
     let url = fresh_database_url().await;
-    let app = spawn_instance(&url, None, Duration::from_secs(600), quick(Duration::from_secs(30))).await;
+    let app = spawn_instance(
+        &url,
+        None,
+        Duration::from_secs(600),
+        quick(Duration::from_secs(30)),
+    )
+    .await;
     let sim = prom::sim::start(0, Default::default()).unwrap();
     sim.seed(3, 5);
     let src = prom_source(&app, &sim, "Prom").await;
     backfill_done(&app, &src.0.to_string()).await;
-    let due = app.app_store.source_row(src).await.unwrap().unwrap().next_due_at;
+    let due = app
+        .app_store
+        .source_row(src)
+        .await
+        .unwrap()
+        .unwrap()
+        .next_due_at;
     assert!(
         due.is_some_and(|d| d > Utc::now() + chrono::Duration::seconds(590)),
         "the backfill's end set the next poll one interval on: {due:?}"
@@ -154,9 +175,11 @@ async fn a_manual_sync_during_a_scheduled_one_answers_conflict_and_moves_the_sch
     sim.faults.set_latency(Duration::from_millis(1200));
     app.app_store.set_next_due(src, None).await.unwrap();
     let lease = format!("sync:source:{}", src.0);
-    until("the scheduled poll to start", Duration::from_secs(10), || async {
-        app.app_store.lease_holder(&lease).await.unwrap().is_some()
-    })
+    until(
+        "the scheduled poll to start",
+        Duration::from_secs(10),
+        || async { app.app_store.lease_holder(&lease).await.unwrap().is_some() },
+    )
     .await;
     let manual = app
         .gql(
@@ -168,9 +191,16 @@ async fn a_manual_sync_during_a_scheduled_one_answers_conflict_and_moves_the_sch
         manual["errors"][0]["extensions"]["code"], "CONFLICT",
         "{manual}"
     );
-    until("the scheduled poll to end", Duration::from_secs(15), || async {
-        polls(&app, src).await.iter().any(|r| r.state == "succeeded")
-    })
+    until(
+        "the scheduled poll to end",
+        Duration::from_secs(15),
+        || async {
+            polls(&app, src)
+                .await
+                .iter()
+                .any(|r| r.state == "succeeded")
+        },
+    )
     .await;
     lease_free(&app, src).await;
     sim.faults.clear();
@@ -206,7 +236,13 @@ async fn a_manual_sync_during_a_scheduled_one_answers_conflict_and_moves_the_sch
 #[tokio::test]
 async fn a_re_enabled_source_is_polled_at_once() {
     let url = fresh_database_url().await;
-    let app = spawn_instance(&url, None, Duration::from_secs(600), quick(Duration::from_secs(30))).await;
+    let app = spawn_instance(
+        &url,
+        None,
+        Duration::from_secs(600),
+        quick(Duration::from_secs(30)),
+    )
+    .await;
     let sim = prom::sim::start(0, Default::default()).unwrap();
     let src = prom_source(&app, &sim, "Prom").await;
     backfill_done(&app, &src.0.to_string()).await;
@@ -225,7 +261,11 @@ async fn a_re_enabled_source_is_polled_at_once() {
     app.app_store.set_next_due(src, None).await.unwrap();
     let requests = sim.faults.requests();
     tokio::time::sleep(Duration::from_millis(800)).await;
-    assert_eq!(sim.faults.requests(), requests, "a disabled source is not polled");
+    assert_eq!(
+        sim.faults.requests(),
+        requests,
+        "a disabled source is not polled"
+    );
     assert!(polls(&app, src).await.is_empty());
     // enabled again after its due time was pushed far away: due at once all the same
     app.app_store
@@ -233,8 +273,232 @@ async fn a_re_enabled_source_is_polled_at_once() {
         .await
         .unwrap();
     set_enabled(true).await;
-    until("a poll of the re-enabled source", Duration::from_secs(10), || async {
-        polls(&app, src).await.iter().any(|r| r.state == "succeeded")
-    })
+    until(
+        "a poll of the re-enabled source",
+        Duration::from_secs(10),
+        || async {
+            polls(&app, src)
+                .await
+                .iter()
+                .any(|r| r.state == "succeeded")
+        },
+    )
     .await;
+}
+
+// covers: IMP-2, IMP-4, SYNC-1 — an instance killed while its polls wait on the platform (its
+// leases not released, as after `kill -9`): the other instance polls each of those sources
+// within the lease time, once
+#[tokio::test]
+async fn a_killed_instances_sources_are_polled_again_within_the_lease_time() {
+    let lease = Duration::from_secs(3);
+    let url = fresh_database_url().await;
+    let doomed = spawn_instance(&url, None, Duration::from_secs(600), quick(lease)).await;
+    let mut sources = vec![];
+    for i in 0..4 {
+        let sim = prom::sim::start(0, Default::default()).unwrap();
+        let src = prom_source(&doomed, &sim, &format!("Prom {i}")).await;
+        sources.push((src, sim));
+    }
+    for (src, _) in &sources {
+        backfill_done(&doomed, &src.0.to_string()).await;
+    }
+    // slow answers: the doomed instance's polls are in flight when it dies
+    for (src, sim) in &sources {
+        sim.faults.set_latency(Duration::from_millis(1500));
+        doomed.app_store.set_next_due(*src, None).await.unwrap();
+    }
+    let me = doomed.engine.instance().to_string();
+    for (src, _) in &sources {
+        let lease_name = format!("sync:source:{}", src.0);
+        until(
+            "the doomed instance's polls to start",
+            Duration::from_secs(10),
+            || async {
+                doomed
+                    .app_store
+                    .lease_holder(&lease_name)
+                    .await
+                    .unwrap()
+                    .is_some_and(|holder| holder.starts_with(&me))
+                    && polls(&doomed, *src)
+                        .await
+                        .iter()
+                        .any(|r| r.state == "running")
+            },
+        )
+        .await;
+    }
+    doomed.kill().await;
+    let killed = Utc::now();
+    let killed_at = Instant::now();
+    for (_, sim) in &sources {
+        sim.faults.clear();
+    }
+    let survivor =
+        spawn_instance(&url, Some(&doomed), Duration::from_secs(600), quick(lease)).await;
+    for (src, _) in &sources {
+        until("the survivor's poll", lease * 4, || async {
+            polls(&survivor, *src)
+                .await
+                .iter()
+                .any(|r| r.started_at > killed && r.state == "succeeded")
+        })
+        .await;
+    }
+    let waited = killed_at.elapsed();
+    // a generous bound for a loaded machine; the old 5-minute lease is far beyond it
+    assert!(waited < lease * 4, "resumed after {waited:?}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for (src, _) in &sources {
+        let runs = polls(&survivor, *src).await;
+        let after: Vec<_> = runs.iter().filter(|r| r.started_at > killed).collect();
+        assert_eq!(after.len(), 1, "source {}: polled once: {after:?}", src.0);
+        // the dead instance's own poll never finished, and never moved the cursor
+        assert!(runs
+            .iter()
+            .any(|r| r.started_at < killed && r.state == "running"));
+    }
+}
+
+// covers: IMP-4 — the heartbeat keeps a run's lease while it waits on a slow platform longer
+// than the lease time, so no other instance can take the source meanwhile
+#[tokio::test]
+async fn the_heartbeat_keeps_the_lease_of_a_run_longer_than_the_lease_time() {
+    let lease = Duration::from_secs(1);
+    let url = fresh_database_url().await;
+    let app = spawn_instance(&url, None, Duration::from_secs(600), quick(lease)).await;
+    let sim = prom::sim::start(0, Default::default()).unwrap();
+    let src = prom_source(&app, &sim, "Prom").await;
+    backfill_done(&app, &src.0.to_string()).await;
+    sim.faults.set_latency(Duration::from_millis(1700));
+    let lease_name = format!("sync:source:{}", src.0);
+    let started = Instant::now();
+    let engine = app.engine.clone();
+    let run = tokio::spawn(async move { engine.run(src, orderhub::sync::RunKind::Poll).await });
+    until(
+        "the run to take the lease",
+        Duration::from_secs(5),
+        || async {
+            app.app_store
+                .lease_holder(&lease_name)
+                .await
+                .unwrap()
+                .is_some()
+        },
+    )
+    .await;
+    // the run's own holder name (its instance's, numbered per run)
+    let first = app.app_store.lease_holder(&lease_name).await.unwrap();
+    assert!(first
+        .as_deref()
+        .is_some_and(|h| h.starts_with(app.engine.instance())));
+    while !run.is_finished() {
+        let holder = app.app_store.lease_holder(&lease_name).await.unwrap();
+        if run.is_finished() {
+            break;
+        }
+        assert_eq!(
+            holder,
+            first,
+            "the lease lapsed or went to another run {:?} into the run",
+            started.elapsed()
+        );
+        assert!(
+            !app.app_store
+                .try_acquire_lease(&lease_name, "another-instance", Duration::from_secs(60))
+                .await
+                .unwrap(),
+            "another instance took the source {:?} into the run",
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(started.elapsed() > lease, "the run outlived its lease time");
+    let run = run.await.unwrap().unwrap().expect("the run took the lease");
+    assert_eq!(run.state, "succeeded", "{:?}", run.error);
+}
+
+// covers: IMP-4 — a run whose lease another instance took over (after this one stalled past its
+// lease) stops without moving the source's cursor
+#[tokio::test]
+async fn a_run_that_lost_its_lease_stops_without_moving_the_cursor() {
+    let url = fresh_database_url().await;
+    let app = spawn_instance(
+        &url,
+        None,
+        Duration::from_secs(600),
+        quick(Duration::from_secs(1)),
+    )
+    .await;
+    let sim = prom::sim::start(0, Default::default()).unwrap();
+    let src = prom_source(&app, &sim, "Prom").await;
+    backfill_done(&app, &src.0.to_string()).await;
+    let cursor = app
+        .app_store
+        .source_row(src)
+        .await
+        .unwrap()
+        .unwrap()
+        .sync_cursor;
+    assert!(cursor.is_some());
+    sim.faults.set_latency(Duration::from_millis(1500));
+    let lease_name = format!("sync:source:{}", src.0);
+    let engine = app.engine.clone();
+    let run = tokio::spawn(async move { engine.run(src, orderhub::sync::RunKind::Poll).await });
+    until(
+        "the run to take the lease",
+        Duration::from_secs(5),
+        || async {
+            app.app_store
+                .lease_holder(&lease_name)
+                .await
+                .unwrap()
+                .is_some()
+        },
+    )
+    .await;
+    // another instance holds the lease now, as when this one stalled past its lease time
+    let holder = app
+        .app_store
+        .lease_holder(&lease_name)
+        .await
+        .unwrap()
+        .unwrap();
+    app.app_store
+        .release_lease(&lease_name, &holder)
+        .await
+        .unwrap();
+    assert!(app
+        .app_store
+        .try_acquire_lease(&lease_name, "another-instance", Duration::from_secs(60))
+        .await
+        .unwrap());
+    let run = run.await.unwrap().unwrap().expect("the run had started");
+    assert_eq!(run.state, "failed");
+    assert!(
+        run.error.as_deref().is_some_and(|e| e.contains("lease")),
+        "{:?}",
+        run.error
+    );
+    assert_eq!(run.cursor_after, None);
+    assert_eq!(
+        app.app_store
+            .source_row(src)
+            .await
+            .unwrap()
+            .unwrap()
+            .sync_cursor,
+        cursor,
+        "the cursor did not move"
+    );
+    assert_eq!(
+        app.app_store
+            .lease_holder(&lease_name)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("another-instance"),
+        "the lost run did not release its new holder's lease"
+    );
 }

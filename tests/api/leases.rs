@@ -73,12 +73,8 @@ async fn a_crashed_instances_lease_is_taken_over_when_it_expires() {
     let app = spawn_app().await;
     let sim = prom::sim::start(0, Default::default()).unwrap();
     let src = prom_source(&app, &sim).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    backfill_done(&app, &src.0.to_string()).await;
     let lease = format!("sync:source:{}", src.0);
-    app.app_store
-        .release_lease(&lease, app.engine.instance())
-        .await
-        .unwrap();
     assert!(app
         .app_store
         .try_acquire_lease(&lease, "crashed-instance", Duration::from_millis(400))
