@@ -17,6 +17,7 @@ mod orders;
 mod platform_budget;
 mod polling_sync;
 mod push;
+mod resync_cost;
 mod schema;
 mod sources;
 mod tokens;
