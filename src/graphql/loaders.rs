@@ -7,7 +7,7 @@ use crate::store::rows::*;
 use crate::store::Store;
 use async_graphql::dataloader::{DataLoader, Loader};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// A customer as the caller sees them (API-3: through the granted sources' contacts).
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -59,6 +59,50 @@ pub struct CustomerOrdersPage {
 /// The raw body of a webhook delivery.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct BodyOf(pub i64);
+
+/// Relations read together with the orders page (`Store::orders_page_with`), handed to the
+/// page's nested fields so that they make no statement of their own. Request-scoped, like the
+/// loaders; filled only by the `orders` query, so nothing a mutation changed is ever served from it.
+#[derive(Default)]
+pub struct Prefetched {
+    customers: Mutex<HashMap<CustomerKey, CustomerRow>>,
+    items: Mutex<HashMap<i64, Vec<OrderItemRow>>>,
+    sources: Mutex<HashMap<i64, SourceRow>>,
+    statuses: Mutex<HashMap<i64, StatusRow>>,
+}
+
+impl Prefetched {
+    pub fn fill(&self, scope: &SourceScope, rel: crate::store::order_page::PageRelations) {
+        if let Ok(mut m) = self.customers.lock() {
+            m.extend(
+                rel.customers
+                    .into_iter()
+                    .map(|c| (CustomerKey::new(c.id, scope), c)),
+            );
+        }
+        if let Ok(mut m) = self.items.lock() {
+            m.extend(rel.items);
+        }
+        if let Ok(mut m) = self.sources.lock() {
+            m.extend(rel.sources.into_iter().map(|s| (s.id, s)));
+        }
+        if let Ok(mut m) = self.statuses.lock() {
+            m.extend(rel.statuses.into_iter().map(|s| (s.id, s)));
+        }
+    }
+    pub fn customer(&self, key: &CustomerKey) -> Option<CustomerRow> {
+        self.customers.lock().ok()?.get(key).cloned()
+    }
+    pub fn items(&self, order: i64) -> Option<Vec<OrderItemRow>> {
+        self.items.lock().ok()?.get(&order).cloned()
+    }
+    pub fn source(&self, id: i64) -> Option<SourceRow> {
+        self.sources.lock().ok()?.get(&id).cloned()
+    }
+    pub fn status(&self, id: i64) -> Option<StatusRow> {
+        self.statuses.lock().ok()?.get(&id).cloned()
+    }
+}
 
 pub struct Db(Store);
 

@@ -66,6 +66,7 @@ pub fn with_request_data(
 ) -> async_graphql::Request {
     req.data(principal)
         .data(loaders::new_loaders(store.clone()))
+        .data(loaders::Prefetched::default())
 }
 
 /// Errors that left no code (parse and validation errors, bad input values) are the caller's:

@@ -6,6 +6,7 @@ use super::types::*;
 use crate::domain::money::format_amount;
 use crate::domain::orders::{page_size, OrderCursor};
 use crate::domain::{OrderId, SourceId};
+use crate::store::order_page::PageParts;
 use crate::Error;
 use async_graphql::{Context, ErrorExtensions, Object, ID};
 use chrono::{DateTime, Utc};
@@ -110,11 +111,22 @@ impl Query {
             ),
             None => None,
         };
-        let page = state(ctx)
+        // the relations the page shows are read with it, in one statement (issue 20)
+        let node = ctx.look_ahead().field("edges").field("node");
+        let parts = PageParts {
+            customer: node.field("customer").exists(),
+            items: node.field("items").exists(),
+            source: node.field("source").exists(),
+            status: node.field("status").exists(),
+        };
+        let (page, relations) = state(ctx)
             .store
-            .orders_page(&scope, &filter, first, after)
+            .orders_page_with(&scope, &filter, first, after, parts)
             .await
             .gql()?;
+        if let Some(p) = ctx.data_opt::<crate::graphql::loaders::Prefetched>() {
+            p.fill(&scope, relations);
+        }
         Ok(OrderConnection::new(
             page.rows,
             page.has_next,

@@ -129,6 +129,7 @@ pub async fn subscriptions(
                     data.insert(crate::graphql::live::ConnectionToken(t));
                 }
                 data.insert(crate::graphql::loaders::new_loaders(store));
+                data.insert(crate::graphql::loaders::Prefetched::default());
                 Ok(data)
             }
         })

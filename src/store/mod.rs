@@ -8,6 +8,7 @@ pub mod expenses;
 pub mod inbox;
 pub mod leases;
 pub mod live;
+pub mod order_page;
 pub mod orders;
 pub mod publications;
 pub mod push;

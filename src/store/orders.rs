@@ -54,15 +54,7 @@ impl Store {
             });
         };
         if let Some(c) = after {
-            cond = cond.add(
-                Condition::any()
-                    .add(order::Column::PlatformCreatedAt.lt(c.created_at))
-                    .add(
-                        Condition::all()
-                            .add(order::Column::PlatformCreatedAt.eq(c.created_at))
-                            .add(order::Column::Id.lt(c.id)),
-                    ),
-            );
+            cond = cond.add(page_after(&c));
         }
         let mut rows = order::Entity::find()
             .filter(cond)
@@ -421,8 +413,19 @@ fn visible(scope: &SourceScope, source_id: Option<i64>) -> bool {
     scope.sees_order_of(source_id.map(SourceId))
 }
 
+/// The orders after `c` in the list's order (newest first, then by id).
+pub(crate) fn page_after(c: &OrderCursor) -> Condition {
+    Condition::any()
+        .add(order::Column::PlatformCreatedAt.lt(c.created_at))
+        .add(
+            Condition::all()
+                .add(order::Column::PlatformCreatedAt.eq(c.created_at))
+                .add(order::Column::Id.lt(c.id)),
+        )
+}
+
 /// The WHERE clause of the order list; `None` when the scope can see nothing at all.
-fn order_condition(scope: &SourceScope, f: &OrderFilter) -> Option<Condition> {
+pub(crate) fn order_condition(scope: &SourceScope, f: &OrderFilter) -> Option<Condition> {
     let mut c = Condition::all();
     if let SourceScope::Only(ids) = scope {
         if ids.is_empty() {

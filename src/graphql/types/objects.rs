@@ -16,6 +16,11 @@ fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
     ctx.data_unchecked::<Loaders>()
 }
 
+/// What the orders page read with its orders (none outside that query).
+fn prefetched<'a>(ctx: &Context<'a>) -> Option<&'a crate::graphql::loaders::Prefetched> {
+    ctx.data_opt::<crate::graphql::loaders::Prefetched>()
+}
+
 fn load_err(e: Arc<crate::Error>) -> async_graphql::Error {
     use async_graphql::ErrorExtensions;
     e.extend()
@@ -220,6 +225,9 @@ impl Order {
     }
     /// Where the order came from; null for an order created here.
     async fn source(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Source>> {
+        if let Some(s) = self.0.source_id.and_then(|id| prefetched(ctx)?.source(id)) {
+            return Ok(Some(Source(s)));
+        }
         match self.0.source_id {
             Some(id) => Ok(loaders(ctx)
                 .load_one(SourceKey(id))
@@ -230,6 +238,9 @@ impl Order {
         }
     }
     async fn status(&self, ctx: &Context<'_>) -> async_graphql::Result<Status> {
+        if let Some(s) = prefetched(ctx).and_then(|p| p.status(self.0.status_id)) {
+            return Ok(Status(s));
+        }
         loaders(ctx)
             .load_one(StatusKey(self.0.status_id))
             .await
@@ -244,11 +255,17 @@ impl Order {
     }
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
         match self.0.customer_id {
-            Some(id) => Ok(loaders(ctx)
-                .load_one(CustomerKey::new(id, &principal(ctx)?.scope()))
-                .await
-                .map_err(load_err)?
-                .map(Customer)),
+            Some(id) => {
+                let key = CustomerKey::new(id, &principal(ctx)?.scope());
+                if let Some(c) = prefetched(ctx).and_then(|p| p.customer(&key)) {
+                    return Ok(Some(Customer(c)));
+                }
+                Ok(loaders(ctx)
+                    .load_one(key)
+                    .await
+                    .map_err(load_err)?
+                    .map(Customer))
+            }
             None => Ok(None),
         }
     }
@@ -266,6 +283,9 @@ impl Order {
         complexity = "crate::graphql::limits::list_cost(crate::graphql::limits::SHORT_LIST_ESTIMATE, child_complexity)"
     )]
     async fn items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderItem>> {
+        if let Some(rows) = prefetched(ctx).and_then(|p| p.items(self.0.id)) {
+            return Ok(rows.into_iter().map(OrderItem).collect());
+        }
         let rows = loaders(ctx)
             .load_one(ItemsOf(self.0.id))
             .await
