@@ -618,6 +618,21 @@ impl Store {
     }
 }
 
+impl Store {
+    /// When the earliest failed delivery is to be tried again (new deliveries wake the worker).
+    pub async fn inbox_next_retry(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        Ok(webhook_delivery::Entity::find()
+            .select_only()
+            .column_as(webhook_delivery::Column::NextAttemptAt.min(), "at")
+            .filter(webhook_delivery::Column::State.eq("failed"))
+            .filter(webhook_delivery::Column::Attempts.gt(0))
+            .into_tuple()
+            .one(&self.db)
+            .await?
+            .flatten())
+    }
+}
+
 /// Failed deliveries whose next try is due.
 fn retry_due() -> sea_orm::Condition {
     sea_orm::Condition::all()

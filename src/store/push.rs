@@ -315,6 +315,31 @@ impl Store {
 
     /// Jobs whose time has come, claimed for `ttl` by this instance (expired claims of a crashed
     /// instance are taken over). Oldest first, so one order's pushes keep their order.
+    /// When the outbox next has something to do: the earliest retry time of a waiting job, or the
+    /// earliest end of a running job's claim (an instance that died leaves it to be taken over).
+    pub async fn outbox_next_due(&self) -> Result<Option<DateTime<Utc>>> {
+        let waiting: Option<DateTime<Utc>> = outbox_job::Entity::find()
+            .select_only()
+            .column_as(outbox_job::Column::NextAttemptAt.min(), "at")
+            .filter(outbox_job::Column::State.is_in(["pending", "waiting"]))
+            .into_tuple()
+            .one(&self.db)
+            .await?
+            .flatten();
+        let running: Option<DateTime<Utc>> = outbox_job::Entity::find()
+            .select_only()
+            .column_as(outbox_job::Column::LockedUntil.min(), "at")
+            .filter(outbox_job::Column::State.eq("running"))
+            .into_tuple()
+            .one(&self.db)
+            .await?
+            .flatten();
+        Ok(match (waiting, running) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        })
+    }
+
     pub async fn claim_jobs(
         &self,
         instance: &str,

@@ -224,7 +224,9 @@ pub async fn drain(store: &Store, instance: &str) -> crate::Result<usize> {
     Ok(total)
 }
 
-/// Runs until `stop` turns true: drains the inbox when woken and at least every second.
+/// Runs until `stop` turns true: drains the inbox when a delivery is stored here, when a failed
+/// delivery's retry is due, and at least every 30 s (deliveries another instance stored and did
+/// not process).
 pub async fn run(
     store: Store,
     wakeup: Arc<Notify>,
@@ -238,9 +240,16 @@ pub async fn run(
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "inbox worker round failed"),
         }
+        let wait = match store.inbox_next_retry().await {
+            Ok(next) => super::outbox::idle_wait(next, chrono::Utc::now()),
+            Err(e) => {
+                tracing::warn!(error = %e, "inbox: cannot read when the next retry is due");
+                Duration::from_secs(1)
+            }
+        };
         tokio::select! {
             _ = wakeup.notified() => {}
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = tokio::time::sleep(wait) => {}
             _ = stop.changed() => {}
         }
         if *stop.borrow() {

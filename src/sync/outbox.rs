@@ -10,7 +10,7 @@ use crate::domain::{OrderId, Platform, SourceId, StatusId};
 use crate::platforms::{PlatformClient, PlatformError, StockRefusal, StockUpdate};
 use crate::store::publications::StockLine;
 use crate::store::push::{JobKind, JobOutcome, JobRow};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -91,6 +91,27 @@ fn tracking_refusal_waits(e: &PlatformError) -> bool {
         if c == "ttn_not_allowed_in_status" || c == "declaration_ukrposhta")
 }
 
+/// The longest an idle worker sleeps without being woken: what another instance queued, or left
+/// behind when it died, is taken up within this time.
+pub const IDLE_MAX: Duration = Duration::from_secs(30);
+
+/// How long an idle worker sleeps: until its next item is due (a retry time, a claim that ends),
+/// at least 100 ms and at most [`IDLE_MAX`]; one second when something is due already but could
+/// not be taken (another instance has it), as the old fixed tick did.
+pub fn idle_wait(next_due: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Duration {
+    match next_due {
+        None => IDLE_MAX,
+        Some(at) if at <= now => Duration::from_secs(1),
+        Some(at) => (at - now)
+            .to_std()
+            .unwrap_or(IDLE_MAX)
+            .clamp(Duration::from_millis(100), IDLE_MAX),
+    }
+}
+
+/// Runs until `stop` turns true: sends what is due, then sleeps until a push is queued here or
+/// the next job is due (issue 20: an idle server makes a statement or two per 30 s, not every
+/// second).
 pub async fn run(engine: SyncEngine, mut stop: watch::Receiver<bool>) {
     loop {
         if *stop.borrow() {
@@ -101,9 +122,16 @@ pub async fn run(engine: SyncEngine, mut stop: watch::Receiver<bool>) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "outbox: cannot take jobs"),
         }
+        let wait = match engine.store.outbox_next_due().await {
+            Ok(next) => idle_wait(next, Utc::now()),
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox: cannot read when the next job is due");
+                Duration::from_secs(1)
+            }
+        };
         tokio::select! {
             _ = engine.store.outbox_woken() => {}
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = tokio::time::sleep(wait) => {}
             _ = stop.changed() => {}
         }
     }
@@ -451,6 +479,27 @@ fn stock_outcome(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // covers: ST-4 (pushes and retries are sent when due), WH-4 (retries of deliveries)
+    #[test]
+    fn an_idle_worker_sleeps_until_its_next_item_is_due() {
+        let now = Utc::now();
+        assert_eq!(idle_wait(None, now), IDLE_MAX);
+        assert_eq!(
+            idle_wait(Some(now + chrono::Duration::seconds(2)), now),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            idle_wait(Some(now + chrono::Duration::milliseconds(5)), now),
+            Duration::from_millis(100)
+        );
+        assert_eq!(
+            idle_wait(Some(now + chrono::Duration::days(3)), now),
+            IDLE_MAX
+        );
+        // due already but not taken (another instance has it): the old one-second tick
+        assert_eq!(idle_wait(Some(now), now), Duration::from_secs(1));
+    }
 
     fn line(external_id: &str) -> StockLine {
         StockLine {
