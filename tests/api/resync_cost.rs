@@ -220,3 +220,80 @@ async fn cartum_resync_reads_the_hot_days_and_spreads_the_older_ones() {
     assert_eq!(ob["sourceStatus"], "6", "{ob}");
     assert_eq!(ob["trackingNumber"], "20450000000040");
 }
+
+/// Rozetka and Prom filter their list by change time: a poll after 3 of 100 orders changed costs
+/// one list request and reads those 3, and the changes arrive.
+async fn filtered_resync(platform: Platform, list_path: &str, status: Value) {
+    let app = spawn_app().await;
+    let sim = start(platform);
+    let mut ids = Vec::new();
+    for i in 0..100u64 {
+        let o = sim
+            .control(
+                reqwest::Method::POST,
+                "/_sim/orders",
+                json!({"buyer": i, "items": [{"product": i % 5, "quantity": 1}],
+                    "status": status, "minutes_ago": 24 * 60 + i}),
+            )
+            .await;
+        let id = if o["id"].is_null() {
+            o["order"]["id"].clone()
+        } else {
+            o["id"].clone()
+        };
+        ids.push(id.to_string());
+    }
+    let (source, source_id) = source_on(&app, &sim, json!({"min_interval_ms": 0})).await;
+
+    let calls = requests_to(&sim, list_path).await;
+    let run = poll_succeeds(&app, source_id).await;
+    assert_eq!(run.orders_seen, 0, "{platform}: nothing changed");
+    assert_eq!(requests_to(&sim, list_path).await - calls, 1, "{platform}");
+
+    let (a, b) = (&ids[7], &ids[70]);
+    sim.control(
+        reqwest::Method::PATCH,
+        &format!("/_sim/orders/{a}"),
+        json!({"cancel": true}),
+    )
+    .await;
+    sim.control(
+        reqwest::Method::PATCH,
+        &format!("/_sim/orders/{b}"),
+        json!({"add_item": {"product": 8, "quantity": 1}}),
+    )
+    .await;
+    sim.control(
+        reqwest::Method::PATCH,
+        &format!("/_sim/orders/{}", ids[99]),
+        json!({"add_item": {"product": 9, "quantity": 1}}),
+    )
+    .await;
+    let calls = requests_to(&sim, list_path).await;
+    let requests = requests_to(&sim, "").await;
+    let run = poll_succeeds(&app, source_id).await;
+    assert_eq!(run.orders_seen, 3, "{platform}");
+    assert_eq!(run.orders_updated, 3, "{platform}");
+    assert_eq!(requests_to(&sim, list_path).await - calls, 1, "{platform}");
+    assert_eq!(
+        requests_to(&sim, "").await - requests,
+        1,
+        "{platform}: one request in all"
+    );
+    let oa = order_state(&app, &source, a).await;
+    assert_eq!(oa["status"]["group"], "CANCELLED", "{platform}: {oa}");
+    let ob = order_state(&app, &source, b).await;
+    assert_eq!(ob["items"].as_array().unwrap().len(), 2, "{platform}: {ob}");
+}
+
+// covers: SYNC-1, SYNC-2, ST-2
+#[tokio::test]
+async fn rozetka_resync_reads_one_page_of_the_changed_orders() {
+    filtered_resync(Platform::Rozetka, "GET /orders/search", json!(1)).await;
+}
+
+// covers: SYNC-1, SYNC-2, ST-2
+#[tokio::test]
+async fn prom_resync_reads_one_page_of_the_changed_orders() {
+    filtered_resync(Platform::Prom, "GET /api/v1/orders/list", json!("pending")).await;
+}
