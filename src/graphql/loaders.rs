@@ -46,6 +46,11 @@ pub struct ExpensesOf(pub i64);
 pub struct GrantsOf(pub i64);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ProductKey(pub i64);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SyncRunKey(pub i64);
+/// A webhook delivery without its body.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DeliveryKey(pub i64);
 /// One page of a customer's orders, as `Customer.orders` asks for it.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct CustomerOrdersPage {
@@ -151,6 +156,12 @@ by_id!(SourceKey, SourceRow, sources_by_ids);
 by_id!(StatusKey, StatusRow, statuses_by_ids);
 by_id!(OrderKey, OrderRow, orders_by_ids);
 by_id!(UserKey, UserRow, users_by_ids);
+by_id!(SyncRunKey, SyncRunRow, sync_runs_by_ids);
+by_id!(
+    DeliveryKey,
+    crate::store::inbox::DeliveryRow,
+    deliveries_by_ids
+);
 many_of!(ItemsOf, OrderItemRow, items_by_order_ids);
 many_of!(EventsOf, OrderEventRow, events_by_order_ids);
 many_of!(ExpensesOf, ExpenseRow, expenses_by_order_ids);

@@ -237,6 +237,35 @@ impl Store {
         limit: u64,
         before: Option<i64>,
     ) -> Result<Vec<super::inbox::DeliveryRow>> {
+        use entity::webhook_delivery as wd;
+        let mut cond = Condition::all().add(wd::Column::SourceId.eq(source_id.0));
+        if let Some(before) = before {
+            cond = cond.add(wd::Column::Id.lt(before));
+        }
+        self.deliveries_without_bodies(cond, Some(limit)).await
+    }
+
+    /// Webhook deliveries by id, without their bodies (SYNC-5: the delivery an order event names).
+    pub async fn deliveries_by_ids(&self, ids: &[i64]) -> Result<Vec<super::inbox::DeliveryRow>> {
+        use entity::webhook_delivery as wd;
+        let cond = Condition::all().add(wd::Column::Id.is_in(ids.iter().copied()));
+        self.deliveries_without_bodies(cond, None).await
+    }
+
+    /// Sync runs by id (SYNC-5: the poll an order event names).
+    pub async fn sync_runs_by_ids(&self, ids: &[i64]) -> Result<Vec<SyncRunRow>> {
+        Ok(entity::sync_run::Entity::find()
+            .filter(entity::sync_run::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Deliveries matching `cond`, newest first, their bodies and headers left empty.
+    async fn deliveries_without_bodies(
+        &self,
+        cond: Condition,
+        limit: Option<u64>,
+    ) -> Result<Vec<super::inbox::DeliveryRow>> {
         use chrono::{DateTime, Utc};
         use entity::webhook_delivery as wd;
         use sea_orm::{FromQueryResult, QuerySelect};
@@ -275,11 +304,10 @@ impl Store {
                 wd::Column::ReceivedAt,
                 wd::Column::ProcessedAt,
             ])
-            .filter(wd::Column::SourceId.eq(source_id.0))
-            .order_by_desc(wd::Column::Id)
-            .limit(limit);
-        if let Some(before) = before {
-            q = q.filter(wd::Column::Id.lt(before));
+            .filter(cond)
+            .order_by_desc(wd::Column::Id);
+        if let Some(limit) = limit {
+            q = q.limit(limit);
         }
         let rows = q.into_model::<Listed>().all(&self.db).await?;
         Ok(rows

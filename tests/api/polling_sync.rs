@@ -106,7 +106,7 @@ async fn end_to_end(platform: Platform) {
     assert_eq!(poll.state, "succeeded", "{platform}: {:?}", poll.error);
     assert_eq!(poll.orders_created, 1, "{platform}");
     let newest = app
-        .data("query($s: ID!) { orders(filter: {sourceId: $s}, first: 1) { edges { node { id externalId items { name } customer { phone } events { kind } } } } }", json!({"s": source}))
+        .data("query($s: ID!) { orders(filter: {sourceId: $s}, first: 1) { edges { node { id externalId items { name } customer { phone } events { kind syncRun { id kind } webhookDelivery { id } } } } } }", json!({"s": source}))
         .await["orders"]["edges"][0]["node"]
         .clone();
     assert_eq!(
@@ -126,6 +126,20 @@ async fn end_to_end(platform: Platform) {
             "{platform}: {newest}"
         );
     }
+    // SYNC-5: the import names the poll that brought it
+    let import = newest["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "imported")
+        .unwrap_or_else(|| panic!("{platform}: no import event: {newest}"));
+    assert_eq!(
+        import["syncRun"]["id"],
+        poll.id.to_string(),
+        "{platform}: {import}"
+    );
+    assert_eq!(import["syncRun"]["kind"], "poll", "{platform}: {import}");
+    assert!(import["webhookDelivery"].is_null(), "{platform}: {import}");
     let order_id = newest["id"].as_str().unwrap().to_string();
     let external = newest["externalId"].as_str().unwrap().to_string();
 
@@ -137,7 +151,7 @@ async fn end_to_end(platform: Platform) {
     )
     .await;
     let synced = app
-        .gql("mutation($o: ID!) { syncOrder(orderId: $o) { items { name upsellCapable } events { kind } } }", json!({"o": order_id}))
+        .gql("mutation($o: ID!) { syncOrder(orderId: $o) { items { name upsellCapable } events { kind syncRun { kind } } } }", json!({"o": order_id}))
         .await;
     assert!(synced.get("errors").is_none(), "{platform}: {synced}");
     let items = synced["data"]["syncOrder"]["items"]
@@ -153,6 +167,16 @@ async fn end_to_end(platform: Platform) {
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
     assert!(kinds.contains(&"item_added"), "{platform}: {kinds:?}");
+    let added = synced["data"]["syncOrder"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "item_added")
+        .unwrap();
+    assert_eq!(
+        added["syncRun"]["kind"], "manual_order",
+        "{platform}: {added}"
+    );
     let again = app
         .gql(
             "mutation($o: ID!) { syncOrder(orderId: $o) { id } }",

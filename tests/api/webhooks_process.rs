@@ -116,6 +116,38 @@ async fn order_by_external(app: &TestApp, source: SourceId, external: &str) -> V
         .unwrap_or_else(|| panic!("order {external} not imported: {d}"))
 }
 
+// covers: SYNC-5 — an event names the webhook delivery that brought it
+#[tokio::test]
+async fn an_order_event_names_the_delivery_that_brought_it() {
+    let app = spawn_app().await;
+    let (src, _sim) = webhook_source(&app, "SHOPIFY", "USD").await;
+    let first = first_element(&fixture("shopify-order-1.json"), "\"orders\"");
+    deliver(&app, "SHOPIFY", src, "orders/create", &first, "prov-1").await;
+    let deliveries = settled(&app, src).await;
+    let delivery = deliveries
+        .iter()
+        .find(|d| d["topic"] == "orders/create")
+        .unwrap();
+    assert_eq!(delivery["state"], "done", "{delivery}");
+    let d = app
+        .data(
+            "query($s: ID!) { orders(filter: {sourceId: $s}, first: 1) { edges { node { events { kind syncRun { id } webhookDelivery { id topic state } } } } } }",
+            json!({"s": src.to_string()}),
+        )
+        .await;
+    let events = d["orders"]["edges"][0]["node"]["events"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let import = events
+        .iter()
+        .find(|e| e["kind"] == "imported")
+        .unwrap_or_else(|| panic!("{d}"));
+    assert_eq!(import["webhookDelivery"]["id"], delivery["id"], "{import}");
+    assert_eq!(import["webhookDelivery"]["topic"], "orders/create");
+    assert!(import["syncRun"].is_null(), "{import}");
+}
+
 #[tokio::test]
 async fn shopify_fixtures_become_orders() {
     let app = spawn_app().await;

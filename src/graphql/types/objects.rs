@@ -557,6 +557,33 @@ impl OrderEvent {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// The sync run (backfill, poll or manual sync) that brought this change (SYNC-5); null when
+    /// a person, a webhook delivery or orderhub itself made it.
+    async fn sync_run(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<SyncRun>> {
+        match self.0.sync_run_id {
+            Some(id) => Ok(loaders(ctx)
+                .load_one(SyncRunKey(id))
+                .await
+                .map_err(load_err)?
+                .map(SyncRun)),
+            None => Ok(None),
+        }
+    }
+    /// The webhook delivery that brought this change (SYNC-5); null otherwise, or when the
+    /// delivery was purged (settled deliveries are kept 30 days).
+    async fn webhook_delivery(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<WebhookDelivery>> {
+        match self.0.webhook_delivery_id {
+            Some(id) => Ok(loaders(ctx)
+                .load_one(DeliveryKey(id))
+                .await
+                .map_err(load_err)?
+                .map(WebhookDelivery)),
+            None => Ok(None),
+        }
+    }
     /// The order the event belongs to (for a live event, its state now).
     async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
         Ok(loaders(ctx)
