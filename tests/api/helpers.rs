@@ -180,7 +180,12 @@ async fn spawn_app_full(
         base,
         app_store: store,
         metrics,
-        client: reqwest::Client::new(),
+        // the server closes a connection idle for 5 s (actix's keep-alive); a client that kept
+        // it longer could send on it just as it closes and see the request fail unanswered
+        client: reqwest::Client::builder()
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
+            .build()
+            .unwrap(),
         handle,
         secret_key,
         engine,
