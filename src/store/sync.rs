@@ -291,6 +291,25 @@ impl Store {
         Ok(r.rows_affected)
     }
 
+    /// Marks failed the source's runs still shown running that hold the source's lease (all but
+    /// one-order syncs, which take none) — called by a run that holds the lease itself, so they
+    /// were left by an instance that stopped. Returns how many.
+    pub async fn fail_abandoned_sync_runs(&self, source_id: SourceId) -> Result<u64> {
+        let r = sync_run::Entity::update_many()
+            .col_expr(sync_run::Column::State, Expr::value("failed"))
+            .col_expr(
+                sync_run::Column::Error,
+                Expr::value("abandoned: the instance running it stopped before it finished"),
+            )
+            .col_expr(sync_run::Column::FinishedAt, Expr::value(now()))
+            .filter(sync_run::Column::SourceId.eq(source_id.0))
+            .filter(sync_run::Column::State.eq("running"))
+            .filter(sync_run::Column::Kind.ne("manual_order"))
+            .exec(&self.writer)
+            .await?;
+        Ok(r.rows_affected)
+    }
+
     pub async fn sync_runs(&self, source_id: SourceId, limit: u64) -> Result<Vec<SyncRunRow>> {
         use sea_orm::QuerySelect;
         Ok(sync_run::Entity::find()

@@ -485,6 +485,11 @@ impl SyncEngine {
         mut lost: tokio::sync::watch::Receiver<bool>,
     ) -> Result<Option<SyncRunRow>> {
         let source_id = SourceId(src.id);
+        // this run holds the source's lease: a run still shown running was left by an instance
+        // that stopped (a kill, a lost machine) and will never finish
+        if let Err(e) = self.store.fail_abandoned_sync_runs(source_id).await {
+            tracing::warn!(source_id = src.id, error = %e, "cannot close abandoned sync runs");
+        }
         let mut run = self
             .store
             .start_sync_run(source_id, kind.as_str(), src.sync_cursor.clone())

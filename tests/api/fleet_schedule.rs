@@ -354,10 +354,15 @@ async fn a_killed_instances_sources_are_polled_again_within_the_lease_time() {
         let runs = polls(&survivor, *src).await;
         let after: Vec<_> = runs.iter().filter(|r| r.started_at > killed).collect();
         assert_eq!(after.len(), 1, "source {}: polled once: {after:?}", src.0);
-        // the dead instance's own poll never finished, and never moved the cursor
-        assert!(runs
-            .iter()
-            .any(|r| r.started_at < killed && r.state == "running"));
+        // the dead instance's own poll never finished (nor moved the cursor): the survivor's
+        // run, holding the lease, shows it as abandoned instead of running for ever
+        assert!(
+            runs.iter().any(|r| r.started_at < killed
+                && r.state == "failed"
+                && r.error.as_deref().unwrap_or("").contains("abandoned")),
+            "{runs:?}"
+        );
+        assert!(runs.iter().all(|r| r.state != "running"), "{runs:?}");
     }
 }
 
