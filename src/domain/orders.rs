@@ -28,6 +28,8 @@ pub struct OrderFilter {
     pub created_to: Option<DateTime<Utc>>,
     /// Matches the order number, the customer's name or phone.
     pub search: Option<String>,
+    /// The orders a user manages ("my orders").
+    pub manager_id: Option<super::UserId>,
 }
 
 /// Position in the order list, newest first: (created-at on the platform, id).

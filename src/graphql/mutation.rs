@@ -510,6 +510,40 @@ impl Mutation {
         Ok(Order(row))
     }
 
+    /// Gives orders to a manager (`userId`), or takes them from theirs (`userId: null`); at most
+    /// 200 orders. Admins assign anyone; other users may only take orders they see for
+    /// themselves (`userId` = `me.id`). Refused (FORBIDDEN, naming the order and source) when the
+    /// manager may not open one of the orders; nothing changes then.
+    async fn assign_manager(
+        &self,
+        ctx: &Context<'_>,
+        order_ids: Vec<ID>,
+        user_id: Option<ID>,
+    ) -> async_graphql::Result<Vec<Order>> {
+        let p = principal(ctx)?;
+        check_list("orderIds", &order_ids, MAX_ID_LIST)?;
+        let ids = order_ids
+            .iter()
+            .map(|id| parse_id::<OrderId>("orderIds", id))
+            .collect::<async_graphql::Result<Vec<_>>>()?;
+        let manager = user_id
+            .as_ref()
+            .map(|id| parse_id::<UserId>("userId", id))
+            .transpose()?;
+        if !p.admin && manager != Some(p.user_id) {
+            return Err(Error::Forbidden(
+                "only an admin assigns orders to another user or removes their manager".into(),
+            )
+            .extend());
+        }
+        let rows = state(ctx)
+            .store
+            .assign_manager(&p.scope(), &ids, manager, actor(ctx)?)
+            .await
+            .gql()?;
+        Ok(rows.into_iter().map(Order).collect())
+    }
+
     /// Sets the order's tracking number (at most 100 characters).
     async fn set_tracking_number(
         &self,

@@ -159,6 +159,84 @@ impl Store {
         Ok(row)
     }
 
+    /// Gives orders to a manager, or takes them from theirs (`None`). Every order must be
+    /// visible to `scope`, and the manager must be able to open each one (an admin, or granted its
+    /// source): an order nobody assigned can see is refused whole, naming the order and source.
+    /// Recorded in each changed order's feed; returns the orders in the order asked.
+    pub async fn assign_manager(
+        &self,
+        scope: &SourceScope,
+        ids: &[OrderId],
+        manager: Option<UserId>,
+        actor: Actor,
+    ) -> Result<Vec<OrderRow>> {
+        let mut orders = Vec::with_capacity(ids.len());
+        for id in ids {
+            orders.push(self.visible_order(scope, *id).await?);
+        }
+        let manager = match manager {
+            Some(m) => {
+                let user = self
+                    .user(m)
+                    .await?
+                    .ok_or_else(|| Error::not_found("user"))?;
+                let granted = self.grants_by_user_ids(&[m.0]).await?;
+                let sees = crate::domain::auth::Principal {
+                    user_id: m,
+                    name: user.name.clone(),
+                    admin: user.admin,
+                    granted: granted
+                        .get(&m.0)
+                        .into_iter()
+                        .flatten()
+                        .map(|s| SourceId(*s))
+                        .collect(),
+                }
+                .scope();
+                if let Some(o) = orders
+                    .iter()
+                    .find(|o| !sees.sees_order_of(o.source_id.map(SourceId)))
+                {
+                    let source = match o.source_id {
+                        Some(s) => self.sources_by_ids(&[s]).await?.first().map_or_else(
+                            || format!("source {s}"),
+                            |s| format!("source «{}»", s.name),
+                        ),
+                        None => "orders created here".to_string(),
+                    };
+                    return Err(Error::Forbidden(format!(
+                        "{} may not open order {} ({source} is not granted to them): grant it first",
+                        user.name, o.number
+                    )));
+                }
+                Some(user)
+            }
+            None => None,
+        };
+        let want = manager.as_ref().map(|u| u.id);
+        let txn = self.write_txn().await?;
+        let mut rows = Vec::with_capacity(orders.len());
+        for order in orders {
+            if order.manager_id == want {
+                rows.push(order);
+                continue;
+            }
+            let id = OrderId(order.id);
+            let mut am: order::ActiveModel = order.into();
+            am.manager_id = Set(want);
+            am.updated_at = Set(now());
+            let row = am.update(&txn).await?;
+            let message = match &manager {
+                Some(u) => format!("Manager: {}", u.name),
+                None => "Manager removed".to_string(),
+            };
+            add_event(&txn, id, "manager_changed", message, None, actor).await?;
+            rows.push(row);
+        }
+        txn.commit().await?;
+        Ok(rows)
+    }
+
     pub async fn set_tracking_number(
         &self,
         scope: &SourceScope,
@@ -468,6 +546,9 @@ pub(crate) fn order_condition(scope: &SourceScope, f: &OrderFilter) -> Option<Co
     }
     if let Some(s) = &f.source_status {
         c = c.add(order::Column::SourceStatus.eq(s.as_str()));
+    }
+    if let Some(m) = f.manager_id {
+        c = c.add(order::Column::ManagerId.eq(m.0));
     }
     if let Some(t) = f.created_from {
         c = c.add(order::Column::PlatformCreatedAt.gte(t));

@@ -12,6 +12,7 @@ mod fixtures_rest;
 mod fleet_schedule;
 mod leases;
 mod live;
+mod managers;
 mod ops;
 mod orders;
 mod platform_budget;

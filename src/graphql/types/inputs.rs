@@ -22,6 +22,8 @@ pub struct OrderFilter {
     pub created_to: Option<DateTime<Utc>>,
     /// Order number, customer name or phone (at most 200 characters).
     pub search: Option<String>,
+    /// Orders managed by this user (`me.id` for "my orders").
+    pub manager_id: Option<ID>,
 }
 
 impl OrderFilter {
@@ -50,6 +52,11 @@ impl OrderFilter {
             created_from: self.created_from,
             created_to: self.created_to,
             search: self.search,
+            manager_id: self
+                .manager_id
+                .as_ref()
+                .map(|id| parse_id::<crate::domain::UserId>("filter.managerId", id))
+                .transpose()?,
         })
     }
 }
