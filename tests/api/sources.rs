@@ -228,6 +228,25 @@ async fn settings_update_disable_and_delete_keeps_orders() {
         d["updateSource"],
         json!({"name": "Prom 2", "currency": "PLN", "baseUrl": null, "managers": []})
     );
+    // SRC-1: a source's platform settings read back as set; credentials never
+    let d = app
+        .data(
+            "mutation($id: ID!) { updateSource(id: $id, input: {settings: {reconcile_minutes: 15, api_version: \"2025-01\"}}) { settings } }",
+            json!({"id": src.to_string()}),
+        )
+        .await;
+    assert_eq!(
+        d["updateSource"]["settings"],
+        json!({"reconcile_minutes": 15, "api_version": "2025-01"})
+    );
+    let read = app
+        .data(
+            q.replace("managers { name }", "settings").as_str(),
+            json!({"id": src.to_string()}),
+        )
+        .await;
+    assert_eq!(read["source"]["settings"]["reconcile_minutes"], 15);
+    assert!(!read.to_string().contains("shpat_sim"), "{read}");
     let d = app
         .data(
             "mutation($id: ID!) { disableSource(id: $id) { enabled } }",

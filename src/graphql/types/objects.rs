@@ -36,6 +36,11 @@ impl Source {
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// The source's platform settings as last set (page sizes, pace, field names…; each client
+    /// lists its keys). Never credentials: those are write-only.
+    async fn settings(&self) -> async_graphql::Json<serde_json::Value> {
+        async_graphql::Json(self.0.settings.clone())
+    }
     async fn platform(&self) -> async_graphql::Result<PlatformGql> {
         let p: Platform = self
             .0
