@@ -629,7 +629,7 @@ async fn a_basic_plan_hides_the_customer_in_rest_and_webhooks() {
         .unwrap();
     let customer = got.customer.unwrap();
     assert!(customer.unspecified, "{customer:?}");
-    wait_until("the delivery", 5, || !rx.got().is_empty()).await;
+    wait_until("the delivery", 20, || !rx.got().is_empty()).await;
     let delivered = map::parse_order(&rx.got()[0].body).unwrap();
     assert!(delivered.customer.as_ref().unwrap().email.is_none());
     assert!(delivered.customer.as_ref().unwrap().id.is_some());
@@ -705,7 +705,7 @@ async fn deliveries_carry_shopifys_headers_and_a_verifiable_signature() {
         .unwrap();
     let id = answer["order"]["id"].as_u64().unwrap();
     assert!(id > 1 << 53);
-    wait_until("two deliveries", 5, || rx.got().len() >= 2).await;
+    wait_until("two deliveries", 20, || rx.got().len() >= 2).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let got = rx.got();
     assert_eq!(got.len(), 2, "one delivery per subscription");
@@ -773,8 +773,8 @@ async fn a_failed_delivery_is_retried_with_the_same_id_body_and_trigger_time() {
     rx.fail_next.store(3, Ordering::SeqCst);
     let (order, webhook_ids) = sim.create_order(&order_spec(1, &[(0, 1)])).unwrap();
     assert_eq!(webhook_ids.len(), 1);
-    wait_until("four attempts", 5, || rx.got().len() >= 4).await;
-    wait_until("the log", 2, || sim.state.deliveries().len() >= 4).await;
+    wait_until("four attempts", 20, || rx.got().len() >= 4).await;
+    wait_until("the log", 20, || sim.state.deliveries().len() >= 4).await;
     tokio::time::sleep(Duration::from_millis(150)).await;
     let got = rx.got();
     assert_eq!(got.len(), 4, "stops after the first success");
@@ -817,7 +817,7 @@ async fn a_slow_answer_counts_as_a_failure_and_is_retried() {
     sim.state.subscribe("orders/create", &address);
     rx.slow_next.store(1, Ordering::SeqCst);
     sim.create_order(&order_spec(2, &[(4, 1)])).unwrap();
-    wait_until("the retry", 5, || {
+    wait_until("the retry", 20, || {
         sim.state.deliveries().iter().any(|d| d.ok)
     })
     .await;
@@ -878,7 +878,7 @@ async fn eight_failed_retries_delete_the_subscription_and_nothing_more_is_sent()
         vec!["orders/create"]
     );
     let (order, _) = sim.create_order(&order_spec(3, &[(2, 1)])).unwrap();
-    wait_until("the new delivery", 5, || rx.got().len() == 10).await;
+    wait_until("the new delivery", 20, || rx.got().len() == 10).await;
     assert_eq!(map::parse_order(&rx.got()[9].body).unwrap().id, order.id);
 }
 
@@ -903,7 +903,7 @@ async fn duplicates_and_stale_deliveries_on_demand() {
         .await
         .unwrap();
     assert_eq!(edited["webhook_ids"].as_array().unwrap().len(), 1);
-    wait_until("the update", 5, || rx.got().len() == 1).await;
+    wait_until("the update", 20, || rx.got().len() == 1).await;
 
     let sent: Value = http
         .post(format!("{}/_sim/webhooks/send", sim.base_url()))
@@ -915,7 +915,7 @@ async fn duplicates_and_stale_deliveries_on_demand() {
         .await
         .unwrap();
     let dup_id = sent["webhook_ids"][0].as_str().unwrap().to_string();
-    wait_until("three copies", 5, || rx.got().len() == 4).await;
+    wait_until("three copies", 20, || rx.got().len() == 4).await;
     let copies: Vec<Received> = rx
         .got()
         .into_iter()
@@ -934,7 +934,7 @@ async fn duplicates_and_stale_deliveries_on_demand() {
         .await
         .unwrap();
     let stale_id = sent["webhook_ids"][0].as_str().unwrap().to_string();
-    wait_until("the stale one", 5, || rx.got().len() == 5).await;
+    wait_until("the stale one", 20, || rx.got().len() == 5).await;
     let got = rx.got();
     let stale = got
         .iter()
@@ -1115,7 +1115,7 @@ async fn raw_orders_keep_the_window_and_leave_their_bytes_when_edited() {
     sim.state.subscribe("orders/updated", &address);
     let sent = sim::fire(&sim.state, paid, &["orders/updated"], false, 0);
     assert_eq!(sent.len(), 1);
-    wait_until("the delivery", 5, || rx.got().len() == 1).await;
+    wait_until("the delivery", 20, || rx.got().len() == 1).await;
     let got = rx.got();
     assert!(got[0].verified);
     assert_eq!(got[0].body, RAW_3);
