@@ -1,46 +1,23 @@
 //! Platform local times. Rozetka and Prom write Kyiv wall-clock time without a zone; the store
-//! keeps UTC. Europe/Kyiv is UTC+2 in winter and UTC+3 from the last Sunday of March 01:00 UTC
-//! to the last Sunday of October 01:00 UTC (the EU rule), which is all we need of a tz database.
+//! keeps UTC. The rules of Europe/Kyiv come from the tz database (`chrono-tz`), so a change of
+//! Ukraine's clock rules is a crate update, not a code change.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Europe::Kyiv;
 
-/// The last Sunday of a month; `None` only at the ends of chrono's calendar.
-fn last_sunday(year: i32, month: u32) -> Option<NaiveDate> {
-    let first_next = if month == 12 {
-        NaiveDate::from_ymd_opt(year.checked_add(1)?, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(year, month.checked_add(1)?, 1)
-    }?;
-    let mut d = first_next.pred_opt()?;
-    while d.weekday() != Weekday::Sun {
-        d = d.pred_opt()?;
-    }
-    Some(d)
-}
-
-/// Whether summer time is in force in Kyiv at this UTC instant.
-fn kyiv_summer_time(utc: DateTime<Utc>) -> bool {
-    let y = utc.year();
-    let switch = |month| {
-        last_sunday(y, month)
-            .and_then(|d| d.and_hms_opt(1, 0, 0))
-            .map(|t| Utc.from_utc_datetime(&t))
-    };
-    match (switch(3), switch(10)) {
-        (Some(start), Some(end)) => utc >= start && utc < end,
-        // a year at the end of the calendar: no platform writes it, winter time will do
-        _ => false,
-    }
-}
-
-/// Kyiv wall-clock time → UTC, or `None` for a time at the very start of chrono's range that has
-/// no UTC instant. In the repeated autumn hour the earlier instant is taken.
+/// Kyiv wall-clock time → UTC, or `None` for a time at the edge of chrono's range that has no
+/// UTC instant. In the repeated autumn hour the earlier instant is taken; a time in the skipped
+/// spring hour (which no clock showed) is read with the offset before the change.
 pub fn kyiv_to_utc_checked(local: NaiveDateTime) -> Option<DateTime<Utc>> {
-    let summer = Utc.from_utc_datetime(&local.checked_sub_signed(Duration::hours(3))?);
-    if kyiv_summer_time(summer) {
-        Some(summer)
-    } else {
-        Some(Utc.from_utc_datetime(&local.checked_sub_signed(Duration::hours(2))?))
+    match Kyiv.from_local_datetime(&local).earliest() {
+        Some(t) => Some(t.with_timezone(&Utc)),
+        None => {
+            // the spring gap: the offset an hour earlier still holds
+            let before = Kyiv
+                .from_local_datetime(&local.checked_sub_signed(Duration::hours(1))?)
+                .earliest()?;
+            Some(before.with_timezone(&Utc).checked_add_signed(Duration::hours(1))?)
+        }
     }
 }
 
@@ -50,13 +27,9 @@ pub fn kyiv_to_utc(local: NaiveDateTime) -> DateTime<Utc> {
     kyiv_to_utc_checked(local).unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
-/// UTC → Kyiv wall-clock time, for query parameters such as Rozetka's `changed_from`. The end of
-/// chrono's range stands for a time past it.
+/// UTC → Kyiv wall-clock time, for query parameters such as Rozetka's `changed_from`.
 pub fn utc_to_kyiv(utc: DateTime<Utc>) -> NaiveDateTime {
-    let offset = if kyiv_summer_time(utc) { 3 } else { 2 };
-    utc.naive_utc()
-        .checked_add_signed(Duration::hours(offset))
-        .unwrap_or(NaiveDateTime::MAX)
+    utc.with_timezone(&Kyiv).naive_local()
 }
 
 /// Parses `YYYY-MM-DD HH:MM:SS` (or with `T`) as Kyiv time.
@@ -99,6 +72,25 @@ mod tests {
         assert_eq!(
             kyiv_to_utc(naive("2026-10-25 05:00:00")).to_rfc3339(),
             "2026-10-25T03:00:00+00:00"
+        );
+    }
+
+    // covers: IMP-3 — the tz database's rules, not the EU rule alone: Kyiv kept Moscow time
+    // (UTC+3 in winter) until July 1990
+    #[test]
+    fn historic_rules_come_from_the_tz_database() {
+        assert_eq!(
+            kyiv_to_utc(naive("1990-01-15 12:00:00")).to_rfc3339(),
+            "1990-01-15T09:00:00+00:00"
+        );
+        // the hour skipped in spring is read with the winter offset
+        assert_eq!(
+            kyiv_to_utc(naive("2026-03-29 03:30:00")).to_rfc3339(),
+            "2026-03-29T01:30:00+00:00"
+        );
+        assert_eq!(
+            utc_to_kyiv(kyiv_to_utc(naive("2026-10-25 03:30:00"))),
+            naive("2026-10-25 03:30:00")
         );
     }
 
