@@ -43,6 +43,10 @@ enum Command {
         /// Port on 127.0.0.1 (0 picks a free one and prints it).
         #[arg(long, default_value_t = 0)]
         port: u16,
+        /// Prom only: this many more sellers' accounts besides the default one, each with its
+        /// own token (`prom-sim-token-1` … `prom-sim-token-N`) and a few orders of its own.
+        #[arg(long, default_value_t = 0)]
+        accounts: usize,
     },
 }
 
@@ -94,15 +98,22 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(addr = %app.addr(), "orderhub listening");
             app.run_until_stopped().await?;
         }
-        Command::Simulate { platform, port } => {
+        Command::Simulate {
+            platform,
+            port,
+            accounts,
+        } => {
             init_tracing();
             let p: orderhub::domain::Platform = platform
                 .parse()
                 .map_err(|_| anyhow::anyhow!("unknown platform `{platform}`"))?;
             use orderhub::domain::Platform as P;
+            if accounts > 0 && p != P::Prom {
+                anyhow::bail!("--accounts is for the Prom simulator only");
+            }
             match p {
                 P::Rozetka => orderhub::platforms::rozetka::sim::run_standalone(port).await?,
-                P::Prom => orderhub::platforms::prom::sim::run_standalone(port).await?,
+                P::Prom => orderhub::platforms::prom::sim::run_standalone(port, accounts).await?,
                 P::Epicentr => orderhub::platforms::epicentr::sim::run_standalone(port).await?,
                 P::Cartum => orderhub::platforms::cartum::sim::run_standalone(port).await?,
                 P::Shopify => orderhub::platforms::shopify::sim::run_standalone(port).await?,

@@ -20,6 +20,12 @@
 //!   "cancellation_text": …, "pushed": [what orderhub sent for it]}`;
 //! - `GET /_sim/products` → the listings as stored, with what orderhub pushed;
 //! - `POST /_sim/revoke` / `POST /_sim/restore`: the token stops / starts working again.
+//!
+//! Many accounts at once ([`start_accounts`], `orderhub simulate prom --accounts N`): besides the
+//! default account (token `prom-sim-token`), accounts 1..=N, each with its own token
+//! (`prom-sim-token-<i>`), orders (ids of their own) and listings. A platform request sees only
+//! the account its token names; an unknown token is refused as before. The control API acts on
+//! the default account; faults, latency and request counts are the whole server's.
 
 use super::wire::{self, Amount};
 use crate::platforms::sim::{fault_routes, serve, FakeData, Fault, Faults, SimServer, PRODUCTS};
@@ -259,18 +265,98 @@ fn ninety() -> u64 {
 /// A running Prom simulator.
 pub struct Sim {
     pub server: SimServer,
+    /// The default account (token `options.token`), the one the control API acts on.
     pub state: Arc<SimState>,
+    /// Accounts 1..=N of [`start_accounts`] (index 0 is account 1), each with its own token.
+    pub accounts: Vec<Arc<SimState>>,
     pub faults: Arc<Faults>,
 }
 
+/// Every account the simulator serves, by token.
+struct Accounts {
+    default: Arc<SimState>,
+    by_token: HashMap<String, Arc<SimState>>,
+}
+
+/// The account a platform request speaks for: the one whose token it carries, else the default
+/// account, whose token check then refuses it (401 as with one account).
+struct Account(Arc<SimState>);
+
+impl std::ops::Deref for Account {
+    type Target = SimState;
+    fn deref(&self) -> &SimState {
+        &self.0
+    }
+}
+
+impl actix_web::FromRequest for Account {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let Some(accounts) = req.app_data::<web::Data<Accounts>>() else {
+            return std::future::ready(Err(actix_web::error::ErrorInternalServerError(
+                "the simulator has no accounts",
+            )));
+        };
+        let state = bearer(req)
+            .and_then(|t| accounts.by_token.get(t))
+            .unwrap_or(&accounts.default)
+            .clone();
+        std::future::ready(Ok(Account(state)))
+    }
+}
+
+/// The token of account `i` (1-based) of a simulator whose default token is `default`.
+pub fn account_token(default: &str, i: usize) -> String {
+    format!("{default}-{i}")
+}
+
+/// Order ids of account `i` start this far apart, so no two accounts share an order id.
+const ACCOUNT_ID_SPAN: i64 = 1_000_000;
+
 /// Starts the simulator on `127.0.0.1:port` (0 = any free port), with no orders yet.
 pub fn start(port: u16, options: SimOptions) -> std::io::Result<Sim> {
+    start_accounts(port, options, 0, 0)
+}
+
+/// Starts the simulator with `accounts` accounts besides the default one: account `i` (1-based)
+/// answers to [`account_token`]`(options.token, i)`, has its own listings and `orders_each`
+/// orders of the last 30 days (its own order ids, its own random seed). The default account
+/// starts empty, as with [`start`].
+pub fn start_accounts(
+    port: u16,
+    options: SimOptions,
+    accounts: usize,
+    orders_each: usize,
+) -> std::io::Result<Sim> {
+    let extra: Vec<Arc<SimState>> = (1..=accounts)
+        .map(|i| {
+            let state = SimState::new(SimOptions {
+                token: account_token(&options.token, i),
+                seed: options.seed.wrapping_add(i as u64),
+                ..options.clone()
+            });
+            state.lock().next_id = FIRST_ORDER_ID + ACCOUNT_ID_SPAN * i as i64;
+            state.seed(orders_each, 30);
+            Arc::new(state)
+        })
+        .collect();
     let state = Arc::new(SimState::new(options));
+    let by_token = extra
+        .iter()
+        .map(|s| (s.options.token.clone(), s.clone()))
+        .collect();
+    let accounts_data = web::Data::new(Accounts {
+        default: state.clone(),
+        by_token,
+    });
     let faults = Arc::new(Faults::default());
     let state_data = web::Data::from(state.clone());
     let faults_data = web::Data::from(faults.clone());
     let server = serve(port, move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(state_data.clone())
+            .app_data(accounts_data.clone())
             .app_data(faults_data.clone())
             .configure(fault_routes)
             .configure(control_routes)
@@ -280,13 +366,18 @@ pub fn start(port: u16, options: SimOptions) -> std::io::Result<Sim> {
     Ok(Sim {
         server,
         state,
+        accounts: extra,
         faults,
     })
 }
 
-/// `orderhub simulate prom`: 200 orders of the last 90 days until Ctrl-C.
-pub async fn run_standalone(port: u16) -> std::io::Result<()> {
-    let sim = start(port, SimOptions::default())?;
+/// Orders each further account of `orderhub simulate prom --accounts N` starts with.
+pub const ORDERS_PER_ACCOUNT: usize = 3;
+
+/// `orderhub simulate prom [--accounts N]`: 200 orders of the last 90 days on the default
+/// account, and N further accounts with a few orders each, until Ctrl-C.
+pub async fn run_standalone(port: u16, accounts: usize) -> std::io::Result<()> {
+    let sim = start_accounts(port, SimOptions::default(), accounts, ORDERS_PER_ACCOUNT)?;
     let ids = sim.seed(200, 90);
     println!(
         "Prom simulator on {} with {} orders; token `{}` (base URL for a source: {})",
@@ -295,6 +386,14 @@ pub async fn run_standalone(port: u16) -> std::io::Result<()> {
         sim.state.options.token,
         sim.api_url()
     );
+    if accounts > 0 {
+        let token = &sim.state.options.token;
+        println!(
+            "and {accounts} more accounts of {ORDERS_PER_ACCOUNT} orders each: tokens `{}` … `{}`",
+            account_token(token, 1),
+            account_token(token, accounts)
+        );
+    }
     tokio::signal::ctrl_c().await?;
     sim.server.stop().await;
     Ok(())
@@ -1030,15 +1129,18 @@ fn lang(req: &HttpRequest) -> Lang {
     }
 }
 
-/// The Bearer token check of every platform route (ASSUMPTION 1: 401 `{"error": "Unauthorized"}`).
-fn authorized(req: &HttpRequest, state: &SimState) -> bool {
-    let given = req
-        .headers()
+/// The request's Bearer token.
+fn bearer(req: &HttpRequest) -> Option<&str> {
+    req.headers()
         .get("Authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    given == Some(state.options.token.as_str()) && !state.lock().revoked
+        .map(str::trim)
+}
+
+/// The Bearer token check of every platform route (ASSUMPTION 1: 401 `{"error": "Unauthorized"}`).
+fn authorized(req: &HttpRequest, state: &SimState) -> bool {
+    bearer(req) == Some(state.options.token.as_str()) && !state.lock().revoked
 }
 
 /// Keeps every write request orderhub made, refused ones included, for `/_sim/orders/{id}`.
@@ -1107,7 +1209,7 @@ fn paging(q: &HashMap<String, String>, cap: usize) -> Result<(usize, Option<i64>
 
 async fn list_orders(
     req: HttpRequest,
-    state: web::Data<SimState>,
+    state: Account,
     faults: web::Data<Faults>,
     q: web::Query<HashMap<String, String>>,
 ) -> HttpResponse {
@@ -1181,7 +1283,7 @@ async fn list_orders(
 
 async fn get_order(
     req: HttpRequest,
-    state: web::Data<SimState>,
+    state: Account,
     faults: web::Data<Faults>,
     id: web::Path<String>,
 ) -> HttpResponse {
@@ -1208,7 +1310,7 @@ async fn get_order(
 
 async fn set_status(
     req: HttpRequest,
-    state: web::Data<SimState>,
+    state: Account,
     faults: web::Data<Faults>,
     body: web::Bytes,
 ) -> HttpResponse {
@@ -1287,7 +1389,7 @@ async fn set_status(
 
 async fn save_declaration(
     req: HttpRequest,
-    state: web::Data<SimState>,
+    state: Account,
     faults: web::Data<Faults>,
     body: web::Bytes,
 ) -> HttpResponse {
@@ -1336,7 +1438,7 @@ async fn save_declaration(
 
 async fn list_products(
     req: HttpRequest,
-    state: web::Data<SimState>,
+    state: Account,
     faults: web::Data<Faults>,
     q: web::Query<HashMap<String, String>>,
 ) -> HttpResponse {
@@ -1386,7 +1488,7 @@ async fn list_products(
 
 async fn get_product(
     req: HttpRequest,
-    state: web::Data<SimState>,
+    state: Account,
     faults: web::Data<Faults>,
     id: web::Path<String>,
 ) -> HttpResponse {
@@ -1420,7 +1522,7 @@ const PRESENCES: &[&str] = &["available", "not_available", "order", "service", "
 
 async fn edit_products(
     req: HttpRequest,
-    state: web::Data<SimState>,
+    state: Account,
     faults: web::Data<Faults>,
     body: web::Bytes,
 ) -> HttpResponse {

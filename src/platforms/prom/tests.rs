@@ -937,3 +937,83 @@ async fn missing_rights_and_pacing() {
     );
     sim.server.stop().await;
 }
+
+// Many accounts on one simulator (issue 15, the fleet benchmark's simulator): each token sees its
+// own account's orders only, the default token its own, and a wrong token is refused as before.
+#[tokio::test]
+async fn each_account_sees_only_its_own_orders() {
+    let sim = sim::start_accounts(0, SimOptions::default(), 3, 4).expect("simulator starts");
+    sim.seed(2, 10);
+    let http = reqwest::Client::new();
+    let base = sim.api_url();
+    let list = |token: &'static str| {
+        let http = http.clone();
+        let url = format!("{base}/orders/list");
+        async move {
+            let r = http.get(url).bearer_auth(token).send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap())
+        }
+    };
+    let ids_of = |v: &Value| -> HashSet<i64> {
+        v["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(sim::account_token(TOKEN, 2), "prom-sim-token-2");
+    let (s1, one) = list("prom-sim-token-1").await;
+    let (s2, two) = list("prom-sim-token-2").await;
+    let (s0, default) = list(TOKEN).await;
+    assert_eq!((s0, s1, s2), (200, 200, 200));
+    let (one, two, default) = (ids_of(&one), ids_of(&two), ids_of(&default));
+    assert_eq!((one.len(), two.len(), default.len()), (4, 4, 2));
+    assert!(one.is_disjoint(&two), "{one:?} {two:?}");
+    assert!(one.is_disjoint(&default) && two.is_disjoint(&default));
+    // an order of account 1 is not found with account 2's token
+    let of_one = *one.iter().next().unwrap();
+    let r = http
+        .get(format!("{base}/orders/{of_one}"))
+        .bearer_auth("prom-sim-token-2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = http
+        .get(format!("{base}/orders/{of_one}"))
+        .bearer_auth("prom-sim-token-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // the client reads account 2's orders with its token, and only them
+    let c = PromClient::new(config(
+        &sim,
+        "prom-sim-token-2",
+        json!({"min_interval_ms": 0}),
+    ))
+    .unwrap();
+    c.authorize().await.unwrap();
+    let read: HashSet<i64> = c
+        .orders_created_since(Utc::now() - Duration::days(40))
+        .await
+        .unwrap()
+        .orders
+        .iter()
+        .map(|o| o.external_id.parse().unwrap())
+        .collect();
+    assert_eq!(read, two);
+    // a wrong token (or one past the last account) is refused as before
+    for token in ["wrong-token", "prom-sim-token-4"] {
+        let (status, body) = list(token).await;
+        assert_eq!((status, body), (401, json!({"error": "Unauthorized"})));
+        let bad = PromClient::new(config(&sim, token, json!({"min_interval_ms": 0}))).unwrap();
+        assert_eq!(
+            bad.authorize().await,
+            Err(PlatformError::Unauthorized("Unauthorized".into()))
+        );
+    }
+    sim.server.stop().await;
+}
