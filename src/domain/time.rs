@@ -16,7 +16,11 @@ pub fn kyiv_to_utc_checked(local: NaiveDateTime) -> Option<DateTime<Utc>> {
             let before = Kyiv
                 .from_local_datetime(&local.checked_sub_signed(Duration::hours(1))?)
                 .earliest()?;
-            Some(before.with_timezone(&Utc).checked_add_signed(Duration::hours(1))?)
+            Some(
+                before
+                    .with_timezone(&Utc)
+                    .checked_add_signed(Duration::hours(1))?,
+            )
         }
     }
 }
