@@ -370,13 +370,33 @@ async fn a_killed_instances_sources_are_polled_again_within_the_lease_time() {
 // than the lease time, so no other instance can take the source meanwhile
 #[tokio::test]
 async fn the_heartbeat_keeps_the_lease_of_a_run_longer_than_the_lease_time() {
-    let lease = Duration::from_secs(1);
+    // 3 s, renewed every second: a loaded machine may delay one renewal, not three
+    let lease = Duration::from_secs(3);
     let url = fresh_database_url().await;
     let app = spawn_instance(&url, None, Duration::from_secs(600), quick(lease)).await;
     let sim = prom::sim::start(0, Default::default()).unwrap();
-    let src = prom_source(&app, &sim, "Prom").await;
+    // a poll reads three pages of one order, each answered 1.5 s late (the tests' platform
+    // timeout is 2 s): the run lasts longer than the lease time
+    for _ in 0..3 {
+        reqwest::Client::new()
+            .post(format!("{}/_sim/orders", sim.server.base_url()))
+            .json(&json!({"buyer": 1, "items": [{"product": 2, "quantity": 1}]}))
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+    }
+    let d = app
+        .data(
+            "mutation($i: CreateSourceInput!) { createSource(input: $i) { id } }",
+            json!({"i": {"name": "Prom", "platform": "PROM", "currency": "UAH", "baseUrl": sim.api_url(),
+                "credentials": {"token": "prom-sim-token"}, "settings": {"min_interval_ms": 0, "page_size": 1}}}),
+        )
+        .await;
+    let src: SourceId = d["createSource"]["id"].as_str().unwrap().parse().unwrap();
     backfill_done(&app, &src.0.to_string()).await;
-    sim.faults.set_latency(Duration::from_millis(1700));
+    sim.faults.set_latency(Duration::from_millis(1500));
     let lease_name = format!("sync:source:{}", src.0);
     let started = Instant::now();
     let engine = app.engine.clone();
