@@ -15,7 +15,9 @@
 //! instances counted, divided by the polls); each instance's RSS idle with the sources stored,
 //! after the warm-up and after the 3 cycles. Then it kills one instance (SIGKILL) while it holds
 //! runs and reports how long until each source it held is polled again (must be within the
-//! 30 s lease), and that in the next cycle every source is polled, none twice.
+//! 30 s lease), and that in the next cycle every source is polled and none twice (no two of a
+//! source's polls that succeeded closer than the interval). Every failed poll is printed with its
+//! error; each instance's output is kept in a log file of a temporary folder named at the end.
 //!
 //! `CARGO_TARGET_DIR=… cargo bench --bench fleet`. Needs PostgreSQL at
 //! `ORDERHUB_BENCH_PG_URL` (default postgres://postgres:postgres@127.0.0.1:5432/postgres): it
@@ -107,6 +109,7 @@ fn free_port() -> u16 {
 async fn spawn_instance(db_url: &str, key: &str, log: &std::path::Path) -> Instance {
     let port = free_port();
     let log = std::fs::File::create(log).expect("log file");
+    let err = log.try_clone().expect("log file");
     let child = Command::new(env!("CARGO_BIN_EXE_orderhub"))
         .arg("serve")
         .env("ORDERHUB_DATABASE_URL", db_url)
@@ -118,8 +121,8 @@ async fn spawn_instance(db_url: &str, key: &str, log: &std::path::Path) -> Insta
         .env_remove("ORDERHUB_CONFIG")
         .env_remove("ORDERHUB_SYNC_CONCURRENCY")
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log)
+        .stdout(log)
+        .stderr(err)
         .spawn()
         .expect("orderhub serve");
     let instance = Instance {
@@ -143,27 +146,32 @@ async fn spawn_instance(db_url: &str, key: &str, log: &std::path::Path) -> Insta
     }
 }
 
-/// `(source id, kind, state, started_at)` of every run started at or after `from`.
-async fn runs_since(
-    db: &DatabaseConnection,
-    from: DateTime<Utc>,
-) -> Vec<(i64, String, String, DateTime<Utc>)> {
+/// One row of `sync_runs`.
+struct Run {
+    source: i64,
+    kind: String,
+    state: String,
+    at: DateTime<Utc>,
+    error: Option<String>,
+}
+
+/// Every run started at or after `from`, oldest first.
+async fn runs_since(db: &DatabaseConnection, from: DateTime<Utc>) -> Vec<Run> {
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             db.get_database_backend(),
-            "SELECT source_id, kind, state, started_at FROM sync_runs WHERE started_at >= $1 ORDER BY started_at",
+            "SELECT source_id, kind, state, started_at, error FROM sync_runs WHERE started_at >= $1 ORDER BY started_at",
             [from.into()],
         ))
         .await
         .expect("sync runs");
     rows.iter()
-        .map(|r| {
-            (
-                r.try_get::<i64>("", "source_id").unwrap(),
-                r.try_get::<String>("", "kind").unwrap(),
-                r.try_get::<String>("", "state").unwrap(),
-                r.try_get::<DateTime<Utc>>("", "started_at").unwrap(),
-            )
+        .map(|r| Run {
+            source: r.try_get::<i64>("", "source_id").unwrap(),
+            kind: r.try_get::<String>("", "kind").unwrap(),
+            state: r.try_get::<String>("", "state").unwrap(),
+            at: r.try_get::<DateTime<Utc>>("", "started_at").unwrap(),
+            error: r.try_get::<Option<String>>("", "error").unwrap(),
         })
         .collect()
 }
@@ -283,10 +291,13 @@ async fn bench(db_url: String, n: usize) {
     );
     let db = Database::connect(&db_url).await.expect("connect");
 
-    let logs = std::env::temp_dir();
+    // each instance's output (stdout and stderr, warnings and up) in a folder of this run's own,
+    // kept after the run
+    let logs = std::env::temp_dir().join(format!("orderhub-fleet-{}", std::process::id()));
+    std::fs::create_dir_all(&logs).expect("log folder");
     let mut instances = vec![];
     for i in 0..INSTANCES {
-        let log = logs.join(format!("orderhub-fleet-{}-{i}.log", std::process::id()));
+        let log = logs.join(format!("instance-{}.log", i + 1));
         instances.push(spawn_instance(&db_url, &key.to_base64(), &log).await);
     }
     // the first runs (backfills) spread over the first cycle, starting in 3 s
@@ -343,18 +354,20 @@ async fn bench(db_url: String, n: usize) {
     let mut by_source: HashMap<i64, Vec<DateTime<Utc>>> = HashMap::new();
     let mut polls = 0u64;
     let mut failed = 0u64;
-    for (src, kind, state, at) in &runs {
-        if kind != "poll" && kind != "backfill" {
+    let mut failures = vec![];
+    for run in &runs {
+        if run.kind != "poll" && run.kind != "backfill" {
             continue;
         }
-        if *at >= warm && *at < end && kind == "poll" {
+        if run.at >= warm && run.at < end && run.kind == "poll" {
             polls += 1;
-            if state != "succeeded" {
+            if run.state != "succeeded" {
                 failed += 1;
+                failures.push(run);
             }
         }
-        if *at < end {
-            by_source.entry(*src).or_default().push(*at);
+        if run.at < end {
+            by_source.entry(run.source).or_default().push(run.at);
         }
     }
     let interval = chrono::Duration::from_std(INTERVAL).unwrap();
@@ -417,6 +430,14 @@ async fn bench(db_url: String, n: usize) {
         INTERVAL.as_secs()
     );
     println!("  sources polled twice within an interval: {twice}; sources that missed a cycle: {missed}; failed polls: {failed}");
+    for run in &failures {
+        println!(
+            "    failed poll of source {} started {}: {}",
+            run.source,
+            run.at.format("%H:%M:%S%.3f"),
+            run.error.as_deref().unwrap_or("(no error recorded)")
+        );
+    }
     println!(
         "  polls/s sustained: {:.1} ({polls} polls; {n} sources / 60 s = {:.1} needed); platform requests per poll: {:.2}",
         polls as f64 / window_s,
@@ -470,9 +491,9 @@ async fn bench(db_url: String, n: usize) {
     );
     let mut resumed: HashMap<i64, f64> = HashMap::new();
     while resumed.len() < held.len() && killed_at.elapsed() < LEASE * 2 {
-        for (src, kind, state, at) in runs_since(&db, killed).await {
-            if kind == "poll" && state == "succeeded" && held.contains(&src) {
-                resumed.entry(src).or_insert(secs(at - killed));
+        for run in runs_since(&db, killed).await {
+            if run.kind == "poll" && run.state == "succeeded" && held.contains(&run.source) {
+                resumed.entry(run.source).or_insert(secs(run.at - killed));
             }
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -487,28 +508,62 @@ async fn bench(db_url: String, n: usize) {
         held.len() - resumed.len(),
         (LEASE * 2).as_secs()
     );
-    // the cycle after the kill: every source polled by the two survivors, none twice
+    // the cycle after the kill: every source polled by the two survivors, and none twice: as in
+    // the measured cycles, no two of a source's polls closer than the interval (the jitter only
+    // adds to it). The killed instance's runs never finished and do not count: only polls that
+    // succeeded, from the last one before the kill on.
     let next = killed + late_bound;
     let wait = (next - Utc::now()).to_std().unwrap_or_default();
     tokio::time::sleep(wait).await;
-    let mut after: HashMap<i64, usize> = HashMap::new();
-    for (src, kind, state, at) in runs_since(&db, killed).await {
-        if kind == "poll" && state == "succeeded" && at < next {
-            *after.entry(src).or_default() += 1;
+    let mut succeeded: HashMap<i64, Vec<DateTime<Utc>>> = HashMap::new();
+    for run in runs_since(&db, killed - late_bound * 2).await {
+        if (run.kind == "poll" || run.kind == "backfill")
+            && run.state == "succeeded"
+            && run.at < next
+        {
+            succeeded.entry(run.source).or_default().push(run.at);
         }
     }
-    let unpolled = ids.iter().filter(|id| !after.contains_key(&id.0)).count();
-    let doubled = after.values().filter(|c| **c > 1).count();
+    let (mut unpolled, mut doubled, mut closest) = (0usize, 0usize, None::<f64>);
+    for id in &ids {
+        let times = succeeded.get(&id.0).map(Vec::as_slice).unwrap_or_default();
+        if !times.iter().any(|t| *t >= killed) {
+            unpolled += 1;
+        }
+        let mut source_twice = false;
+        for pair in times.windows(2) {
+            if pair[1] < killed {
+                continue;
+            }
+            let gap = pair[1] - pair[0];
+            closest = Some(closest.map_or(secs(gap), |c: f64| c.min(secs(gap))));
+            source_twice |= gap < interval;
+        }
+        doubled += source_twice as usize;
+    }
     println!(
-        "  in the {} s after the kill: {} of {n} sources polled, {unpolled} not, {doubled} twice; RSS of the survivors {} MiB",
+        "  in the {} s after the kill: {} of {n} sources polled, {unpolled} not; {doubled} polled twice within an interval (closest polls of a source {:.1} s apart); RSS of the survivors {} MiB",
         late_bound.num_seconds(),
-        after.len(),
+        n - unpolled,
+        closest.unwrap_or(0.0),
         rss_line(&instances)
     );
+    let failed_after: Vec<Run> = runs_since(&db, killed)
+        .await
+        .into_iter()
+        .filter(|r| r.kind == "poll" && r.state == "failed" && r.at < next)
+        .collect();
+    for run in &failed_after {
+        println!(
+            "    failed poll of source {} started {}: {}",
+            run.source,
+            run.at.format("%H:%M:%S%.3f"),
+            run.error.as_deref().unwrap_or("(no error recorded)")
+        );
+    }
     println!(
-        "  (instances' logs: {}/orderhub-fleet-{}-*.log)",
-        logs.display(),
-        std::process::id()
+        "  instances' logs (stdout and stderr): {}/instance-*.log",
+        logs.display()
     );
     for i in &mut instances {
         i.kill();
