@@ -11,6 +11,7 @@ mod m20261206_000002_inbox_ready_index;
 mod m20261206_000010_source_call_budget;
 mod m20261206_000011_customer_contacts;
 mod m20261206_000020_source_next_due;
+mod m20261206_000030_sync_runs_running_index;
 
 /// Runs all orderhub migrations in order.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000010_source_call_budget::Migration),
             Box::new(m20261206_000011_customer_contacts::Migration),
             Box::new(m20261206_000020_source_next_due::Migration),
+            Box::new(m20261206_000030_sync_runs_running_index::Migration),
         ]
     }
 }

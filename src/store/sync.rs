@@ -15,11 +15,13 @@ use crate::domain::orders::{
 use crate::domain::{OrderId, SourceId, StatusGroup, SyncRunId};
 use crate::error::{Error, Result};
 use entity::{
-    category, customer, expense, order, order_event, order_item, product, source, status, sync_run,
+    category, customer, expense, lease, order, order_event, order_item, product, source, status,
+    sync_run,
 };
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, Set, Statement,
 };
 use std::collections::HashMap;
 
@@ -243,25 +245,7 @@ impl Store {
         kind: &str,
         cursor_before: Option<String>,
     ) -> Result<SyncRunRow> {
-        Ok(sync_run::ActiveModel {
-            source_id: Set(source_id.0),
-            kind: Set(kind.to_string()),
-            state: Set("running".into()),
-            started_at: Set(now()),
-            finished_at: Set(None),
-            orders_seen: Set(0),
-            orders_created: Set(0),
-            orders_updated: Set(0),
-            orders_skipped: Set(0),
-            error_count: Set(0),
-            error: Set(None),
-            note: Set(None),
-            cursor_before: Set(cursor_before),
-            cursor_after: Set(None),
-            ..Default::default()
-        }
-        .insert(&self.writer)
-        .await?)
+        start_run(&self.writer, source_id, kind, cursor_before, now()).await
     }
 
     pub async fn finish_sync_run(&self, run: SyncRunRow) -> Result<SyncRunRow> {
@@ -295,19 +279,7 @@ impl Store {
     /// one-order syncs, which take none) — called by a run that holds the lease itself, so they
     /// were left by an instance that stopped. Returns how many.
     pub async fn fail_abandoned_sync_runs(&self, source_id: SourceId) -> Result<u64> {
-        let r = sync_run::Entity::update_many()
-            .col_expr(sync_run::Column::State, Expr::value("failed"))
-            .col_expr(
-                sync_run::Column::Error,
-                Expr::value("abandoned: the instance running it stopped before it finished"),
-            )
-            .col_expr(sync_run::Column::FinishedAt, Expr::value(now()))
-            .filter(sync_run::Column::SourceId.eq(source_id.0))
-            .filter(sync_run::Column::State.eq("running"))
-            .filter(sync_run::Column::Kind.ne("manual_order"))
-            .exec(&self.writer)
-            .await?;
-        Ok(r.rows_affected)
+        super::sources::fail_abandoned_runs(&self.writer, &[source_id.0], now()).await
     }
 
     pub async fn sync_runs(&self, source_id: SourceId, limit: u64) -> Result<Vec<SyncRunRow>> {
@@ -344,6 +316,152 @@ impl Store {
         }
         q.exec(&self.writer).await?;
         Ok(())
+    }
+
+    /// Ends a run that holds the source's lease, in one statement on PostgreSQL (one
+    /// transaction on SQLite): releases the lease; if the lease was still the run's, moves the
+    /// source's cursor (a run that succeeded) and sets its next due time; writes the source's
+    /// last error and the run's row. A run that succeeded but whose lease is another's now
+    /// moves nothing and is written failed with `end.lost_message`, as is the source's error.
+    /// Returns the run as written and whether the lease was still the run's.
+    pub async fn end_sync_run(&self, end: RunEnd) -> Result<(SyncRunRow, bool)> {
+        let t = now();
+        if self.backend() != DbBackend::Postgres {
+            return self.end_sync_run_in_txn(end, t).await;
+        }
+        let run = &end.run;
+        let sql = "WITH released AS (\
+               DELETE FROM leases WHERE name = $1 AND holder = $2 RETURNING name), \
+             v AS (SELECT EXISTS (SELECT 1 FROM released) AS ours), \
+             src AS (\
+               UPDATE sources SET \
+                 sync_cursor = CASE WHEN v.ours AND $3::text IS NOT NULL THEN $3 \
+                   ELSE sources.sync_cursor END, \
+                 last_sync_at = CASE WHEN v.ours AND $3::text IS NOT NULL THEN $5 \
+                   ELSE sources.last_sync_at END, \
+                 backfill_done_at = CASE WHEN v.ours AND $3::text IS NOT NULL AND $4 THEN $5 \
+                   ELSE sources.backfill_done_at END, \
+                 last_error = CASE WHEN v.ours AND $3::text IS NOT NULL THEN NULL \
+                   WHEN $3::text IS NOT NULL THEN $7 \
+                   ELSE COALESCE($6, sources.last_error) END, \
+                 next_due_at = CASE WHEN v.ours THEN $8 ELSE sources.next_due_at END \
+               FROM v \
+               WHERE sources.id = $9 AND (v.ours OR $3::text IS NOT NULL OR $6::text IS NOT NULL)), \
+             run AS (\
+               UPDATE sync_runs SET \
+                 finished_at = $5, \
+                 state = CASE WHEN $3::text IS NOT NULL AND NOT v.ours THEN 'failed' ELSE $10 END, \
+                 error = CASE WHEN $3::text IS NOT NULL AND NOT v.ours THEN $7 ELSE $11 END, \
+                 error_count = $12 + CASE WHEN $3::text IS NOT NULL AND NOT v.ours THEN 1 ELSE 0 END, \
+                 cursor_after = CASE WHEN v.ours THEN $13 ELSE NULL END, \
+                 orders_seen = $14, orders_created = $15, orders_updated = $16, \
+                 orders_skipped = $17, note = $18 \
+               FROM v WHERE sync_runs.id = $19 \
+               RETURNING sync_runs.*) \
+             SELECT run.*, v.ours FROM v LEFT JOIN run ON true";
+        let row = self
+            .writer
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                sql,
+                [
+                    end.lease_name.clone().into(),
+                    end.holder.clone().into(),
+                    end.cursor.clone().into(),
+                    end.backfilled.into(),
+                    t.into(),
+                    end.source_error.clone().into(),
+                    end.lost_message.clone().into(),
+                    end.next_due.into(),
+                    run.source_id.into(),
+                    run.state.clone().into(),
+                    run.error.clone().into(),
+                    run.error_count.into(),
+                    run.cursor_after.clone().into(),
+                    run.orders_seen.into(),
+                    run.orders_created.into(),
+                    run.orders_updated.into(),
+                    run.orders_skipped.into(),
+                    run.note.clone().into(),
+                    run.id.into(),
+                ],
+            ))
+            .await?
+            .ok_or_else(|| Error::Internal("ending a sync run returned nothing".into()))?;
+        let ours: bool = row.try_get("", "ours")?;
+        if row.try_get::<Option<i64>>("", "id")?.is_none() {
+            return Err(Error::Internal(format!("sync run {} not found", run.id)));
+        }
+        Ok((SyncRunRow::from_query_result(&row, "")?, ours))
+    }
+
+    /// [`Store::end_sync_run`] as statements in one transaction (SQLite's single writer).
+    async fn end_sync_run_in_txn(
+        &self,
+        end: RunEnd,
+        t: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(SyncRunRow, bool)> {
+        let txn = self.write_txn().await?;
+        let ours = lease::Entity::delete_many()
+            .filter(lease::Column::Name.eq(end.lease_name.as_str()))
+            .filter(lease::Column::Holder.eq(end.holder.as_str()))
+            .exec(&txn)
+            .await?
+            .rows_affected
+            == 1;
+        let mut run = end.run;
+        let mut q = source::Entity::update_many().filter(source::Column::Id.eq(run.source_id));
+        let mut write = false;
+        match (&end.cursor, ours) {
+            (Some(cursor), true) => {
+                q = q
+                    .col_expr(source::Column::SyncCursor, Expr::value(cursor.as_str()))
+                    .col_expr(source::Column::LastSyncAt, Expr::value(t))
+                    .col_expr(
+                        source::Column::LastError,
+                        Expr::value(Option::<String>::None),
+                    );
+                if end.backfilled {
+                    q = q.col_expr(source::Column::BackfillDoneAt, Expr::value(t));
+                }
+                write = true;
+            }
+            (Some(_), false) => {
+                q = q.col_expr(
+                    source::Column::LastError,
+                    Expr::value(end.lost_message.as_str()),
+                );
+                write = true;
+            }
+            (None, _) => {
+                if let Some(e) = &end.source_error {
+                    q = q.col_expr(source::Column::LastError, Expr::value(e.as_str()));
+                    write = true;
+                }
+            }
+        }
+        if ours {
+            q = q.col_expr(source::Column::NextDueAt, Expr::value(end.next_due));
+            write = true;
+        }
+        if write {
+            q.exec(&txn).await?;
+        }
+        if end.cursor.is_some() && !ours {
+            run.state = "failed".into();
+            run.error = Some(end.lost_message.clone());
+            run.error_count += 1;
+        }
+        if !ours {
+            run.cursor_after = None;
+        }
+        run.finished_at = Some(t);
+        let run = sync_run::ActiveModel::from(run)
+            .reset_all()
+            .update(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok((run, ours))
     }
 
     /// SRC-6: the platform rejected the credentials; polling pauses until they are replaced.
@@ -400,6 +518,54 @@ impl Store {
             retry_at: next,
         })
     }
+}
+
+/// How a run that holds its source's lease ends (see [`Store::end_sync_run`]).
+#[derive(Clone, Debug)]
+pub struct RunEnd {
+    /// The run as it ends: its state, counts, error, note and `cursor_after`.
+    pub run: SyncRunRow,
+    pub lease_name: String,
+    pub holder: String,
+    /// Where the source's cursor moves: `Some` for a run that succeeded.
+    pub cursor: Option<String>,
+    /// The run was a backfill that succeeded: the source's backfill is done.
+    pub backfilled: bool,
+    /// The source's last error after a failed run (`None`: left as it is).
+    pub source_error: Option<String>,
+    /// What a run that succeeded but lost its lease says, on the run and the source.
+    pub lost_message: String,
+    /// The source's next due time, if the lease was still the run's.
+    pub next_due: chrono::DateTime<chrono::Utc>,
+}
+
+/// Inserts a run of the source, running since `at`.
+pub(crate) async fn start_run<C: ConnectionTrait>(
+    db: &C,
+    source_id: SourceId,
+    kind: &str,
+    cursor_before: Option<String>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<SyncRunRow> {
+    Ok(sync_run::ActiveModel {
+        source_id: Set(source_id.0),
+        kind: Set(kind.to_string()),
+        state: Set("running".into()),
+        started_at: Set(at),
+        finished_at: Set(None),
+        orders_seen: Set(0),
+        orders_created: Set(0),
+        orders_updated: Set(0),
+        orders_skipped: Set(0),
+        error_count: Set(0),
+        error: Set(None),
+        note: Set(None),
+        cursor_before: Set(cursor_before),
+        cursor_after: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
 }
 
 fn stored_order(row: &OrderRow, items: &[OrderItemRow], targets: &StatusTargets) -> StoredOrder {

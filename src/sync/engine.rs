@@ -12,6 +12,7 @@ use crate::platforms::{client_for, FetchedOrders, PlatformClient, PlatformError,
 use crate::secrets::SecretKey;
 use crate::store::orders::Actor;
 use crate::store::rows::{OrderRow, SourceRow, SyncRunRow};
+use crate::store::sync::RunEnd;
 use crate::store::Store;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::HashMap;
@@ -118,6 +119,11 @@ impl SyncEngine {
 
     pub fn schedule(&self) -> &super::scheduler::SchedulePolicy {
         &self.schedule
+    }
+
+    /// How often polled sources are re-read (`ORDERHUB_POLL_INTERVAL`).
+    pub fn poll_interval(&self) -> std::time::Duration {
+        self.poll_interval
     }
 
     /// When a lease taken or renewed now ends.
@@ -327,66 +333,71 @@ impl SyncEngine {
             );
             return Ok(None);
         }
-        if let Err(e) = self.store.set_next_due(source_id, Some(until)).await {
-            let _ = self.store.release_lease(&lease.name, &lease.holder).await;
-            return Err(e);
+        let src = match self.store.set_next_due(source_id, Some(until)).await {
+            Ok(()) => self.store.source_row(source_id).await,
+            Err(e) => Err(e),
+        };
+        match src {
+            Ok(Some(src)) if src.enabled && !src.needs_reauth => {
+                self.run_holding(src, kind, false, &lease, None).await
+            }
+            other => {
+                let _ = self.store.release_lease(&lease.name, &lease.holder).await;
+                other.map(|_| None)
+            }
         }
-        self.run_holding(source_id, kind, false, &lease).await
     }
 
-    /// The scheduled run of a source this instance claimed (its due time already moved to
-    /// `until`): its lease ends when the claim does, so when an instance dies both end together.
-    /// `Ok(None)` when another run holds the lease (a `syncSource` that started meanwhile).
+    /// Claims up to `limit` due sources for this instance's schedule and starts their runs (see
+    /// [`crate::store::Store::claim_due_sources`]); their leases end with the claim, one lease
+    /// time from now, so when an instance dies both end together.
+    pub async fn claim_due(&self, limit: u64) -> Result<crate::store::sources::Claim> {
+        let n = self.runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let prefix = format!("{}#{n}:", self.instance);
+        self.store
+            .claim_due_sources(limit, self.lease_until(), &prefix)
+            .await
+    }
+
+    /// The scheduled run of a source this instance claimed (its due time moved one lease ahead,
+    /// its lease taken and its run started by the claim). `Ok(None)` when another run held the
+    /// lease (a `syncSource` that started meanwhile).
     pub async fn run_claimed(
         &self,
         claimed: &crate::store::sources::ClaimedSource,
-        until: DateTime<Utc>,
     ) -> Result<Option<SyncRunRow>> {
-        let lease = self.run_lease(claimed.id);
-        if !self
-            .store
-            .try_acquire_lease_until(&lease.name, &lease.holder, until)
-            .await?
-        {
+        let Some(run) = claimed.run.clone() else {
             tracing::debug!(
-                source_id = claimed.id.0,
+                source_id = claimed.source.id,
                 "another run is syncing this source"
             );
             return Ok(None);
-        }
-        let (kind, reconcile) = super::scheduler::run_kind(claimed);
-        self.run_holding(claimed.id, kind, reconcile, &lease).await
+        };
+        let lease = RunLease {
+            name: sync_lease(SourceId(claimed.source.id)),
+            holder: claimed.holder.clone(),
+        };
+        let (kind, reconcile) = super::scheduler::run_kind(
+            &claimed.source.platform,
+            claimed.source.backfill_done_at.is_some(),
+        );
+        self.run_holding(claimed.source.clone(), kind, reconcile, &lease, Some(run))
+            .await
     }
 
-    /// A run under the source's lease, which is released at its end. A Shopify or WooCommerce
-    /// source being reconciled gets its subscriptions checked first (WH-6).
+    /// A run under the source's lease (its row already started by a claim, or started here). Its
+    /// end releases the lease and sets the next due time in the statement that writes the run;
+    /// a run that fails before that (a panic, a database error) does both here. A Shopify or
+    /// WooCommerce source being reconciled gets its subscriptions checked first (WH-6).
     async fn run_holding(
         &self,
-        source_id: SourceId,
+        src: SourceRow,
         kind: RunKind,
         reconcile: bool,
         lease: &RunLease,
+        started: Option<SyncRunRow>,
     ) -> Result<Option<SyncRunRow>> {
-        let result = self.run_leased(source_id, kind, reconcile, lease).await;
-        if let Err(e) = self.store.release_lease(&lease.name, &lease.holder).await {
-            tracing::warn!(source_id = source_id.0, error = %e, "could not release a sync lease; it will expire");
-        }
-        result
-    }
-
-    async fn run_leased(
-        &self,
-        source_id: SourceId,
-        kind: RunKind,
-        reconcile: bool,
-        lease: &RunLease,
-    ) -> Result<Option<SyncRunRow>> {
-        let Some(src) = self.store.source_row(source_id).await? else {
-            return Ok(None);
-        };
-        if !src.enabled || src.needs_reauth {
-            return Ok(None);
-        }
+        let source_id = SourceId(src.id);
         let interval = super::scheduler::interval_of_source(&src, self.poll_interval);
         let (lost_tx, lost) = tokio::sync::watch::channel(false);
         // a panic inside one source's run fails that run (recorded on it and on the source);
@@ -396,7 +407,7 @@ impl SyncEngine {
                 self.ensure_webhooks(source_id).await;
             }
             let span = tracing::info_span!("sync", source_id = src.id, platform = %src.platform, kind = kind.as_str());
-            self.run_source(src, kind, lease, lost.clone())
+            self.run_source(src, kind, lease, lost.clone(), started, interval)
                 .instrument(span)
                 .await
         };
@@ -405,9 +416,10 @@ impl SyncEngine {
             r = crate::sync::supervisor::isolate(work) => r,
             never = self.heartbeat(source_id, lease, lost_tx) => match never {},
         };
-        let lease_lost = *lost.borrow();
         let result = match finished {
-            Ok(result) => result,
+            // its end released the lease and set the next due time
+            Ok(Ok(run)) => return Ok(Some(run)),
+            Ok(Err(e)) => Err(e),
             Err(panic) => {
                 tracing::error!(source_id = source_id.0, error = %panic, "a sync run panicked");
                 self.store
@@ -419,11 +431,14 @@ impl SyncEngine {
         };
         // due again one interval after this end, whatever the outcome (a failed run is retried
         // on the schedule, not at once); a run that lost its lease leaves that to its new holder
-        if !lease_lost {
+        if !*lost.borrow() {
             let next = super::scheduler::next_due(crate::store::now(), interval, rand::random());
             if let Err(e) = self.store.set_next_due(source_id, Some(next)).await {
                 tracing::warn!(source_id = source_id.0, error = %e, "could not set the next due time; the source is due again when its lease ends");
             }
+        }
+        if let Err(e) = self.store.release_lease(&lease.name, &lease.holder).await {
+            tracing::warn!(source_id = source_id.0, error = %e, "could not release a sync lease; it will expire");
         }
         result
     }
@@ -442,7 +457,11 @@ impl SyncEngine {
         let mut renewed = std::time::Instant::now();
         loop {
             tokio::time::sleep(every).await;
-            match self.keep_lease(source_id, lease).await {
+            let kept = self
+                .store
+                .renew_run_lease(&lease.name, &lease.holder, source_id, self.lease_until())
+                .await;
+            match kept {
                 Ok(true) => renewed = std::time::Instant::now(),
                 Ok(false) => break,
                 Err(e) if renewed.elapsed() >= self.schedule.lease => {
@@ -462,38 +481,33 @@ impl SyncEngine {
         std::future::pending().await
     }
 
-    /// Renews this instance's lease on a source and keeps the source's due time at its end, so
-    /// no instance claims the source while the run lives. `false`: the lease is another's now.
-    async fn keep_lease(&self, source_id: SourceId, lease: &RunLease) -> Result<bool> {
-        let until = self.lease_until();
-        if !self
-            .store
-            .renew_lease_until(&lease.name, &lease.holder, until)
-            .await?
-        {
-            return Ok(false);
-        }
-        self.store.set_next_due(source_id, Some(until)).await?;
-        Ok(true)
-    }
-
+    /// The run itself, from its row (`started`, or a new one) to its end, which is written with
+    /// the source's cursor, error and next due time and the lease's release in one statement
+    /// ([`crate::store::Store::end_sync_run`]). `Err` only when that end was not written.
     async fn run_source(
         &self,
         src: SourceRow,
         kind: RunKind,
         lease: &RunLease,
         mut lost: tokio::sync::watch::Receiver<bool>,
-    ) -> Result<Option<SyncRunRow>> {
+        started: Option<SyncRunRow>,
+        interval: std::time::Duration,
+    ) -> Result<SyncRunRow> {
         let source_id = SourceId(src.id);
-        // this run holds the source's lease: a run still shown running was left by an instance
-        // that stopped (a kill, a lost machine) and will never finish
-        if let Err(e) = self.store.fail_abandoned_sync_runs(source_id).await {
-            tracing::warn!(source_id = src.id, error = %e, "cannot close abandoned sync runs");
-        }
-        let mut run = self
-            .store
-            .start_sync_run(source_id, kind.as_str(), src.sync_cursor.clone())
-            .await?;
+        let mut run = match started {
+            Some(run) => run,
+            None => {
+                // this run holds the source's lease: a run still shown running was left by an
+                // instance that stopped (a kill, a lost machine) and will never finish (a
+                // claim does this itself)
+                if let Err(e) = self.store.fail_abandoned_sync_runs(source_id).await {
+                    tracing::warn!(source_id = src.id, error = %e, "cannot close abandoned sync runs");
+                }
+                self.store
+                    .start_sync_run(source_id, kind.as_str(), src.sync_cursor.clone())
+                    .await?
+            }
+        };
         let started = crate::store::now();
         let backfill = kind == RunKind::Backfill || src.backfill_done_at.is_none();
         let platform: Platform = src
@@ -505,7 +519,7 @@ impl SyncEngine {
                 // a run that lost its lease stops waiting for the platform at once
                 let result = tokio::select! {
                     r = self.fetch(client.as_ref(), &src, backfill, started) => r,
-                    _ = lost.wait_for(|lost| *lost) => Err(lease_lost()),
+                    _ = lost.wait_for(|lost| *lost) => Err(FetchFailed::quiet(lease_lost())),
                 };
                 // e.g. Shopify's 60-day window without read_all_orders: said, not hidden (the
                 // client outlives the run: only a backfill's own note is read)
@@ -514,8 +528,9 @@ impl SyncEngine {
                 }
                 result
             }
-            Err(e) => Err(e),
+            Err(e) => Err(FetchFailed::quiet(e)),
         };
+        let (mut cursor, mut source_error) = (None, None::<String>);
         match fetched {
             Ok(FetchedOrders { orders, unreadable }) => {
                 run.orders_seen = (orders.len() + unreadable.len()) as i32;
@@ -553,51 +568,60 @@ impl SyncEngine {
                         break;
                     }
                 }
-                // the cursor moves only while the lease is this run's: checked right before
-                if failed.is_none()
-                    && !self
-                        .store
-                        .renew_lease_until(&lease.name, &lease.holder, self.lease_until())
-                        .await?
-                {
-                    failed = Some(lease_lost());
-                }
                 match failed {
                     None => {
+                        // moved by the run's end only if the lease is still this run's: the
+                        // end checks it in the statement that moves the cursor
                         run.state = "succeeded".into();
                         run.cursor_after = Some(started.to_rfc3339());
-                        self.store
-                            .record_sync_success(source_id, &started.to_rfc3339(), backfill)
-                            .await?;
+                        cursor = Some(started.to_rfc3339());
                     }
                     Some(e) => {
                         run.state = "failed".into();
                         run.error_count += 1;
                         run.error = Some(e.public_message());
-                        self.store
-                            .record_sync_error(source_id, &e.public_message())
-                            .await?;
+                        source_error = Some(e.public_message());
                     }
                 }
             }
-            Err(e) => {
+            Err(FetchFailed { error, source }) => {
                 run.state = "failed".into();
                 run.error_count += 1;
-                run.error = Some(e.public_message());
-                tracing::warn!(error = %e, "sync failed");
+                run.error = Some(error.public_message());
+                source_error = source;
+                tracing::warn!(error = %error, "sync failed");
             }
         }
-        let run = self.store.finish_sync_run(run).await?;
-        Ok(Some(run))
+        let end = RunEnd {
+            run,
+            lease_name: lease.name.clone(),
+            holder: lease.holder.clone(),
+            backfilled: backfill,
+            cursor,
+            source_error,
+            lost_message: lease_lost().public_message(),
+            next_due: super::scheduler::next_due(crate::store::now(), interval, rand::random()),
+        };
+        let (run, ours) = self.store.end_sync_run(end).await?;
+        if !ours {
+            tracing::warn!(
+                source_id = source_id.0,
+                "the source's lease was another run's at this run's end: the cursor did not move"
+            );
+        }
+        Ok(run)
     }
 
+    /// The orders the platform sent since the cursor (or the backfill window). Rejected
+    /// credentials mark the source `needsReauth` at once (SRC-6); another failure's text is for
+    /// the source's last error, written with the run's end.
     async fn fetch(
         &self,
         client: &dyn PlatformClient,
         src: &SourceRow,
         backfill: bool,
         started: DateTime<Utc>,
-    ) -> Result<FetchedOrders> {
+    ) -> std::result::Result<FetchedOrders, FetchFailed> {
         let platform = src.platform.clone();
         let window_from = started - Duration::days(BACKFILL_DAYS);
         let result = if backfill {
@@ -617,22 +641,22 @@ impl SyncEngine {
             Ok(orders) => Ok(orders),
             Err(PlatformError::Unauthorized(message)) => {
                 let text = format!("{platform} rejected the credentials: {message}");
-                self.store
-                    .mark_needs_reauth(SourceId(src.id), &text)
-                    .await?;
-                Err(Error::Platform {
+                if let Err(e) = self.store.mark_needs_reauth(SourceId(src.id), &text).await {
+                    return Err(FetchFailed::quiet(e));
+                }
+                Err(FetchFailed::quiet(Error::Platform {
                     platform,
                     message: format!("credentials rejected: {message}"),
-                })
+                }))
             }
             Err(e) => {
                 let text = e.to_string();
-                self.store
-                    .record_sync_error(SourceId(src.id), &text)
-                    .await?;
-                Err(Error::Platform {
-                    platform,
-                    message: text,
+                Err(FetchFailed {
+                    error: Error::Platform {
+                        platform,
+                        message: text.clone(),
+                    },
+                    source: Some(text),
                 })
             }
         }
@@ -725,6 +749,22 @@ impl SyncEngine {
             .filter(|s| s.platform.parse::<Platform>().is_ok_and(|p| !p.is_polled()))
             .filter(|s| s.next_due_at.is_none_or(|t| t < now))
             .collect())
+    }
+}
+
+/// Why a run's read of the platform failed: the error for the run, and the text for the
+/// source's last error (`None`: nothing to write, or written already).
+struct FetchFailed {
+    error: Error,
+    source: Option<String>,
+}
+
+impl FetchFailed {
+    fn quiet(error: Error) -> Self {
+        FetchFailed {
+            error,
+            source: None,
+        }
     }
 }
 

@@ -120,9 +120,9 @@ pub fn sleep_until_due(
 }
 
 /// Runs one claimed source to its end; its failure is logged, the schedule goes on.
-async fn run_claimed(engine: SyncEngine, claimed: ClaimedSource, until: DateTime<Utc>) {
-    let id = claimed.id.0;
-    if let Err(e) = engine.run_claimed(&claimed, until).await {
+async fn run_claimed(engine: SyncEngine, claimed: ClaimedSource) {
+    let id = claimed.source.id;
+    if let Err(e) = engine.run_claimed(&claimed).await {
         tracing::warn!(source_id = id, error = %e, "scheduled sync failed");
     }
 }
@@ -131,9 +131,8 @@ async fn run_claimed(engine: SyncEngine, claimed: ClaimedSource, until: DateTime
 /// and waits for them.
 pub async fn poll_all(engine: &SyncEngine, limit: &Arc<Semaphore>) {
     let free = limit.available_permits() as u64;
-    let until = engine.lease_until();
-    let claimed = match engine.store.claim_due_sources(free, until).await {
-        Ok(c) => c,
+    let claimed = match engine.claim_due(free).await {
+        Ok(c) => c.claimed,
         Err(e) => {
             tracing::warn!(error = %e, "cannot claim due sources");
             return;
@@ -144,18 +143,31 @@ pub async fn poll_all(engine: &SyncEngine, limit: &Arc<Semaphore>) {
         let (engine, limit) = (engine.clone(), limit.clone());
         running.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            run_claimed(engine, c, until).await
+            run_claimed(engine, c).await
         });
     }
     while running.join_next().await.is_some() {}
 }
 
+/// The shortest nap of the claim loop while sources fall due one after another: 1 % of the poll
+/// interval, within `[MIN_SLEEP, 1 s]` and at most `max`. Each claim then takes every source
+/// that fell due during the nap in one statement, instead of every instance claiming (mostly
+/// nothing) for each due time; a poll starts at most this late.
+pub fn claim_gap(poll_interval: Duration, max: Duration) -> Duration {
+    poll_interval
+        .mul_f64(0.01)
+        .clamp(MIN_SLEEP, Duration::from_secs(1))
+        .min(max.max(MIN_SLEEP))
+}
+
 /// Claims and runs due sources until `stop` turns true. At most the policy's `concurrency` runs
-/// at once; a claim asks for no more sources than there are free slots. The loop wakes when a
-/// run ends, when the earliest due time comes (at most `max_sleep` later), or on stop.
+/// at once; a claim asks for no more sources than there are free slots. The claim says when the
+/// next of the other sources is due, and the loop sleeps until then (at least
+/// [`claim_gap`], at most `max_sleep`) or until stop; when every slot is taken, until a run ends.
 pub async fn claim_loop(engine: SyncEngine, mut stop: tokio::sync::watch::Receiver<bool>) {
     let policy = engine.schedule().clone();
     let slots = policy.concurrency.max(1);
+    let gap = claim_gap(engine.poll_interval(), policy.max_sleep);
     let mut running: JoinSet<()> = JoinSet::new();
     loop {
         if *stop.borrow() {
@@ -163,45 +175,35 @@ pub async fn claim_loop(engine: SyncEngine, mut stop: tokio::sync::watch::Receiv
         }
         while running.try_join_next().is_some() {}
         let free = slots.saturating_sub(running.len());
-        let mut more_due = false;
+        let mut wait = policy.max_sleep;
         if free > 0 {
-            let until = engine.lease_until();
-            let claim = engine.store.claim_due_sources(free as u64, until);
-            match tokio::time::timeout(STATEMENT_LIMIT, claim).await {
-                Ok(Ok(claimed)) => {
-                    more_due = claimed.len() == free;
-                    for c in claimed {
-                        running.spawn(run_claimed(engine.clone(), c, until));
+            match tokio::time::timeout(STATEMENT_LIMIT, engine.claim_due(free as u64)).await {
+                Ok(Ok(claim)) => {
+                    let more_due = claim.claimed.len() == free;
+                    for c in claim.claimed {
+                        running.spawn(run_claimed(engine.clone(), c));
                     }
+                    wait = if more_due {
+                        Duration::ZERO
+                    } else {
+                        sleep_until_due(claim.next_due, crate::store::now(), policy.max_sleep)
+                            .max(gap)
+                    };
                 }
                 Ok(Err(e)) => tracing::warn!(error = %e, "cannot claim due sources"),
                 Err(_) => tracing::warn!("claiming due sources took too long; trying again"),
             }
         }
-        let wait = if running.len() >= slots {
-            // full: a run that ends wakes the loop
-            policy.max_sleep
-        } else if more_due {
-            Duration::ZERO
-        } else {
-            match tokio::time::timeout(STATEMENT_LIMIT, engine.store.earliest_due()).await {
-                Ok(Ok(earliest)) => {
-                    sleep_until_due(earliest, crate::store::now(), policy.max_sleep)
-                }
-                Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "cannot read the next due time");
-                    policy.max_sleep
-                }
-                Err(_) => policy.max_sleep,
-            }
-        };
-        if wait.is_zero() {
+        if wait.is_zero() && running.len() < slots {
             tokio::task::yield_now().await;
             continue;
         }
+        // full: a run that ends frees a slot and wakes the loop; otherwise runs that end are
+        // collected at the next wake (their sources are not due again before one interval)
+        let full = running.len() >= slots;
         tokio::select! {
             _ = stop.changed() => {}
-            Some(_) = running.join_next(), if !running.is_empty() => {}
+            Some(_) = running.join_next(), if full => {}
             _ = tokio::time::sleep(wait) => {}
         }
     }
@@ -287,16 +289,13 @@ pub async fn start(
 
 /// The run a claimed source gets: a backfill until one finished, then polls; Shopify and
 /// WooCommerce sources are reconciled (WH-6).
-pub fn run_kind(claimed: &ClaimedSource) -> (RunKind, bool) {
-    let kind = if claimed.backfilled {
+pub fn run_kind(platform: &str, backfilled: bool) -> (RunKind, bool) {
+    let kind = if backfilled {
         RunKind::Poll
     } else {
         RunKind::Backfill
     };
-    let reconcile = claimed
-        .platform
-        .parse::<Platform>()
-        .is_ok_and(|p| !p.is_polled());
+    let reconcile = platform.parse::<Platform>().is_ok_and(|p| !p.is_polled());
     (kind, reconcile)
 }
 
@@ -410,20 +409,34 @@ mod tests {
         );
     }
 
+    // covers: IMP-2, SYNC-1 — the claim loop naps at least 1 % of the poll interval (100 ms to
+    // 1 s, never past its longest sleep) between claims, so instances do not claim once per due
+    // time
+    #[test]
+    fn the_shortest_nap_between_claims_is_a_share_of_the_poll_interval() {
+        let five = Duration::from_secs(5);
+        assert_eq!(
+            claim_gap(Duration::from_secs(60), five),
+            Duration::from_millis(600)
+        );
+        assert_eq!(
+            claim_gap(Duration::from_secs(600), five),
+            Duration::from_secs(1)
+        );
+        assert_eq!(claim_gap(Duration::from_secs(2), five), MIN_SLEEP);
+        assert_eq!(
+            claim_gap(Duration::from_secs(600), Duration::from_millis(200)),
+            Duration::from_millis(200),
+            "never longer than the longest sleep"
+        );
+    }
+
     // covers: IMP-1, WH-6
     #[test]
     fn a_claimed_source_is_backfilled_until_done_and_webhook_sources_are_reconciled() {
-        let c = |platform: &str, backfilled| ClaimedSource {
-            id: crate::domain::SourceId(1),
-            platform: platform.into(),
-            backfilled,
-        };
-        assert_eq!(run_kind(&c("prom", false)), (RunKind::Backfill, false));
-        assert_eq!(run_kind(&c("prom", true)), (RunKind::Poll, false));
-        assert_eq!(run_kind(&c("shopify", true)), (RunKind::Poll, true));
-        assert_eq!(
-            run_kind(&c("woocommerce", false)),
-            (RunKind::Backfill, true)
-        );
+        assert_eq!(run_kind("prom", false), (RunKind::Backfill, false));
+        assert_eq!(run_kind("prom", true), (RunKind::Poll, false));
+        assert_eq!(run_kind("shopify", true), (RunKind::Poll, true));
+        assert_eq!(run_kind("woocommerce", false), (RunKind::Backfill, true));
     }
 }

@@ -46,6 +46,33 @@ where
     }
 }
 
+/// What a wait for a source looks at: its poll runs, oldest first, and who holds its sync lease.
+struct SourceNow {
+    polls: Vec<orderhub::store::rows::SyncRunRow>,
+    holder: Option<String>,
+}
+
+/// Waits until `check` holds of the source's polls and lease (read every 50 ms); panics naming
+/// `what` after `seconds`.
+async fn until_source(
+    app: &TestApp,
+    src: SourceId,
+    what: &str,
+    seconds: u64,
+    check: impl Fn(&SourceNow) -> bool,
+) {
+    let lease = &format!("sync:source:{}", src.0);
+    let check = &check;
+    until(what, Duration::from_secs(seconds), move || async move {
+        let now = SourceNow {
+            polls: polls(app, src).await,
+            holder: app.app_store.lease_holder(lease).await.unwrap(),
+        };
+        check(&now)
+    })
+    .await;
+}
+
 /// The source's poll runs, oldest first.
 async fn polls(app: &TestApp, src: SourceId) -> Vec<orderhub::store::rows::SyncRunRow> {
     let mut runs: Vec<_> = app
@@ -85,16 +112,9 @@ async fn a_fleet_polls_each_source_once_per_interval(n: usize) {
     }
     // each source has been polled by the schedule at least once: the fleet is in its rhythm
     for (src, _) in &sources {
-        until(
-            "a first scheduled poll",
-            Duration::from_secs(20),
-            || async {
-                polls(&first, *src)
-                    .await
-                    .iter()
-                    .any(|r| r.state != "running")
-            },
-        )
+        until_source(&first, *src, "a first scheduled poll", 20, |s| {
+            s.polls.iter().any(|r| r.state != "running")
+        })
         .await;
     }
     let before: Vec<u64> = sources.iter().map(|(_, s)| s.faults.requests()).collect();
@@ -174,12 +194,9 @@ async fn a_manual_sync_during_a_scheduled_one_answers_conflict_and_moves_the_sch
     // slow answers keep the scheduled poll running while syncSource is asked
     sim.faults.set_latency(Duration::from_millis(1200));
     app.app_store.set_next_due(src, None).await.unwrap();
-    let lease = format!("sync:source:{}", src.0);
-    until(
-        "the scheduled poll to start",
-        Duration::from_secs(10),
-        || async { app.app_store.lease_holder(&lease).await.unwrap().is_some() },
-    )
+    until_source(&app, src, "the scheduled poll to start", 10, |s| {
+        s.holder.is_some()
+    })
     .await;
     let manual = app
         .gql(
@@ -191,16 +208,9 @@ async fn a_manual_sync_during_a_scheduled_one_answers_conflict_and_moves_the_sch
         manual["errors"][0]["extensions"]["code"], "CONFLICT",
         "{manual}"
     );
-    until(
-        "the scheduled poll to end",
-        Duration::from_secs(15),
-        || async {
-            polls(&app, src)
-                .await
-                .iter()
-                .any(|r| r.state == "succeeded")
-        },
-    )
+    until_source(&app, src, "the scheduled poll to end", 15, |s| {
+        s.polls.iter().any(|r| r.state == "succeeded")
+    })
     .await;
     lease_free(&app, src).await;
     sim.faults.clear();
@@ -273,16 +283,9 @@ async fn a_re_enabled_source_is_polled_at_once() {
         .await
         .unwrap();
     set_enabled(true).await;
-    until(
-        "a poll of the re-enabled source",
-        Duration::from_secs(10),
-        || async {
-            polls(&app, src)
-                .await
-                .iter()
-                .any(|r| r.state == "succeeded")
-        },
-    )
+    until_source(&app, src, "a poll of the re-enabled source", 10, |s| {
+        s.polls.iter().any(|r| r.state == "succeeded")
+    })
     .await;
 }
 
@@ -310,21 +313,14 @@ async fn a_killed_instances_sources_are_polled_again_within_the_lease_time() {
     }
     let me = doomed.engine.instance().to_string();
     for (src, _) in &sources {
-        let lease_name = format!("sync:source:{}", src.0);
-        until(
+        until_source(
+            &doomed,
+            *src,
             "the doomed instance's polls to start",
-            Duration::from_secs(10),
-            || async {
-                doomed
-                    .app_store
-                    .lease_holder(&lease_name)
-                    .await
-                    .unwrap()
-                    .is_some_and(|holder| holder.starts_with(&me))
-                    && polls(&doomed, *src)
-                        .await
-                        .iter()
-                        .any(|r| r.state == "running")
+            10,
+            |s| {
+                s.holder.as_deref().is_some_and(|h| h.starts_with(&me))
+                    && s.polls.iter().any(|r| r.state == "running")
             },
         )
         .await;
@@ -338,12 +334,17 @@ async fn a_killed_instances_sources_are_polled_again_within_the_lease_time() {
     let survivor =
         spawn_instance(&url, Some(&doomed), Duration::from_secs(600), quick(lease)).await;
     for (src, _) in &sources {
-        until("the survivor's poll", lease * 4, || async {
-            polls(&survivor, *src)
-                .await
-                .iter()
-                .any(|r| r.started_at > killed && r.state == "succeeded")
-        })
+        until_source(
+            &survivor,
+            *src,
+            "the survivor's poll",
+            lease.as_secs() * 4,
+            |s| {
+                s.polls
+                    .iter()
+                    .any(|r| r.started_at > killed && r.state == "succeeded")
+            },
+        )
         .await;
     }
     let waited = killed_at.elapsed();
@@ -401,17 +402,9 @@ async fn the_heartbeat_keeps_the_lease_of_a_run_longer_than_the_lease_time() {
     let started = Instant::now();
     let engine = app.engine.clone();
     let run = tokio::spawn(async move { engine.run(src, orderhub::sync::RunKind::Poll).await });
-    until(
-        "the run to take the lease",
-        Duration::from_secs(5),
-        || async {
-            app.app_store
-                .lease_holder(&lease_name)
-                .await
-                .unwrap()
-                .is_some()
-        },
-    )
+    until_source(&app, src, "the run to take the lease", 5, |s| {
+        s.holder.is_some()
+    })
     .await;
     // the run's own holder name (its instance's, numbered per run)
     let first = app.app_store.lease_holder(&lease_name).await.unwrap();
@@ -471,17 +464,9 @@ async fn a_run_that_lost_its_lease_stops_without_moving_the_cursor() {
     let lease_name = format!("sync:source:{}", src.0);
     let engine = app.engine.clone();
     let run = tokio::spawn(async move { engine.run(src, orderhub::sync::RunKind::Poll).await });
-    until(
-        "the run to take the lease",
-        Duration::from_secs(5),
-        || async {
-            app.app_store
-                .lease_holder(&lease_name)
-                .await
-                .unwrap()
-                .is_some()
-        },
-    )
+    until_source(&app, src, "the run to take the lease", 5, |s| {
+        s.holder.is_some()
+    })
     .await;
     // another instance holds the lease now, as when this one stalled past its lease time
     let holder = app
@@ -526,4 +511,147 @@ async fn a_run_that_lost_its_lease_stops_without_moving_the_cursor() {
         Some("another-instance"),
         "the lost run did not release its new holder's lease"
     );
+}
+
+// covers: SRC-6, IMP-2 — new credentials make a source due at once, a paused one (needs
+// re-authorization) as well as one polled on schedule
+#[tokio::test]
+async fn new_credentials_make_a_source_due_at_once() {
+    let url = fresh_database_url().await;
+    let app = spawn_instance(
+        &url,
+        None,
+        Duration::from_secs(600),
+        quick(Duration::from_secs(30)),
+    )
+    .await;
+    let sim = prom::sim::start(0, Default::default()).unwrap();
+    let src = prom_source(&app, &sim, "Prom").await;
+    backfill_done(&app, &src.0.to_string()).await;
+    let new_credentials = || {
+        let app = &app;
+        async move {
+            app.data(
+                "mutation($id: ID!) { updateSource(id: $id, input: {credentials: {token: \"prom-sim-token\"}}) { id needsReauth } }",
+                json!({"id": src.0.to_string()}),
+            )
+            .await
+        }
+    };
+    // polled on schedule, next due in an hour: new credentials make it due at once
+    app.app_store
+        .set_next_due(src, Some(Utc::now() + chrono::Duration::hours(1)))
+        .await
+        .unwrap();
+    new_credentials().await;
+    until_source(&app, src, "a poll with the new credentials", 10, |s| {
+        s.polls.iter().any(|r| r.state == "succeeded")
+    })
+    .await;
+    lease_free(&app, src).await;
+    // paused for re-authorization: never claimed, however due; new credentials resume it at once
+    app.app_store
+        .mark_needs_reauth(src, "Prom rejected the credentials")
+        .await
+        .unwrap();
+    app.app_store
+        .set_next_due(src, Some(Utc::now() + chrono::Duration::hours(1)))
+        .await
+        .unwrap();
+    let before = polls(&app, src).await.len();
+    let d = new_credentials().await;
+    assert_eq!(d["updateSource"]["needsReauth"], false, "{d}");
+    until_source(&app, src, "a poll after re-authorization", 10, |s| {
+        s.polls.len() > before && s.polls.iter().skip(before).any(|r| r.state == "succeeded")
+    })
+    .await;
+}
+
+// covers: IMP-2, SYNC-1 — what a scheduled poll that finds nothing new costs the database. On
+// PostgreSQL two statements: the claim, which also takes the lease, closes runs left running and
+// starts the run, and the end, which writes the run, moves the cursor and the next due time and
+// releases the lease (SQLite does the same in two transactions of several statements)
+#[tokio::test]
+async fn a_scheduled_poll_with_nothing_new_costs_two_statements_on_postgresql() {
+    use orderhub::domain::credentials::Credentials;
+    use orderhub::domain::Platform;
+    use orderhub::store::sources::SourceSettings;
+    use std::sync::Arc;
+    let url = fresh_database_url().await;
+    let metrics = Arc::new(orderhub::metrics::Metrics::default());
+    let store = orderhub::store::Store::connect(&url, metrics.clone())
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let sim = prom::sim::start(0, Default::default()).unwrap();
+    sim.seed(3, 5);
+    let key = orderhub::secrets::SecretKey::generate();
+    let credentials = Credentials {
+        token: Some("prom-sim-token".into()),
+        ..Default::default()
+    };
+    let row = store
+        .create_source(
+            Platform::Prom,
+            SourceSettings {
+                name: Some("Prom".into()),
+                currency: Some("UAH".into()),
+                base_url: Some(Some(sim.api_url())),
+                credentials_enc: Some(key.encrypt_credentials(&credentials)),
+                settings: Some(json!({"min_interval_ms": 0})),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let src = SourceId(row.id);
+    let engine = orderhub::sync::SyncEngine::new(
+        store.clone(),
+        key,
+        orderhub::platforms::http::HttpPolicy::fast(),
+    );
+    let slots = Arc::new(tokio::sync::Semaphore::new(4));
+    // the backfill, then a first poll
+    for kind in ["backfill", "poll", "poll"] {
+        store.set_next_due(src, None).await.unwrap();
+        let before = metrics.db_statements();
+        orderhub::sync::scheduler::poll_all(&engine, &slots).await;
+        let statements = metrics.db_statements() - before;
+        let run = store.sync_runs(src, 1).await.unwrap().remove(0);
+        assert_eq!(run.kind, kind, "{run:?}");
+        assert_eq!(run.state, "succeeded", "{run:?}");
+        if kind == "backfill" {
+            assert_eq!(run.orders_created, 3);
+            continue;
+        }
+        assert_eq!((run.orders_created, run.orders_updated), (0, 0), "{run:?}");
+        let expected = match store.backend() {
+            sea_orm::DbBackend::Postgres => 2,
+            _ => 8,
+        };
+        assert_eq!(
+            statements, expected,
+            "statements of a poll with nothing new"
+        );
+        // and it did all a run does
+        let source = store.source_row(src).await.unwrap().unwrap();
+        assert_eq!(source.sync_cursor, run.cursor_after);
+        assert!(source.last_sync_at.is_some_and(|t| t >= run.started_at));
+        assert!(
+            source
+                .next_due_at
+                .is_some_and(|t| t >= Utc::now() + chrono::Duration::seconds(590)),
+            "due again one interval on: {:?}",
+            source.next_due_at
+        );
+        assert_eq!(
+            store
+                .lease_holder(&format!("sync:source:{}", src.0))
+                .await
+                .unwrap(),
+            None,
+            "the lease is released"
+        );
+    }
+    store.close().await;
 }
