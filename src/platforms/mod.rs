@@ -366,6 +366,22 @@ pub fn rule_targets(platform: Platform) -> crate::domain::push::RuleTargets {
     }
 }
 
+/// The platform's own name of one of its order statuses (the source status shown beside ours),
+/// from its platform note: Rozetka `"26"` → "Опрацьовується менеджером". Ukrainian where the
+/// note gives it, else as the note names it; `None` for a code the note does not name (a
+/// shop's own status, a code a newer API added).
+pub fn source_status_label(platform: Platform, code: &str) -> Option<String> {
+    let known = match platform {
+        Platform::Rozetka => rozetka::statuses::label(code),
+        Platform::Prom => prom::status_label(code),
+        Platform::Epicentr => epicentr::status_label(code),
+        Platform::Cartum => cartum::status_label(code),
+        Platform::Woocommerce => woocommerce::status_label(code),
+        Platform::Shopify => return shopify::status_label(code),
+    };
+    known.map(str::to_string)
+}
+
 /// The client for a source's platform.
 pub fn client_for(config: SourceConfig) -> Result<Arc<dyn PlatformClient>, PlatformError> {
     Ok(match config.platform {
@@ -440,6 +456,48 @@ mod listed_tests {
             url: None,
             raw: serde_json::Value::Null,
         }
+    }
+
+    // covers: ST-2 (the source status shown beside ours, by its platform's name)
+    #[test]
+    fn each_platform_names_its_statuses_and_unknown_codes_have_no_name() {
+        let label = |p, c| source_status_label(p, c);
+        assert_eq!(
+            label(Platform::Rozetka, "26").as_deref(),
+            Some("Опрацьовується менеджером")
+        );
+        assert_eq!(
+            label(Platform::Rozetka, "73").as_deref(),
+            Some("У черзі на отримання")
+        );
+        assert_eq!(label(Platform::Rozetka, "9999"), None);
+        assert_eq!(label(Platform::Rozetka, "new"), None);
+        assert_eq!(label(Platform::Prom, "paid").as_deref(), Some("Оплачено"));
+        assert_eq!(label(Platform::Prom, "custom-17"), None);
+        assert_eq!(
+            label(Platform::Epicentr, "confirmed_by_merchant").as_deref(),
+            Some("Підтверджено продавцем")
+        );
+        assert_eq!(label(Platform::Cartum, "2").as_deref(), Some("В обробці"));
+        assert_eq!(label(Platform::Cartum, "7"), None);
+        assert_eq!(
+            label(Platform::Woocommerce, "on-hold").as_deref(),
+            Some("On hold")
+        );
+        assert_eq!(label(Platform::Woocommerce, "wc-shipped"), None);
+        assert_eq!(
+            label(Platform::Shopify, "paid/unfulfilled").as_deref(),
+            Some("Paid · Unfulfilled")
+        );
+        assert_eq!(
+            label(Platform::Shopify, "cancelled").as_deref(),
+            Some("Cancelled")
+        );
+        assert_eq!(
+            label(Platform::Shopify, "unknown/partial").as_deref(),
+            Some("Partially fulfilled")
+        );
+        assert_eq!(label(Platform::Shopify, "paid/pending"), None);
     }
 
     // covers: PUB-2

@@ -1,8 +1,10 @@
 //! The orders page with what each order shows beside it (customer, items, source, status) in one
 //! statement (issue 20): the page is chosen in a subquery (filter, API-3 scope, cursor, limit) and
-//! joined to its relations, one row per item; the rows are read back with the entities' own column
-//! decoding, under a prefix per table. A user who sees only some sources reads the customers through
-//! their sources' contacts: one statement more (`Store::customers_as_seen`).
+//! each of its rows carries its relations as JSON built by the database: the order's items as one
+//! array, and its source, status and buyer only on the first row of the page that names them (a
+//! source shared by 50 orders is sent once). One row per order, nothing repeated; the JSON reads
+//! back into the entities' models with `serde`. A user who sees only some sources reads the
+//! customers through their sources' contacts: one statement more (`Store::customers_as_seen`).
 
 use super::orders::{order_condition, page_after, OrderPage};
 use super::{rows::*, Store};
@@ -10,10 +12,10 @@ use crate::domain::auth::SourceScope;
 use crate::domain::orders::{OrderCursor, OrderFilter};
 use crate::error::Result;
 use entity::{customer, order, order_item, source, status};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order as Direction, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, Order as Direction, Query};
 use sea_orm::{
-    ConnectionTrait, EntityName, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter,
-    QueryOrder, QueryResult, QuerySelect, QueryTrait,
+    ColumnTrait, ColumnType, ConnectionTrait, DbBackend, EntityName, EntityTrait, FromQueryResult,
+    IdenStatic, Iterable, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
 };
 use std::collections::HashMap;
 
@@ -44,23 +46,78 @@ pub struct PageRelations {
 
 const PAGE: &str = "o";
 
-/// Selects every column of `E` (from the table or alias `from`) as `{prefix}{column}`.
-fn select_all<E: EntityTrait>(q: &mut SelectStatement, from: Alias, prefix: &str) {
+/// An SQL expression giving one row of `E` (the row of table alias `from`) as a JSON object whose
+/// keys are the column names and whose values read back with the model's `Deserialize`: decimals
+/// as text (no float on the way), booleans as JSON booleans and JSON columns as JSON on SQLite too
+/// (SQLite keeps them as integers and text).
+fn json_row<E: EntityTrait>(backend: DbBackend, from: &str) -> String {
+    let sqlite = backend == DbBackend::Sqlite;
+    let mut pairs = vec![];
     for c in E::Column::iter() {
-        q.expr_as(
-            Expr::col((from.clone(), Alias::new(c.as_str()))),
-            Alias::new(format!("{prefix}{}", c.as_str())),
-        );
+        let name = c.as_str();
+        let col = format!("\"{from}\".\"{name}\"");
+        let value = match (c.def().get_column_type(), sqlite) {
+            (ColumnType::Decimal(_) | ColumnType::Money(_), false) => format!("{col}::text"),
+            (ColumnType::Decimal(_) | ColumnType::Money(_), true) => {
+                format!("CASE WHEN {col} IS NULL THEN NULL ELSE printf('%.4f', {col}) END")
+            }
+            (ColumnType::Boolean, true) => format!(
+                "json(CASE WHEN {col} IS NULL THEN 'null' WHEN {col} THEN 'true' ELSE 'false' END)"
+            ),
+            (ColumnType::Json | ColumnType::JsonBinary, true) => format!("json({col})"),
+            _ => col,
+        };
+        pairs.push(format!("'{name}', {value}"));
+    }
+    let pairs = pairs.join(", ");
+    if sqlite {
+        format!("json_object({pairs})")
+    } else {
+        format!("json_build_object({pairs})")
     }
 }
 
-/// The row's `E` under `prefix`, or `None` when the left join found none (its id is null).
-fn joined<M: FromQueryResult>(row: &QueryResult, prefix: &str) -> Result<Option<M>> {
-    let id: Option<i64> = row.try_get("", &format!("{prefix}id"))?;
-    match id {
-        Some(_) => Ok(Some(M::from_query_result(row, prefix)?)),
-        None => Ok(None),
+/// The JSON of the row of `E` whose id is the page row's `key`, only on the first row of the page
+/// that refers to it (a source, status or buyer shared by many orders is sent once), as text.
+fn first_mention<E: EntityTrait>(backend: DbBackend, key: &str) -> String {
+    let table = E::default().table_name().to_string();
+    let cast = if backend == DbBackend::Sqlite {
+        ""
+    } else {
+        "::text"
+    };
+    format!(
+        "CASE WHEN \"{PAGE}\".\"{key}\" IS NOT NULL AND row_number() OVER (PARTITION BY \
+         \"{PAGE}\".\"{key}\" ORDER BY \"{PAGE}\".\"platform_created_at\" DESC, \"{PAGE}\".\"id\" DESC) = 1 \
+         THEN (SELECT {json}{cast} FROM \"{table}\" AS \"r\" WHERE \"r\".\"id\" = \"{PAGE}\".\"{key}\") END",
+        json = json_row::<E>(backend, "r"),
+    )
+}
+
+/// The order's items as one JSON array of rows, oldest first; `[]` for an order without any.
+fn items_of_order(backend: DbBackend) -> String {
+    let table = order_item::Entity.table_name();
+    let row = json_row::<order_item::Entity>(backend, "i");
+    match backend {
+        DbBackend::Sqlite => format!(
+            "(SELECT json_group_array(json({row}) ORDER BY \"i\".\"id\") FROM \"{table}\" AS \"i\" \
+             WHERE \"i\".\"order_id\" = \"{PAGE}\".\"id\")"
+        ),
+        _ => format!(
+            "(SELECT COALESCE(json_agg({row} ORDER BY \"i\".\"id\"), '[]')::text FROM \"{table}\" AS \"i\" \
+             WHERE \"i\".\"order_id\" = \"{PAGE}\".\"id\")"
+        ),
     }
+}
+
+/// Reads a JSON column of the row (text; null when the page did not send one there).
+fn json_col<M: serde::de::DeserializeOwned>(row: &QueryResult, col: &str) -> Result<Option<M>> {
+    let text: Option<String> = row.try_get("", col)?;
+    text.map(|t| {
+        serde_json::from_str(&t)
+            .map_err(|e| crate::error::Error::Internal(format!("orders page, {col}: {e}")))
+    })
+    .transpose()
 }
 
 impl Store {
@@ -96,94 +153,58 @@ impl Store {
             .order_by_desc(order::Column::Id)
             .limit(first.saturating_add(1))
             .into_query();
+        let backend = self.db.get_database_backend();
         let o = Alias::new(PAGE);
         let mut q = Query::select();
         q.from_subquery(page, o.clone());
-        select_all::<order::Entity>(&mut q, o.clone(), "o_");
-        let col = |table: &str, c: &str| Expr::col((Alias::new(table), Alias::new(c)));
+        q.column((o.clone(), Asterisk));
         if parts.customer {
-            q.left_join(
-                customer::Entity,
-                col(customer::Entity.table_name(), "id")
-                    .equals((o.clone(), Alias::new("customer_id"))),
+            q.expr_as(
+                Expr::cust(first_mention::<customer::Entity>(backend, "customer_id")),
+                Alias::new("c_json"),
             );
-            select_all::<customer::Entity>(&mut q, Alias::new(customer::Entity.table_name()), "c_");
         }
         if parts.source {
-            q.left_join(
-                source::Entity,
-                col(source::Entity.table_name(), "id").equals((o.clone(), Alias::new("source_id"))),
+            q.expr_as(
+                Expr::cust(first_mention::<source::Entity>(backend, "source_id")),
+                Alias::new("s_json"),
             );
-            select_all::<source::Entity>(&mut q, Alias::new(source::Entity.table_name()), "s_");
         }
         if parts.status {
-            q.left_join(
-                status::Entity,
-                col(status::Entity.table_name(), "id").equals((o.clone(), Alias::new("status_id"))),
+            q.expr_as(
+                Expr::cust(first_mention::<status::Entity>(backend, "status_id")),
+                Alias::new("t_json"),
             );
-            select_all::<status::Entity>(&mut q, Alias::new(status::Entity.table_name()), "t_");
         }
         if parts.items {
-            q.left_join(
-                order_item::Entity,
-                col(order_item::Entity.table_name(), "order_id")
-                    .equals((o.clone(), Alias::new("id"))),
-            );
-            select_all::<order_item::Entity>(
-                &mut q,
-                Alias::new(order_item::Entity.table_name()),
-                "i_",
-            );
+            q.expr_as(Expr::cust(items_of_order(backend)), Alias::new("i_json"));
         }
         q.order_by(
             (o.clone(), Alias::new("platform_created_at")),
             Direction::Desc,
         )
         .order_by((o.clone(), Alias::new("id")), Direction::Desc);
-        if parts.items {
-            q.order_by(
-                (
-                    Alias::new(order_item::Entity.table_name()),
-                    Alias::new("id"),
-                ),
-                Direction::Asc,
-            );
-        }
         let rows = self.db.query_all(&q).await?;
 
-        let mut orders: Vec<OrderRow> = vec![];
+        let mut orders: Vec<OrderRow> = Vec::with_capacity(rows.len());
         let mut rel = PageRelations::default();
-        let mut customers: HashMap<i64, CustomerRow> = HashMap::new();
-        let mut sources: HashMap<i64, SourceRow> = HashMap::new();
-        let mut statuses: HashMap<i64, StatusRow> = HashMap::new();
+        let mut customers: Vec<CustomerRow> = vec![];
         for row in &rows {
-            let id: i64 = row.try_get("", "o_id")?;
-            if orders.last().is_none_or(|last| last.id != id) {
-                orders.push(order::Model::from_query_result(row, "o_")?);
-                if parts.items {
-                    rel.items.entry(id).or_default();
-                }
-                if parts.customer {
-                    if let Some(c) = joined::<CustomerRow>(row, "c_")? {
-                        customers.entry(c.id).or_insert(c);
-                    }
-                }
-                if parts.source {
-                    if let Some(s) = joined::<SourceRow>(row, "s_")? {
-                        sources.entry(s.id).or_insert(s);
-                    }
-                }
-                if parts.status {
-                    if let Some(s) = joined::<StatusRow>(row, "t_")? {
-                        statuses.entry(s.id).or_insert(s);
-                    }
-                }
-            }
+            let order = order::Model::from_query_result(row, "")?;
             if parts.items {
-                if let Some(item) = joined::<OrderItemRow>(row, "i_")? {
-                    rel.items.entry(id).or_default().push(item);
-                }
+                let items: Vec<OrderItemRow> = json_col(row, "i_json")?.unwrap_or_default();
+                rel.items.insert(order.id, items);
             }
+            if parts.customer {
+                customers.extend(json_col::<CustomerRow>(row, "c_json")?);
+            }
+            if parts.source {
+                rel.sources.extend(json_col::<SourceRow>(row, "s_json")?);
+            }
+            if parts.status {
+                rel.statuses.extend(json_col::<StatusRow>(row, "t_json")?);
+            }
+            orders.push(order);
         }
         let has_next = orders.len() as u64 > first;
         if has_next {
@@ -191,11 +212,7 @@ impl Store {
                 rel.items.remove(&extra.id);
             }
         }
-        rel.customers = self
-            .customers_as_seen(scope, customers.into_values().collect())
-            .await?;
-        rel.sources = sources.into_values().collect();
-        rel.statuses = statuses.into_values().collect();
+        rel.customers = self.customers_as_seen(scope, customers).await?;
         Ok((
             OrderPage {
                 rows: orders,

@@ -14,6 +14,7 @@ mod leases;
 mod live;
 mod managers;
 mod ops;
+mod order_work;
 mod orders;
 mod platform_budget;
 mod polling_sync;

@@ -645,3 +645,110 @@ async fn a_page_of_new_orders_creates_each_new_buyer_once() {
         "another source's buyer is not visible"
     );
 }
+
+// covers: API-1, API-2, API-3
+/// The planned page (`orders` reads the relations with the page, as JSON the database builds) shows
+/// every field of the customer, source, status and items exactly as the order read alone does
+/// (DataLoaders): text, decimals, booleans set both ways, JSON settings, timestamps, nulls; for an
+/// admin and for a user of some sources.
+#[tokio::test]
+async fn the_planned_page_shows_every_relation_field_as_the_order_alone_does() {
+    let app = spawn_app().await;
+    let roz = app
+        .create_source(
+            "Rozetka «Дім»",
+            "ROZETKA",
+            json!({"sendTracking": true, "storeCommission": true, "language": "UK"}),
+        )
+        .await;
+    let prom = app.create_source("Prom", "PROM", json!({})).await;
+    app.data(
+        "mutation($id: ID!, $s: JSON!) { updateSource(id: $id, input: {settings: $s}) { id } }",
+        json!({"id": prom.to_string(), "s": {"page_size": 50}}),
+    )
+    .await;
+    let mut ids = vec![];
+    for i in 0..8 {
+        let src = if i % 2 == 0 { roz } else { prom };
+        let mut order = sample_order(&format!("p{i}"), at(i), "Ірина", "0671112233");
+        if i == 3 {
+            order.customer = None;
+        }
+        if i == 5 {
+            order.items.clear();
+        }
+        if i == 6 {
+            order.items[0].sku = None;
+            order.items[0].price = dec("0.0001");
+            order.items[1].quantity = dec("12345");
+        }
+        ids.push(app.import(src, order).await.to_string());
+    }
+    // booleans both ways: an item a re-sync added, marked upsell, and a written-off order's items
+    let added = ImportedItem {
+        external_id: Some("p0-3".into()),
+        name: "Чохол".into(),
+        sku: Some("CASE".into()),
+        quantity: dec("1"),
+        price: dec("99"),
+        ..Default::default()
+    };
+    let item = app
+        .app_store
+        .add_item_from_platform(orderhub::domain::OrderId(ids[0].parse().unwrap()), &added)
+        .await
+        .unwrap();
+    app.data(
+        "mutation($i: ID!) { setItemUpsell(itemId: $i, upsell: true) { id } }",
+        json!({"i": item.to_string()}),
+    )
+    .await;
+    app.data(
+        "mutation($o: ID!) { writeOffOrder(orderId: $o) { id } }",
+        json!({"o": ids[2]}),
+    )
+    .await;
+
+    let node = "id number total currency sourceStatus \
+        customer { id firstName lastName phone email address unspecified } \
+        source { id name settings platform enabled currency language baseUrl needsReauth lastError \
+          lastSyncAt sendTracking trackingStatusIds storeCommission expenseType identifyProductsBy \
+          statusRulesEnabled createdAt defaultStatus { id name } } \
+        status { id name group position systemKey } \
+        items { id name sku code quantity price upsell upsellCapable removedOnPlatform writtenOff productId }";
+    let (_, user) = app.create_user("Rozetka only", &[roz]).await;
+    for token in [ADMIN_TOKEN, user.as_str()] {
+        let page = app
+            .gql_as(
+                Some(token),
+                &format!("{{ orders(first: 50) {{ edges {{ node {{ {node} }} }} }} }}"),
+                json!({}),
+            )
+            .await;
+        assert!(page.get("errors").is_none(), "{page}");
+        let edges = page["data"]["orders"]["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), if token == ADMIN_TOKEN { 8 } else { 4 });
+        for e in edges {
+            let id = e["node"]["id"].clone();
+            let alone = app
+                .gql_as(
+                    Some(token),
+                    &format!("query($o: ID!) {{ order(id: $o) {{ {node} }} }}"),
+                    json!({"o": id}),
+                )
+                .await;
+            assert_eq!(e["node"], alone["data"]["order"], "order {id}");
+        }
+        let upsell = edges
+            .iter()
+            .flat_map(|e| e["node"]["items"].as_array().unwrap())
+            .filter(|i| i["upsell"] == true)
+            .count();
+        assert_eq!(upsell, 1, "{page}");
+        let tiny = edges
+            .iter()
+            .flat_map(|e| e["node"]["items"].as_array().unwrap())
+            .any(|i| i["price"] == "0.0001");
+        assert!(tiny, "{page}");
+    }
+}

@@ -258,6 +258,25 @@ impl Order {
     async fn source_status(&self) -> Option<&str> {
         self.0.source_status.as_deref()
     }
+    /// The platform's own name of `sourceStatus` (Rozetka "26" → "Опрацьовується менеджером"),
+    /// in Ukrainian where its platform note gives one; null for a code the platform does not name.
+    async fn source_status_label(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<String>> {
+        let Some(code) = self.0.source_status.as_deref() else {
+            return Ok(None);
+        };
+        let Some(source) = self.source(ctx).await? else {
+            return Ok(None);
+        };
+        Ok(source
+            .0
+            .platform
+            .parse::<Platform>()
+            .ok()
+            .and_then(|p| crate::platforms::source_status_label(p, code)))
+    }
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
         match self.0.customer_id {
             Some(id) => {

@@ -6,5 +6,15 @@ pub mod map;
 pub mod sim;
 pub mod wire;
 
+/// The API's Ukrainian name of one of the five statuses every shop has (cartum.md §3); `None`
+/// for a shop's own status, whose name only the shop knows.
+pub fn status_label(code: &str) -> Option<&'static str> {
+    let id: u64 = code.trim().parse().ok()?;
+    map::DEFAULT_STATUSES
+        .iter()
+        .find(|s| s.0 == id)
+        .map(|s| s.1)
+}
+
 #[cfg(test)]
 mod tests;

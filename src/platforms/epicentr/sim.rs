@@ -63,20 +63,7 @@ pub fn msg_unknown_reason(code: &str) -> String {
 
 /// Ukrainian labels of the status codes (note §4).
 pub fn status_title(code: &str) -> &'static str {
-    match code {
-        "new" => "Новий",
-        "confirmed_by_merchant" => "Підтверджено продавцем",
-        "confirmed" => "Підтверджено",
-        "sent" => "Відправлено",
-        "delivered" => "Готовий до видачі",
-        "completed" => "Завершено",
-        "closed" => "Закрито",
-        "canceled" => "Скасовано",
-        "canceled_by_merchant" => "Скасовано продавцем",
-        "returned" => "Повернено",
-        "return_requested" => "Запит на повернення",
-        _ => "",
-    }
+    super::status_label(code).unwrap_or("")
 }
 
 /// Every ASSUMPTION of the note as data, with the note's defaults.

@@ -20,5 +20,23 @@ pub const CANCELLATION_REASONS: &[&str] = &[
     "another",
 ];
 
+/// Prom's names of its order statuses (prom.md §4): Ukrainian where the note gives it (the
+/// example order's `status_name`), else the note's own words. Shop-defined `custom-<id>`
+/// statuses have no name here.
+const STATUS_LABELS: &[(&str, &str)] = &[
+    ("pending", "New"),
+    ("received", "Accepted"),
+    ("paid", "Оплачено"),
+    ("delivered", "Delivered"),
+    ("canceled", "Cancelled"),
+    ("draft", "Draft"),
+];
+
+/// Prom's name of a status code; `None` for one the note does not name.
+pub fn status_label(code: &str) -> Option<&'static str> {
+    let code = code.trim();
+    STATUS_LABELS.iter().find(|s| s.0 == code).map(|s| s.1)
+}
+
 #[cfg(test)]
 mod tests;

@@ -180,6 +180,52 @@ pub fn name_uk(id: i64) -> &'static str {
         .unwrap_or("")
 }
 
+/// Statuses the note names only in its ranges or glosses (§4): the names it gives, Ukrainian
+/// where it has them. Kept apart from [`STATUSES`] so they do not become rule targets.
+const MORE_NAMES: &[(i64, &str)] = &[
+    (32, "Ungrouping not acceptable"),
+    (34, "Carrier/method not acceptable"),
+    (35, "Delivery term"),
+    (36, "Non-cash payment impossible"),
+    (39, "Wrong size/colour"),
+    (41, "Bought elsewhere"),
+    (58, "Передано до служби доставки в Польщі"),
+    (59, "На митному контролі"),
+    (60, "Передано до служби доставки в Україні"),
+    (62, "Date changed"),
+    (63, "Processed by carrier"),
+    (64, "To recipient city"),
+    (65, "In recipient city"),
+    (66, "In recipient city"),
+    (67, "Given to courier"),
+    (68, "Partially received"),
+    (69, "Date or address changed"),
+    (70, "Планується повторний дзвінок"),
+    (73, "У черзі на отримання"),
+    (74, "Сьогодні закінчується термін резерву"),
+    (76, "Очікує клієнта у почтоматі"),
+    (78, "Змінено час видачі"),
+    (79, "Очікує модерації КЦ"),
+    (80, "Awaiting receipt from seller"),
+    (81, "Accepted from seller"),
+    (82, "At distribution centre"),
+    (83, "Will be returned"),
+    (84, "At return point"),
+    (85, "Returned to seller"),
+    (86, "Return expected"),
+];
+
+/// Rozetka's own name of a status (`"26"` → "Опрацьовується менеджером"); `None` for an id the
+/// note does not name.
+pub fn label(code: &str) -> Option<&'static str> {
+    let id: i64 = code.trim().parse().ok()?;
+    STATUSES
+        .iter()
+        .find(|s| s.0 == id)
+        .map(|s| s.1)
+        .or_else(|| MORE_NAMES.iter().find(|s| s.0 == id).map(|s| s.1))
+}
+
 pub fn name_en(id: i64) -> &'static str {
     STATUSES
         .iter()
