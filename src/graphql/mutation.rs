@@ -12,10 +12,50 @@ use crate::store::orders::Actor;
 use crate::store::sources::SourceSettings;
 use crate::sync::RunKind;
 use crate::Error;
-use async_graphql::{Context, ErrorExtensions, Object, ID};
+use async_graphql::{Context, Enum, ErrorExtensions, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 
 #[derive(Default)]
 pub struct Mutation;
+
+/// What became of one order of `syncOrders` (SYNC-4).
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum OrderSyncOutcome {
+    /// Re-read from its platform now.
+    Synced,
+    /// Not now: the order was synced by hand less than 10 minutes ago, or its source's budget of
+    /// platform calls is spent; `retryAt` says when it is allowed again.
+    NotYet,
+    /// Not synced, for the `reason` given (an order created here or arriving by webhook, one not
+    /// found, the platform's refusal).
+    Refused,
+}
+
+/// One order's answer in `syncOrders`.
+#[derive(SimpleObject)]
+pub struct OrderSyncResult {
+    pub order_id: ID,
+    pub outcome: OrderSyncOutcome,
+    /// The order as it is now; null when it is not found (or not visible to the caller).
+    pub order: Option<Order>,
+    /// Why it was not synced, as `syncOrder` would have said.
+    pub reason: Option<String>,
+    /// The `extensions.code` `syncOrder` would have answered (`RATE_LIMITED`, `NOT_FOUND`,
+    /// `CONFLICT`, `PLATFORM_ERROR`).
+    pub code: Option<String>,
+    /// `NOT_YET`: when this order may be synced again.
+    pub retry_at: Option<DateTime<Utc>>,
+}
+
+/// Orders re-read at once by one `syncOrders` call (the client keeps each source's pace).
+const SYNC_ORDERS_AT_ONCE: usize = 4;
+
+/// The ids of a bulk order mutation: at most 200, each a valid id.
+fn parse_order_ids(ids: &[ID]) -> async_graphql::Result<Vec<OrderId>> {
+    check_list("orderIds", ids, MAX_ID_LIST)?;
+    ids.iter().map(|id| parse_id("orderIds", id)).collect()
+}
 
 fn ids<T: std::str::FromStr>(field: &str, ids: &[ID]) -> async_graphql::Result<Vec<T>> {
     check_list(field, ids, MAX_ID_LIST)?;
@@ -349,6 +389,68 @@ impl Mutation {
         let scope = principal(ctx)?.scope();
         let id: OrderId = parse_id("orderId", &order_id)?;
         Ok(Order(state(ctx).engine.sync_order(&scope, id).await.gql()?))
+    }
+
+    /// Re-reads a selection of orders from their platforms now (SYNC-4, at most 200 ids): each
+    /// order as `syncOrder` would, with the 10-minute rule per order and each sync drawing on its
+    /// source's budget of platform calls. Answers every distinct order in the order asked:
+    /// `SYNCED`, `NOT_YET` with `retryAt`, or `REFUSED` with the reason; one order's refusal
+    /// never stops the others.
+    async fn sync_orders(
+        &self,
+        ctx: &Context<'_>,
+        order_ids: Vec<ID>,
+    ) -> async_graphql::Result<Vec<OrderSyncResult>> {
+        let scope = principal(ctx)?.scope();
+        let mut ids = parse_order_ids(&order_ids)?;
+        let mut seen = std::collections::HashSet::new();
+        ids.retain(|id| seen.insert(*id));
+        let engine = &state(ctx).engine;
+        let store = &state(ctx).store;
+        let scope = &scope;
+        let results: Vec<OrderSyncResult> = futures_util::stream::iter(ids)
+            .map(|id| async move {
+                let answer = engine.sync_order(scope, id).await;
+                let order_id = ID(id.0.to_string());
+                match answer {
+                    Ok(row) => OrderSyncResult {
+                        order_id,
+                        outcome: OrderSyncOutcome::Synced,
+                        order: Some(Order(row)),
+                        reason: None,
+                        code: None,
+                        retry_at: None,
+                    },
+                    Err(e) => {
+                        if let Error::Internal(detail) = &e {
+                            tracing::error!(error = %detail, order_id = id.0, "syncOrders");
+                        }
+                        let (outcome, retry_at) = match &e {
+                            Error::RateLimited { retry_at, .. } => {
+                                (OrderSyncOutcome::NotYet, *retry_at)
+                            }
+                            _ => (OrderSyncOutcome::Refused, None),
+                        };
+                        // what it is now, unless it is not found or not visible
+                        let order = match e {
+                            Error::NotFound(_) => None,
+                            _ => store.order(scope, id).await.ok().flatten().map(Order),
+                        };
+                        OrderSyncResult {
+                            order_id,
+                            outcome,
+                            order,
+                            reason: Some(e.public_message()),
+                            code: Some(e.code().to_string()),
+                            retry_at,
+                        }
+                    }
+                }
+            })
+            .buffered(SYNC_ORDERS_AT_ONCE)
+            .collect()
+            .await;
+        Ok(results)
     }
 
     async fn update_source(

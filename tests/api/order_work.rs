@@ -1,11 +1,19 @@
 //! A seller's everyday order work through the API (issue 19): the platform's own name of an
-//! order's platform status.
-// covers: ST-2
+//! order's platform status, re-syncing a selection.
+// covers: SYNC-4, ST-2, API-3, API-5
 
 use crate::helpers::*;
-use orderhub::domain::SourceId;
-use serde_json::json;
+use crate::sims::*;
+use orderhub::domain::{Platform, SourceId};
+use reqwest::Method;
+use serde_json::{json, Value};
 use std::collections::HashMap;
+
+fn code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("<none>")
+}
 
 /// An order of `source` with this platform status, imported as a sync would; its id.
 async fn order_with_status(app: &TestApp, source: SourceId, ext: &str, status: &str) -> String {
@@ -76,4 +84,195 @@ async fn each_order_shows_its_platform_status_by_the_platforms_own_name() {
         )
         .await;
     assert_eq!(d["order"]["sourceStatusLabel"], "Оплачено");
+}
+
+/// A Rozetka source on the simulator whose budget of manual calls is 3 at once, then 1 a
+/// minute; its backfill done.
+async fn rozetka_source(app: &TestApp, sim: &SimUnderTest) -> String {
+    let created = app
+        .gql(
+            "mutation($i: CreateSourceInput!) { createSource(input: $i) { id } }",
+            json!({"i": {"name": "Rozetka daily", "platform": "ROZETKA", "currency": "UAH",
+                "baseUrl": sim.source_url, "credentials": sim.credentials,
+                "settings": {"min_interval_ms": 0, "manual_call_burst": 3, "manual_calls_per_minute": 1}}}),
+        )
+        .await;
+    assert!(created.get("errors").is_none(), "{created}");
+    let id = created["data"]["createSource"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let run = wait_for_run(app, &id, "backfill").await;
+    assert_eq!(run["state"], "succeeded", "{run}");
+    lease_free(app, SourceId(id.parse().unwrap())).await;
+    id
+}
+
+/// Platform requests the simulator answered so far.
+async fn platform_requests(sim: &SimUnderTest) -> u64 {
+    sim.control(Method::GET, "/_sim/faults", Value::Null).await["requests"]
+        .as_u64()
+        .unwrap()
+}
+
+const SYNC_ORDERS: &str = "mutation($o: [ID!]!) { syncOrders(orderIds: $o) { orderId outcome reason code retryAt order { id sourceStatus sourceStatusLabel items { name } } } }";
+
+/// The outcome of each order id in a `syncOrders` answer.
+fn outcomes(answer: &Value) -> Vec<(String, String)> {
+    answer["syncOrders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["orderId"].as_str().unwrap().to_string(),
+                r["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+// covers: SYNC-4, API-3
+#[tokio::test]
+async fn a_selection_is_resynced_order_by_order_within_the_ten_minute_rule_and_the_budget() {
+    let app = spawn_app().await;
+    let sim = start(Platform::Rozetka);
+    let mut external = Vec::new();
+    for _ in 0..5 {
+        let o = sim
+            .control(
+                Method::POST,
+                "/_sim/orders",
+                json!({"buyer": 3, "items": [{"product": 0, "quantity": 1}], "status": 1}),
+            )
+            .await;
+        external.push(o["order"]["id"].as_i64().unwrap().to_string());
+    }
+    let source = rozetka_source(&app, &sim).await;
+    let orders = orders_by_external_id(&app, &source, "id externalId").await;
+    let ids: Vec<String> = external
+        .iter()
+        .map(|e| orders[e]["id"].as_str().unwrap().to_string())
+        .collect();
+
+    // changes on Rozetka after the import: a manager took order 0, order 1 got an item
+    sim.control(
+        Method::PATCH,
+        &format!("/_sim/orders/{}", external[0]),
+        json!({"status": 26}),
+    )
+    .await;
+    sim.control(
+        Method::PATCH,
+        &format!("/_sim/orders/{}", external[1]),
+        json!({"add_item": {"product": 1, "quantity": 1}}),
+    )
+    .await;
+
+    // more than 200 ids are refused whole, naming the field
+    let many: Vec<String> = (1..=201).map(|i| i.to_string()).collect();
+    let r = app.gql(SYNC_ORDERS, json!({"o": many})).await;
+    assert_eq!(code(&r), "BAD_INPUT", "{r}");
+    assert_eq!(r["errors"][0]["extensions"]["field"], "orderIds", "{r}");
+
+    // a webhook platform's order and an id that names nothing are refused with the reason;
+    // of the five Rozetka orders, the budget (3 at once) lets three through, the other two are
+    // told when they may go; a repeated id is answered once
+    let shop = app.create_source("Shop", "SHOPIFY", json!({})).await;
+    let shopify_order = order_with_status(&app, shop, "sh1", "paid/unfulfilled").await;
+    let mut asked = ids.clone();
+    asked.push(shopify_order.clone());
+    asked.push("999999".into());
+    asked.push(ids[0].clone());
+    let before = platform_requests(&sim).await;
+    let r = app.data(SYNC_ORDERS, json!({"o": asked})).await;
+    let answers = r["syncOrders"].as_array().unwrap();
+    assert_eq!(answers.len(), 7, "each distinct order once: {r}");
+    let got: Vec<String> = outcomes(&r).into_iter().map(|(id, _)| id).collect();
+    let mut in_order = ids.clone();
+    in_order.push(shopify_order.clone());
+    in_order.push("999999".into());
+    assert_eq!(got, in_order, "answered in the order asked");
+    let by_id: HashMap<String, Value> = answers
+        .iter()
+        .map(|a| (a["orderId"].as_str().unwrap().to_string(), a.clone()))
+        .collect();
+    let synced: Vec<&String> = ids
+        .iter()
+        .filter(|id| by_id[*id]["outcome"] == "SYNCED")
+        .collect();
+    let not_yet: Vec<&String> = ids
+        .iter()
+        .filter(|id| by_id[*id]["outcome"] == "NOT_YET")
+        .collect();
+    assert_eq!((synced.len(), not_yet.len()), (3, 2), "{r}");
+    assert_eq!(
+        platform_requests(&sim).await - before,
+        3,
+        "refused orders cost no platform request"
+    );
+    for id in &not_yet {
+        let a = &by_id[*id];
+        assert_eq!(a["code"], "RATE_LIMITED", "{a}");
+        assert!(
+            a["reason"]
+                .as_str()
+                .unwrap()
+                .contains("budget of platform calls"),
+            "{a}"
+        );
+        let retry: chrono::DateTime<chrono::Utc> = a["retryAt"].as_str().unwrap().parse().unwrap();
+        assert!(retry > chrono::Utc::now(), "{a}");
+        assert!(a["order"]["id"] == **id, "the order as it is: {a}");
+    }
+    let shopify = &by_id[&shopify_order];
+    assert_eq!(shopify["outcome"], "REFUSED", "{shopify}");
+    assert_eq!(shopify["code"], "CONFLICT", "{shopify}");
+    assert!(
+        shopify["reason"].as_str().unwrap().contains("webhook"),
+        "{shopify}"
+    );
+    let missing = &by_id["999999"];
+    assert_eq!(missing["outcome"], "REFUSED", "{missing}");
+    assert_eq!(missing["code"], "NOT_FOUND", "{missing}");
+    assert_eq!(missing["order"], Value::Null, "{missing}");
+
+    // what the synced orders brought (SYNC-1), when they were among the three
+    if by_id[&ids[0]]["outcome"] == "SYNCED" {
+        let o = &by_id[&ids[0]]["order"];
+        assert_eq!(o["sourceStatus"], "26", "{o}");
+        assert_eq!(o["sourceStatusLabel"], "Опрацьовується менеджером", "{o}");
+    }
+    if by_id[&ids[1]]["outcome"] == "SYNCED" {
+        let items = by_id[&ids[1]]["order"]["items"].as_array().unwrap().len();
+        assert_eq!(items, 2, "{r}");
+    }
+
+    // asked again at once: the synced ones wait for their 10 minutes, the others for the budget
+    let before = platform_requests(&sim).await;
+    let r = app.data(SYNC_ORDERS, json!({"o": ids})).await;
+    assert_eq!(platform_requests(&sim).await, before, "{r}");
+    for a in r["syncOrders"].as_array().unwrap() {
+        assert_eq!(a["outcome"], "NOT_YET", "{a}");
+        let retry: chrono::DateTime<chrono::Utc> = a["retryAt"].as_str().unwrap().parse().unwrap();
+        let id = a["orderId"].as_str().unwrap().to_string();
+        if synced.contains(&&id) {
+            assert!(a["reason"].as_str().unwrap().contains("10 minutes"), "{a}");
+            assert!(
+                retry > chrono::Utc::now() + chrono::Duration::minutes(9),
+                "{a}"
+            );
+        }
+    }
+
+    // API-3: a user without the source cannot sync its orders, nor learn they exist
+    let other = app.create_source("Other", "PROM", json!({})).await;
+    let (_, token) = app.create_user("Oksana", &[other]).await;
+    let r = app
+        .gql_as(Some(&token), SYNC_ORDERS, json!({"o": [ids[4]]}))
+        .await;
+    let a = &r["data"]["syncOrders"][0];
+    assert_eq!(a["outcome"], "REFUSED", "{r}");
+    assert_eq!(a["code"], "NOT_FOUND", "{r}");
+    assert_eq!(a["order"], Value::Null, "{r}");
 }
