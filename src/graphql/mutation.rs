@@ -48,6 +48,29 @@ pub struct OrderSyncResult {
     pub retry_at: Option<DateTime<Utc>>,
 }
 
+/// What became of one order of `changeOrdersStatus`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum OrderStatusChangeOutcome {
+    /// Moved to the status; its pushes are queued as `changeOrderStatus` queues them (ST-4).
+    Changed,
+    /// Already in the status: nothing changed, nothing pushed.
+    Unchanged,
+    /// Not changed, for the `reason` given.
+    Refused,
+}
+
+/// One order's answer in `changeOrdersStatus`.
+#[derive(SimpleObject)]
+pub struct OrderStatusChangeResult {
+    pub order_id: ID,
+    pub outcome: OrderStatusChangeOutcome,
+    /// The order as it is now; null when it is not found (or not visible to the caller).
+    pub order: Option<Order>,
+    pub reason: Option<String>,
+    /// The `extensions.code` the refusal would carry alone (`NOT_FOUND`).
+    pub code: Option<String>,
+}
+
 /// Orders re-read at once by one `syncOrders` call (the client keeps each source's pace).
 const SYNC_ORDERS_AT_ONCE: usize = 4;
 
@@ -610,6 +633,68 @@ impl Mutation {
             .await
             .gql()?;
         Ok(Order(row))
+    }
+
+    /// Moves a selection of orders (at most 200 ids) to one of our statuses, each as
+    /// `changeOrderStatus` moves one: its feed event, and the pushes the source's status rules
+    /// make (ST-4..7), queued together. Orders the caller may not see are refused as not found
+    /// (API-3). Answers every distinct order in the order asked: `CHANGED`, `UNCHANGED` (already
+    /// in the status) or `REFUSED` with the reason. A status that does not exist, or a
+    /// `cancellationReason` (at most 500 characters) with a status outside the cancelled group,
+    /// refuses the whole call.
+    async fn change_orders_status(
+        &self,
+        ctx: &Context<'_>,
+        order_ids: Vec<ID>,
+        status_id: ID,
+        cancellation_reason: Option<String>,
+    ) -> async_graphql::Result<Vec<OrderStatusChangeResult>> {
+        let scope = principal(ctx)?.scope();
+        let ids = parse_order_ids(&order_ids)?;
+        let status_id: StatusId = parse_id("statusId", &status_id)?;
+        check_opt_len(
+            "cancellationReason",
+            cancellation_reason.as_deref(),
+            MAX_REASON_LEN,
+        )?;
+        let reason = cancellation_reason
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty());
+        let answers = state(ctx)
+            .store
+            .change_orders_status(&scope, &ids, status_id, reason, actor(ctx)?)
+            .await
+            .gql()?;
+        use crate::store::orders::StatusChangeOutcome as Done;
+        Ok(answers
+            .into_iter()
+            .map(|(id, done)| {
+                let order_id = ID(id.0.to_string());
+                match done {
+                    Done::Changed(row) => OrderStatusChangeResult {
+                        order_id,
+                        outcome: OrderStatusChangeOutcome::Changed,
+                        order: Some(Order(row)),
+                        reason: None,
+                        code: None,
+                    },
+                    Done::Unchanged(row) => OrderStatusChangeResult {
+                        order_id,
+                        outcome: OrderStatusChangeOutcome::Unchanged,
+                        order: Some(Order(row)),
+                        reason: None,
+                        code: None,
+                    },
+                    Done::Refused(e) => OrderStatusChangeResult {
+                        order_id,
+                        outcome: OrderStatusChangeOutcome::Refused,
+                        order: None,
+                        reason: Some(e.public_message()),
+                        code: Some(e.code().to_string()),
+                    },
+                }
+            })
+            .collect())
     }
 
     /// Gives orders to a manager (`userId`), or takes them from theirs (`userId: null`); at most

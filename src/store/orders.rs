@@ -97,6 +97,41 @@ impl Store {
     ) -> Result<OrderRow> {
         let order = self.visible_order(scope, id).await?;
         let target = self
+            .status_change_target(status_id, &cancellation_reason)
+            .await?;
+        if order.status_id == status_id.0 {
+            return Ok(order);
+        }
+        let from = self
+            .status(StatusId(order.status_id))
+            .await?
+            .map(|s| s.name);
+        let push = self.push_context(&order).await?;
+        let txn = self.write_txn().await?;
+        let (row, queued) = enter_status(
+            &txn,
+            order,
+            &target,
+            from,
+            cancellation_reason.as_deref(),
+            push.as_ref(),
+            actor,
+        )
+        .await?;
+        txn.commit().await?;
+        if queued {
+            self.wake_outbox();
+        }
+        Ok(row)
+    }
+
+    /// The status an order is moved to, checked with its cancellation reason.
+    async fn status_change_target(
+        &self,
+        status_id: StatusId,
+        cancellation_reason: &Option<String>,
+    ) -> Result<(StatusRow, StatusGroup)> {
+        let target = self
             .status(status_id)
             .await?
             .ok_or_else(|| Error::bad_input("statusId", "no such status"))?;
@@ -107,56 +142,89 @@ impl Store {
                 "only a status of the cancelled group takes a cancellation reason",
             ));
         }
-        if order.status_id == status_id.0 {
-            return Ok(order);
+        Ok((target, group))
+    }
+
+    /// Moves several orders to one status, each as `change_order_status` moves one (its feed
+    /// event, its pushes under the source's rules, ST-4), in one transaction with the outbox
+    /// woken once. Answers each distinct id in the order asked: changed, unchanged (already in
+    /// the status), or refused with the reason (an order the scope may not see is "not found",
+    /// API-3). A bad status or reason refuses the whole call.
+    pub async fn change_orders_status(
+        &self,
+        scope: &SourceScope,
+        ids: &[OrderId],
+        status_id: StatusId,
+        cancellation_reason: Option<String>,
+        actor: Actor,
+    ) -> Result<Vec<(OrderId, StatusChangeOutcome)>> {
+        let target = self
+            .status_change_target(status_id, &cancellation_reason)
+            .await?;
+        let mut asked: Vec<OrderId> = Vec::with_capacity(ids.len());
+        for id in ids {
+            if !asked.contains(id) {
+                asked.push(*id);
+            }
         }
-        let from = self.status(StatusId(order.status_id)).await?;
-        let push = self.push_context(&order).await?;
+        let mut found: std::collections::HashMap<i64, OrderRow> = order::Entity::find()
+            .filter(order::Column::Id.is_in(asked.iter().map(|i| i.0)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter(|o| visible(scope, o.source_id))
+            .map(|o| (o.id, o))
+            .collect();
+        let names: std::collections::HashMap<i64, String> = self
+            .statuses()
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect();
+        let mut contexts: std::collections::HashMap<i64, Option<super::push::PushContext>> =
+            std::collections::HashMap::new();
+        for o in found.values() {
+            if let Some(sid) = o.source_id {
+                if let std::collections::hash_map::Entry::Vacant(v) = contexts.entry(sid) {
+                    v.insert(self.push_context(o).await?);
+                }
+            }
+        }
         let txn = self.write_txn().await?;
-        let mut am: order::ActiveModel = order.into();
-        am.status_id = Set(status_id.0);
-        am.updated_at = Set(now());
-        let row = am.update(&txn).await?;
-        let mut message = format!(
-            "Status changed from {} to {}",
-            from.map(|s| s.name).unwrap_or_else(|| "?".into()),
-            target.name
-        );
-        if let Some(r) = &cancellation_reason {
-            message.push_str(&format!(" (reason: {r})"));
-        }
-        add_event(
-            &txn,
-            id,
-            "status_changed",
-            message,
-            Some(serde_json::json!({
-                "statusId": status_id.0,
-                "group": group.as_str(),
-                "cancellationReason": cancellation_reason,
-            })),
-            actor,
-        )
-        .await?;
         let mut queued = false;
-        if let Some(ctx) = &push {
-            queued |= queue_status_push(
+        let mut out = Vec::with_capacity(asked.len());
+        for id in asked {
+            let Some(order) = found.remove(&id.0) else {
+                out.push((id, StatusChangeOutcome::Refused(Error::not_found("order"))));
+                continue;
+            };
+            if order.status_id == status_id.0 {
+                out.push((id, StatusChangeOutcome::Unchanged(order)));
+                continue;
+            }
+            let from = names.get(&order.status_id).cloned();
+            let push = order
+                .source_id
+                .and_then(|s| contexts.get(&s))
+                .and_then(Option::as_ref);
+            let (row, q) = enter_status(
                 &txn,
-                ctx,
-                &row,
-                group,
+                order,
+                &target,
+                from,
                 cancellation_reason.as_deref(),
+                push,
                 actor,
             )
             .await?;
-            queued |=
-                queue_tracking_push(&txn, ctx, &row, TrackingMoment::EnteredStatus, actor).await?;
+            queued |= q;
+            out.push((id, StatusChangeOutcome::Changed(row)));
         }
         txn.commit().await?;
         if queued {
             self.wake_outbox();
         }
-        Ok(row)
+        Ok(out)
     }
 
     /// Gives orders to a manager, or takes them from theirs (`None`). Every order must be
@@ -697,6 +765,60 @@ pub(crate) fn new_customer_row(
         updated_at: Set(t),
         ..Default::default()
     }
+}
+
+/// What became of one order of [`Store::change_orders_status`].
+#[derive(Debug)]
+pub enum StatusChangeOutcome {
+    Changed(OrderRow),
+    /// Already in the status: nothing written, nothing pushed.
+    Unchanged(OrderRow),
+    Refused(Error),
+}
+
+/// Inside a write transaction: moves the order to `target`, writes its feed event and queues
+/// what the source's rules push (ST-4, TRK-1). `true` when a push was queued.
+async fn enter_status<C: ConnectionTrait>(
+    txn: &C,
+    order: OrderRow,
+    (target, group): &(StatusRow, StatusGroup),
+    from: Option<String>,
+    cancellation_reason: Option<&str>,
+    push: Option<&super::push::PushContext>,
+    actor: Actor,
+) -> Result<(OrderRow, bool)> {
+    let id = OrderId(order.id);
+    let mut am: order::ActiveModel = order.into();
+    am.status_id = Set(target.id);
+    am.updated_at = Set(now());
+    let row = am.update(txn).await?;
+    let mut message = format!(
+        "Status changed from {} to {}",
+        from.unwrap_or_else(|| "?".into()),
+        target.name
+    );
+    if let Some(r) = cancellation_reason {
+        message.push_str(&format!(" (reason: {r})"));
+    }
+    add_event(
+        txn,
+        id,
+        "status_changed",
+        message,
+        Some(serde_json::json!({
+            "statusId": target.id,
+            "group": group.as_str(),
+            "cancellationReason": cancellation_reason,
+        })),
+        actor,
+    )
+    .await?;
+    let mut queued = false;
+    if let Some(ctx) = push {
+        queued |= queue_status_push(txn, ctx, &row, *group, cancellation_reason, actor).await?;
+        queued |= queue_tracking_push(txn, ctx, &row, TrackingMoment::EnteredStatus, actor).await?;
+    }
+    Ok((row, queued))
 }
 
 pub(crate) async fn add_event<C: ConnectionTrait>(

@@ -1,6 +1,6 @@
 //! A seller's everyday order work through the API (issue 19): the platform's own name of an
-//! order's platform status, re-syncing a selection.
-// covers: SYNC-4, ST-2, API-3, API-5
+//! order's platform status, re-syncing a selection, moving a selection to a status.
+// covers: SYNC-4, ST-2, ST-4, API-3, API-4, API-5
 
 use crate::helpers::*;
 use crate::sims::*;
@@ -275,4 +275,111 @@ async fn a_selection_is_resynced_order_by_order_within_the_ten_minute_rule_and_t
     assert_eq!(a["outcome"], "REFUSED", "{r}");
     assert_eq!(a["code"], "NOT_FOUND", "{r}");
     assert_eq!(a["order"], Value::Null, "{r}");
+}
+
+const CHANGE_ORDERS: &str = "mutation($o: [ID!]!, $s: ID!, $r: String) { changeOrdersStatus(orderIds: $o, statusId: $s, cancellationReason: $r) { orderId outcome reason code order { id status { systemKey } events { kind message user { name } } } } }";
+
+async fn status_id(app: &TestApp, key: &str) -> String {
+    let d = app.data("{ statuses { id systemKey } }", json!({})).await;
+    d["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["systemKey"] == key)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+// covers: ST-4, API-3, API-4
+#[tokio::test]
+async fn a_selection_moves_to_a_status_each_order_answering_for_itself() {
+    let app = spawn_app().await;
+    let shop_a = app.create_source("Shop A", "PROM", json!({})).await;
+    let shop_b = app.create_source("Shop B", "ROZETKA", json!({})).await;
+    let a1 = order_with_status(&app, shop_a, "a1", "received").await;
+    let a2 = order_with_status(&app, shop_a, "a2", "received").await;
+    let b1 = order_with_status(&app, shop_b, "b1", "1").await;
+    let confirmed = status_id(&app, "confirmed").await;
+    let new = status_id(&app, "new").await;
+    let (_, anna) = app.create_user("Anna", &[shop_a]).await;
+
+    // Anna sees Shop A only: its two orders move, Shop B's is "not found" and unchanged
+    app.data(CHANGE_ORDERS, json!({"o": [a2], "s": confirmed}))
+        .await;
+    let r = app
+        .gql_as(
+            Some(&anna),
+            CHANGE_ORDERS,
+            json!({"o": [a1, a2, b1, "424242"], "s": confirmed}),
+        )
+        .await;
+    assert!(r.get("errors").is_none(), "{r}");
+    let answers = r["data"]["changeOrdersStatus"].as_array().unwrap();
+    let outcome: Vec<(&str, &str)> = answers
+        .iter()
+        .map(|a| {
+            (
+                a["orderId"].as_str().unwrap(),
+                a["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcome,
+        [
+            (a1.as_str(), "CHANGED"),
+            (a2.as_str(), "UNCHANGED"),
+            (b1.as_str(), "REFUSED"),
+            ("424242", "REFUSED")
+        ],
+        "{r}"
+    );
+    assert_eq!(answers[2]["code"], "NOT_FOUND", "API-3: {r}");
+    assert_eq!(answers[2]["order"], Value::Null, "{r}");
+    let moved = &answers[0]["order"];
+    assert_eq!(moved["status"]["systemKey"], "confirmed");
+    let events = moved["events"].as_array().unwrap();
+    let changed = events
+        .iter()
+        .find(|e| e["kind"] == "status_changed")
+        .unwrap();
+    assert_eq!(changed["user"]["name"], "Anna", "{moved}");
+    // ST-4: the same push decision as one order's change (rules are off here, and it says so)
+    assert!(
+        events.iter().any(|e| e["kind"] == "push_skipped"
+            && e["message"]
+                .as_str()
+                .unwrap()
+                .contains("status rules are off")),
+        "{moved}"
+    );
+    let b = app
+        .data(
+            "query($o: ID!) { order(id: $o) { status { systemKey } } }",
+            json!({"o": b1}),
+        )
+        .await;
+    assert_eq!(b["order"]["status"]["systemKey"], "new", "{b}");
+
+    // a status that does not exist, or a reason outside the cancelled group, refuses the call
+    let r = app
+        .gql(CHANGE_ORDERS, json!({"o": [a1], "s": "777777"}))
+        .await;
+    assert_eq!(code(&r), "BAD_INPUT", "{r}");
+    assert_eq!(r["errors"][0]["extensions"]["field"], "statusId", "{r}");
+    let r = app
+        .gql(
+            CHANGE_ORDERS,
+            json!({"o": [a1], "s": new, "r": "Передумав"}),
+        )
+        .await;
+    assert_eq!(
+        r["errors"][0]["extensions"]["field"], "cancellationReason",
+        "{r}"
+    );
+    let many: Vec<String> = (1..=201).map(|i| i.to_string()).collect();
+    let r = app.gql(CHANGE_ORDERS, json!({"o": many, "s": new})).await;
+    assert_eq!(r["errors"][0]["extensions"]["field"], "orderIds", "{r}");
 }
