@@ -305,6 +305,8 @@ pub const MAX_REASON_LEN: usize = 500;
 pub const MAX_PLATFORM_STATUS_LEN: usize = 100;
 pub const MAX_TRACKING_NUMBER_LEN: usize = 100;
 pub const MAX_EXPENSE_TYPE_LEN: usize = 100;
+/// An order comment (`addOrderComment`).
+pub const MAX_COMMENT_LEN: usize = 2_000;
 pub const MAX_LANGUAGE_LEN: usize = 20;
 pub const MAX_CURRENCY_LEN: usize = 3;
 pub const MAX_URL_LEN: usize = 2_000;

@@ -697,6 +697,29 @@ impl Mutation {
             .collect())
     }
 
+    /// Adds a comment to an order's feed (kind `comment`, with its author as `user`); 1 to 2 000
+    /// characters. The order must be visible to the caller (API-3).
+    async fn add_order_comment(
+        &self,
+        ctx: &Context<'_>,
+        order_id: ID,
+        text: String,
+    ) -> async_graphql::Result<OrderEvent> {
+        let scope = principal(ctx)?.scope();
+        let order_id: OrderId = parse_id("orderId", &order_id)?;
+        check_len("text", &text, MAX_COMMENT_LEN)?;
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(Error::bad_input("text", "the comment is empty").extend());
+        }
+        let row = state(ctx)
+            .store
+            .add_order_comment(&scope, order_id, text, actor(ctx)?)
+            .await
+            .gql()?;
+        Ok(OrderEvent(row))
+    }
+
     /// Gives orders to a manager (`userId`), or takes them from theirs (`userId: null`); at most
     /// 200 orders. Admins assign anyone; other users may only take orders they see for
     /// themselves (`userId` = `me.id`). Refused (FORBIDDEN, naming the order and source) when the

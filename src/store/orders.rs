@@ -227,6 +227,18 @@ impl Store {
         Ok(out)
     }
 
+    /// Adds a person's comment to the order's feed (kind `comment`, with its author).
+    pub async fn add_order_comment(
+        &self,
+        scope: &SourceScope,
+        id: OrderId,
+        text: &str,
+        actor: Actor,
+    ) -> Result<OrderEventRow> {
+        self.visible_order(scope, id).await?;
+        insert_event(&self.writer, id, "comment", text.to_string(), None, actor).await
+    }
+
     /// Gives orders to a manager, or takes them from theirs (`None`). Every order must be
     /// visible to `scope`, and the manager must be able to open each one (an admin, or granted its
     /// source): an order nobody assigned can see is refused whole, naming the order and source.
@@ -829,7 +841,20 @@ pub(crate) async fn add_event<C: ConnectionTrait>(
     data: Option<serde_json::Value>,
     actor: Actor,
 ) -> Result<()> {
-    order_event::ActiveModel {
+    insert_event(db, order_id, kind, message, data, actor).await?;
+    Ok(())
+}
+
+/// Writes one event of the order's feed and answers it as stored.
+pub(crate) async fn insert_event<C: ConnectionTrait>(
+    db: &C,
+    order_id: OrderId,
+    kind: &str,
+    message: String,
+    data: Option<serde_json::Value>,
+    actor: Actor,
+) -> Result<OrderEventRow> {
+    Ok(order_event::ActiveModel {
         order_id: Set(order_id.0),
         kind: Set(kind.to_string()),
         message: Set(message),
@@ -850,6 +875,5 @@ pub(crate) async fn add_event<C: ConnectionTrait>(
         ..Default::default()
     }
     .insert(db)
-    .await?;
-    Ok(())
+    .await?)
 }

@@ -1,5 +1,6 @@
 //! A seller's everyday order work through the API (issue 19): the platform's own name of an
-//! order's platform status, re-syncing a selection, moving a selection to a status.
+//! order's platform status, re-syncing a selection, moving a selection to a status, and comments
+//! in the order's feed.
 // covers: SYNC-4, ST-2, ST-4, API-3, API-4, API-5
 
 use crate::helpers::*;
@@ -382,4 +383,59 @@ async fn a_selection_moves_to_a_status_each_order_answering_for_itself() {
     let many: Vec<String> = (1..=201).map(|i| i.to_string()).collect();
     let r = app.gql(CHANGE_ORDERS, json!({"o": many, "s": new})).await;
     assert_eq!(r["errors"][0]["extensions"]["field"], "orderIds", "{r}");
+}
+
+// covers: API-4, API-3
+#[tokio::test]
+async fn comments_go_to_the_orders_feed_with_their_author() {
+    let app = spawn_app().await;
+    let shop_a = app.create_source("Shop A", "PROM", json!({})).await;
+    let shop_b = app.create_source("Shop B", "ROZETKA", json!({})).await;
+    let a1 = order_with_status(&app, shop_a, "a1", "received").await;
+    let b1 = order_with_status(&app, shop_b, "b1", "1").await;
+    let (_, anna) = app.create_user("Anna", &[shop_a]).await;
+    const COMMENT: &str = "mutation($o: ID!, $t: String!) { addOrderComment(orderId: $o, text: $t) { id kind message createdAt user { name } } }";
+
+    let r = app
+        .gql_as(
+            Some(&anna),
+            COMMENT,
+            json!({"o": a1, "t": "  Клієнт просить подзвонити після 18:00  "}),
+        )
+        .await;
+    assert!(r.get("errors").is_none(), "{r}");
+    let c = &r["data"]["addOrderComment"];
+    assert_eq!(c["kind"], "comment");
+    assert_eq!(c["message"], "Клієнт просить подзвонити після 18:00");
+    assert_eq!(c["user"]["name"], "Anna");
+    let feed = app
+        .data(
+            "query($o: ID!) { order(id: $o) { events { id kind message user { name } } } }",
+            json!({"o": a1}),
+        )
+        .await;
+    let last = feed["order"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "comment")
+        .cloned()
+        .unwrap();
+    assert_eq!(last["id"], c["id"], "{feed}");
+    assert_eq!(last["user"]["name"], "Anna");
+
+    // API-3: another source's order is not found; empty and over-long comments are bad input
+    let r = app
+        .gql_as(Some(&anna), COMMENT, json!({"o": b1, "t": "hello"}))
+        .await;
+    assert_eq!(code(&r), "NOT_FOUND", "{r}");
+    let r = app.gql(COMMENT, json!({"o": a1, "t": "   "})).await;
+    assert_eq!(code(&r), "BAD_INPUT", "{r}");
+    assert_eq!(r["errors"][0]["extensions"]["field"], "text", "{r}");
+    let long = "я".repeat(2_001);
+    let r = app.gql(COMMENT, json!({"o": a1, "t": long})).await;
+    assert_eq!(r["errors"][0]["extensions"]["field"], "text", "{r}");
+    let fits = "я".repeat(2_000);
+    let r = app.gql(COMMENT, json!({"o": a1, "t": fits})).await;
+    assert!(r.get("errors").is_none(), "{r}");
 }
