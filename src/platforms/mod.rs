@@ -257,6 +257,23 @@ pub trait PlatformClient: Send + Sync {
         cancellation_reason: Option<&str>,
     ) -> Result<(), PlatformError>;
 
+    /// [`Self::change_status`], telling each platform status it set on the way, in order, into
+    /// `sent` — also when a later step fails (ST-6: Rozetka walks 1 → 26 → 2 one step at a time,
+    /// and each step is the order's own event). Nothing is added when the order already has the
+    /// status. Platforms that set a status in one request add just it.
+    async fn change_status_steps(
+        &self,
+        external_id: &str,
+        status: &str,
+        cancellation_reason: Option<&str>,
+        sent: &mut Vec<String>,
+    ) -> Result<(), PlatformError> {
+        self.change_status(external_id, status, cancellation_reason)
+            .await?;
+        sent.push(status.to_string());
+        Ok(())
+    }
+
     /// Sends a tracking number (TRK-1, TRK-2).
     async fn set_tracking_number(
         &self,

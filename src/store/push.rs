@@ -522,6 +522,25 @@ impl Store {
         Ok(())
     }
 
+    /// ST-6: one step of a walk through the platform's statuses was set: the order shows it as
+    /// its platform status and its feed has the step as its own `pushed` event.
+    pub async fn record_status_step(
+        &self,
+        order_id: OrderId,
+        platform_status: &str,
+        message: String,
+    ) -> Result<()> {
+        let txn = self.write_txn().await?;
+        order::Entity::update_many()
+            .col_expr(order::Column::SourceStatus, Expr::value(platform_status))
+            .filter(order::Column::Id.eq(order_id.0))
+            .exec(&txn)
+            .await?;
+        add_event(&txn, order_id, "pushed", message, None, Actor::System).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
     /// A job's rows as the API shows them (newest first).
     pub async fn jobs_of_order(&self, order_id: OrderId) -> Result<Vec<JobRow>> {
         Ok(outbox_job::Entity::find()

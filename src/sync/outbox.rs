@@ -289,7 +289,33 @@ async fn status(
             None,
         );
     }
-    match client.change_status(&external_id, target, reason).await {
+    let mut sent = Vec::new();
+    let result = client
+        .change_status_steps(&external_id, target, reason, &mut sent)
+        .await;
+    // ST-6: every status set on the way is its own event (and the order's platform status),
+    // also when a later step failed; the target's own event is the job's end below
+    let reached = result.is_ok() && sent.last().map(String::as_str) == Some(target);
+    let on_the_way = if reached {
+        &sent[..sent.len() - 1]
+    } else {
+        &sent[..]
+    };
+    for step in on_the_way {
+        let message = format!(
+            "Status {} sent to {} on the way to status {target}",
+            status_named(platform, step),
+            platform.title()
+        );
+        if let Err(e) = engine
+            .store
+            .record_status_step(OrderId(order.id), step, message)
+            .await
+        {
+            tracing::warn!(error = %e, "cannot record a status step; the next sync brings it");
+        }
+    }
+    match result {
         Ok(()) => {
             if let Err(e) = engine
                 .store
@@ -298,12 +324,30 @@ async fn status(
             {
                 tracing::warn!(error = %e, "cannot record a pushed status; the next sync brings it");
             }
-            (
-                JobOutcome::Done,
-                Some(format!("Status \"{target}\" sent to {}", platform.title())),
-            )
+            let note = if sent.is_empty() {
+                format!(
+                    "{} has status {} already",
+                    platform.title(),
+                    status_named(platform, target)
+                )
+            } else {
+                format!(
+                    "Status {} sent to {}",
+                    status_named(platform, target),
+                    platform.title()
+                )
+            };
+            (JobOutcome::Done, Some(note))
         }
         Err(e) => (classify(&e, job.attempts + 1, policy, Utc::now()), None),
+    }
+}
+
+/// A platform status as the feed names it: `"26" (Опрацьовується менеджером)`.
+fn status_named(platform: Platform, code: &str) -> String {
+    match crate::platforms::source_status_label(platform, code) {
+        Some(label) => format!("\"{code}\" ({label})"),
+        None => format!("\"{code}\""),
     }
 }
 

@@ -19,6 +19,7 @@ mod orders;
 mod platform_budget;
 mod polling_sync;
 mod push;
+mod push_feed;
 mod resync_cost;
 mod schema;
 mod sources;

@@ -627,13 +627,25 @@ impl PlatformClient for RozetkaClient {
         ))
     }
 
-    /// ST-6: one step when `status_available` allows it, else the shortest documented path step by
-    /// step; no path → refused with nothing sent.
     async fn change_status(
         &self,
         external_id: &str,
         status: &str,
         cancellation_reason: Option<&str>,
+    ) -> Result<(), PlatformError> {
+        self.change_status_steps(external_id, status, cancellation_reason, &mut Vec::new())
+            .await
+    }
+
+    /// ST-6: one step when `status_available` allows it, else the shortest documented path step by
+    /// step, each step sent told in `sent`; no path → refused with nothing sent, naming the
+    /// statuses Rozetka allows next (or saying it allows none).
+    async fn change_status_steps(
+        &self,
+        external_id: &str,
+        status: &str,
+        cancellation_reason: Option<&str>,
+        sent: &mut Vec<String>,
     ) -> Result<(), PlatformError> {
         let id = parse_order_id(external_id).ok_or(PlatformError::NotFound)?;
         let target = parse_status(status)?;
@@ -672,10 +684,11 @@ impl PlatformClient for RozetkaClient {
             edges.retain(|e| e.parent_id != order.status);
             edges.extend(own_edges.iter().cloned());
             find_path(&edges, order.status, target, has_ttn).ok_or_else(|| {
+                let next = children(&own_edges, order.status);
                 PlatformError::Refused {
                     code: Some("no_status_path".into()),
                     message: format!(
-                        "Rozetka allows no sequence from status {} \"{}\" to {} \"{}\"{}; allowed next statuses: {}",
+                        "Rozetka allows no sequence from status {} \"{}\" to {} \"{}\"{}; {}",
                         order.status,
                         statuses::name_uk(order.status),
                         target,
@@ -685,11 +698,17 @@ impl PlatformClient for RozetkaClient {
                         } else {
                             " (statuses 3 and 61 need the order's TTN, which it has not)"
                         },
-                        children(&own_edges, order.status)
-                            .iter()
-                            .map(|c| c.to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        if next.is_empty() {
+                            "Rozetka allows no status change from this status at all".to_string()
+                        } else {
+                            format!(
+                                "allowed next statuses: {}",
+                                next.iter()
+                                    .map(|c| c.to_string())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        }
                     ),
                 }
             })?
@@ -707,6 +726,7 @@ impl PlatformClient for RozetkaClient {
             };
             tracing::debug!(source_id = %self.config.source_id, order = id, from = order.status, hop, "changing Rozetka status");
             let after = self.put_order(id, &update).await?;
+            sent.push(hop.to_string());
             if after.status == target {
                 break;
             }
