@@ -378,6 +378,65 @@ pub fn preview(platform: Platform, rules: &[Rule], orders: &[OpenOrder]) -> Prev
     }
 }
 
+/// ST-3: what enabling rules did, for the source's feed (one event, not one per order):
+/// the preview's counts and how many pushes were queued.
+pub fn enabling_summary(platform: Platform, p: &Preview, open: u64, queued: u64) -> String {
+    let moved: u64 = p.moves.iter().map(|m| m.count).sum();
+    let not_sent: u64 = p.not_sent.iter().map(|n| n.1).sum();
+    let mut s = format!(
+        "Status rules enabled: of {open} open order(s), {moved} to be sent to {}",
+        platform.title()
+    );
+    if moved > 0 {
+        let moves: Vec<String> = p
+            .moves
+            .iter()
+            .map(|m| match &m.platform_cancellation_reason {
+                Some(r) => format!("\"{}\" ({r}): {}", m.platform_status, m.count),
+                None => format!("\"{}\": {}", m.platform_status, m.count),
+            })
+            .collect();
+        s.push_str(&format!(" ({})", moves.join(", ")));
+    }
+    if queued < moved {
+        s.push_str(&format!(
+            ", {} of them already on their way",
+            moved.saturating_sub(queued)
+        ));
+    }
+    s.push_str(&format!(
+        "; {} already in their rule's status; {not_sent} not sent",
+        p.unchanged
+    ));
+    if not_sent > 0 {
+        let why: Vec<String> = p
+            .not_sent
+            .iter()
+            .map(|(reason, n)| format!("{reason}: {n}"))
+            .collect();
+        s.push_str(&format!(" ({})", why.join("; ")));
+    }
+    s
+}
+
+/// The same counts as data, shaped as `previewStatusRules` answers them (plus `queued`).
+pub fn preview_json(p: &Preview, open: u64, queued: u64) -> serde_json::Value {
+    serde_json::json!({
+        "openOrders": open,
+        "unchanged": p.unchanged,
+        "queued": queued,
+        "moves": p.moves.iter().map(|m| serde_json::json!({
+            "platformStatus": m.platform_status,
+            "platformCancellationReason": m.platform_cancellation_reason,
+            "count": m.count,
+        })).collect::<Vec<_>>(),
+        "notSent": p.not_sent.iter().map(|(reason, count)| serde_json::json!({
+            "reason": reason,
+            "count": count,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 /// The outbox's retry schedule: exponential from `base`, capped at an hour.
 pub fn retry_delay(attempts: u32, base: Duration) -> Duration {
     let factor = 2u32.saturating_pow(attempts.saturating_sub(1).min(16));
@@ -626,6 +685,35 @@ mod tests {
             p.not_sent,
             vec![("no status rule for this status".into(), 1)]
         );
+    }
+
+    // covers: ST-3
+    #[test]
+    fn enabling_says_the_preview_once() {
+        let p = Preview {
+            moves: vec![PreviewMove {
+                platform_status: "26".into(),
+                platform_cancellation_reason: None,
+                count: 3,
+            }],
+            unchanged: 1,
+            not_sent: vec![("no status rule for this status".into(), 2)],
+        };
+        assert_eq!(
+            enabling_summary(Platform::Rozetka, &p, 6, 3),
+            "Status rules enabled: of 6 open order(s), 3 to be sent to Rozetka (\"26\": 3); \
+             1 already in their rule's status; 2 not sent (no status rule for this status: 2)"
+        );
+        let none = Preview::default();
+        assert_eq!(
+            enabling_summary(Platform::Prom, &none, 0, 0),
+            "Status rules enabled: of 0 open order(s), 0 to be sent to Prom.ua; 0 already in \
+             their rule's status; 0 not sent"
+        );
+        let j = preview_json(&p, 6, 3);
+        assert_eq!(j["moves"][0]["count"], 3);
+        assert_eq!(j["notSent"][0]["count"], 2);
+        assert_eq!(j["queued"], 3);
     }
 
     // covers: TRK-1, TRK-2

@@ -239,7 +239,9 @@ impl Store {
     }
 
     /// ST-3: switches rules on (queuing a push for every open order the rules move) or off.
-    /// Returns the source and how many pushes were queued.
+    /// Switching them on writes one source event with what the preview would have said (how
+    /// many open orders are moved where, already there, not sent and why); the orders left
+    /// alone get nothing in their feeds. Returns the source and how many pushes were queued.
     pub async fn enable_status_rules(
         &self,
         source: SourceRow,
@@ -263,7 +265,8 @@ impl Store {
                 ));
             }
         }
-        let open = if enabled && !source.status_rules_enabled {
+        let switched = enabled != source.status_rules_enabled;
+        let open = if enabled && switched {
             self.open_orders(SourceId(source.id)).await?
         } else {
             vec![]
@@ -279,10 +282,67 @@ impl Store {
             rules,
         };
         let mut queued = 0;
+        let mut seen = Vec::with_capacity(open.len());
         for (o, group) in &open {
-            if queue_status_push(&txn, &ctx, o, *group, None, Actor::System).await? {
-                queued += 1;
+            seen.push(OpenOrder {
+                status_id: o.status_id,
+                group: *group,
+                source_status: o.source_status.clone(),
+                written_off: o.written_off,
+            });
+            let Some(external_id) = &o.external_id else {
+                continue;
+            };
+            let rule = push::rule_for(&ctx.rules, o.status_id, *group, None);
+            let facts = push::OrderFacts {
+                source_status: o.source_status.as_deref(),
+                written_off: o.written_off,
+            };
+            if let StatusPush::Send {
+                platform_status,
+                cancellation_reason,
+            } = push::plan_status_push(platform, true, rule, &facts)
+            {
+                let send = (platform_status.as_str(), cancellation_reason.as_deref());
+                if enqueue_status(&txn, &ctx, o, external_id, send, Actor::System).await? {
+                    queued += 1;
+                }
             }
+        }
+        if switched {
+            let (message, data) = if enabled {
+                let preview = push::preview(platform, &ctx.rules, &seen);
+                (
+                    push::enabling_summary(platform, &preview, seen.len() as u64, queued as u64),
+                    Some(push::preview_json(
+                        &preview,
+                        seen.len() as u64,
+                        queued as u64,
+                    )),
+                )
+            } else {
+                (
+                    format!(
+                        "Status rules switched off: statuses are no longer sent to {}",
+                        platform.title()
+                    ),
+                    None,
+                )
+            };
+            entity::source_event::ActiveModel {
+                source_id: Set(row.id),
+                kind: Set(if enabled {
+                    "status_rules_enabled".into()
+                } else {
+                    "status_rules_disabled".into()
+                }),
+                message: Set(message),
+                data: Set(data),
+                created_at: Set(now()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
         }
         txn.commit().await?;
         if queued > 0 {
@@ -627,38 +687,8 @@ pub(crate) async fn queue_status_push<C: ConnectionTrait>(
             platform_status,
             cancellation_reason,
         } => {
-            let queued = enqueue(
-                db,
-                NewJob {
-                    kind: JobKind::Status,
-                    source_id: ctx.source.id,
-                    order_id: Some(o.id),
-                    payload: serde_json::json!({
-                        "externalId": external_id,
-                        "statusId": o.status_id,
-                        "platformStatus": platform_status,
-                        "cancellationReason": cancellation_reason,
-                    }),
-                    dedupe_key: format!("status:{}:{platform_status}", o.id),
-                    delay: Duration::ZERO,
-                },
-            )
-            .await?;
-            if queued {
-                add_event(
-                    db,
-                    OrderId(o.id),
-                    "push_queued",
-                    format!(
-                        "Status \"{platform_status}\" will be sent to {}",
-                        ctx.platform
-                    ),
-                    None,
-                    actor,
-                )
-                .await?;
-            }
-            Ok(queued)
+            let send = (platform_status.as_str(), cancellation_reason.as_deref());
+            enqueue_status(db, ctx, o, external_id, send, actor).await
         }
         StatusPush::NotSent(why) => {
             add_event(
@@ -673,6 +703,50 @@ pub(crate) async fn queue_status_push<C: ConnectionTrait>(
             Ok(false)
         }
     }
+}
+
+/// Queues the push of one platform status (with its cancellation reason) and says so in the
+/// order's feed; `false` when an open push of the same status is queued already.
+async fn enqueue_status<C: ConnectionTrait>(
+    db: &C,
+    ctx: &PushContext,
+    o: &OrderRow,
+    external_id: &str,
+    (platform_status, cancellation_reason): (&str, Option<&str>),
+    actor: Actor,
+) -> Result<bool> {
+    let queued = enqueue(
+        db,
+        NewJob {
+            kind: JobKind::Status,
+            source_id: ctx.source.id,
+            order_id: Some(o.id),
+            payload: serde_json::json!({
+                "externalId": external_id,
+                "statusId": o.status_id,
+                "platformStatus": platform_status,
+                "cancellationReason": cancellation_reason,
+            }),
+            dedupe_key: format!("status:{}:{platform_status}", o.id),
+            delay: Duration::ZERO,
+        },
+    )
+    .await?;
+    if queued {
+        add_event(
+            db,
+            OrderId(o.id),
+            "push_queued",
+            format!(
+                "Status \"{platform_status}\" will be sent to {}",
+                ctx.platform
+            ),
+            None,
+            actor,
+        )
+        .await?;
+    }
+    Ok(queued)
 }
 
 /// TRK-1: queues the tracking number of an order that entered a trigger status or got a number.

@@ -1,7 +1,8 @@
 //! What pushing statuses back to Rozetka leaves in the feeds (issue 19): every step of a walk
-//! through Rozetka's sequence is its own event, and a move Rozetka allows no way to is refused
-//! naming what it does allow (or saying it allows nothing).
-// covers: ST-4, ST-6
+//! through Rozetka's sequence is its own event, a move Rozetka allows no way to is refused naming
+//! what it does allow (or saying it allows nothing), and enabling a source's rules is one event
+//! on the source with the preview's counts, not an event in every open order's feed.
+// covers: ST-3, ST-4, ST-6
 
 use crate::helpers::*;
 use crate::sims::*;
@@ -100,7 +101,7 @@ async fn change_status(app: &TestApp, order: &str, status: &str) {
 }
 
 #[tokio::test]
-async fn rozetka_walks_show_every_step() {
+async fn rozetka_walks_show_every_step_and_enabling_rules_is_one_source_event() {
     let app = spawn_app().await;
     let sim = start(Platform::Rozetka);
     let fresh = [add_order(&sim, 1).await, add_order(&sim, 1).await];
@@ -157,11 +158,44 @@ async fn rozetka_walks_show_every_step() {
         "{preview}"
     );
 
+    // ST-3: enabling writes one source event with the preview's counts, and nothing in the
+    // feeds of the orders it leaves alone
+    let skipped_before: usize = {
+        let mut n = 0;
+        for ext in [&fresh[0], &fresh[1], &already, &handed, &elsewhere] {
+            n += events_of(&order(&app, &id(ext)).await, "push_skipped").len();
+        }
+        n
+    };
     app.data(
         "mutation($s: ID!) { enableStatusRules(sourceId: $s, enabled: true) { statusRulesEnabled } }",
         json!({"s": source}),
     )
     .await;
+    let feed = app
+        .data(
+            "query($s: ID!) { source(id: $s) { events(first: 100) { kind message } } }",
+            json!({"s": source}),
+        )
+        .await;
+    let enabled: Vec<&Value> = feed["source"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "status_rules_enabled")
+        .collect();
+    assert_eq!(enabled.len(), 1, "{feed}");
+    assert_eq!(
+        enabled[0]["message"],
+        "Status rules enabled: of 5 open order(s), 3 to be sent to Rozetka (\"26\": 3); \
+         1 already in their rule's status; 1 not sent (no status rule for this status: 1)",
+        "{feed}"
+    );
+    let mut skipped_after = 0;
+    for ext in [&fresh[0], &fresh[1], &already, &handed, &elsewhere] {
+        skipped_after += events_of(&order(&app, &id(ext)).await, "push_skipped").len();
+    }
+    assert_eq!(skipped_after, skipped_before, "no push_skipped per order");
 
     // ST-6: Rozetka allows nothing after "handed to the delivery service": refused, saying so
     let handed_order = eventually(10, "the refusal of the handed order", || async {
