@@ -2,7 +2,9 @@
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, DeriveEntityModel, serde::Deserialize)]
+// a column the orders page did not ask for reads as its default (`graphql::plan` picks them)
+#[serde(default)]
 #[sea_orm(table_name = "order_items")]
 pub struct Model {
     #[sea_orm(primary_key)]

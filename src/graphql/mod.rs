@@ -5,6 +5,7 @@ pub mod limits;
 pub mod live;
 pub mod loaders;
 pub mod mutation;
+pub mod plan;
 pub mod push;
 pub mod query;
 pub mod tokens;

@@ -6,7 +6,6 @@ use super::types::*;
 use crate::domain::money::format_amount;
 use crate::domain::orders::{page_size, OrderCursor};
 use crate::domain::{OrderId, SourceId};
-use crate::store::order_page::PageParts;
 use crate::Error;
 use async_graphql::{Context, ErrorExtensions, Object, ID};
 use chrono::{DateTime, Utc};
@@ -111,17 +110,12 @@ impl Query {
             ),
             None => None,
         };
-        // the relations the page shows are read with it, in one statement (issue 20)
-        let node = ctx.look_ahead().field("edges").field("node");
-        let parts = PageParts {
-            customer: node.field("customer").exists(),
-            items: node.field("items").exists(),
-            source: node.field("source").exists(),
-            status: node.field("status").exists(),
-        };
+        // the columns and relations the page shows are read with it, in one statement (issue 20)
+        let parts =
+            crate::graphql::plan::orders_page(&ctx.look_ahead().field("edges").field("node"));
         let (page, relations) = state(ctx)
             .store
-            .orders_page_with(&scope, &filter, first, after, parts)
+            .orders_page_with(&scope, &filter, first, after, &parts)
             .await
             .gql()?;
         if let Some(p) = ctx.data_opt::<crate::graphql::loaders::Prefetched>() {

@@ -12,26 +12,39 @@ use crate::domain::auth::SourceScope;
 use crate::domain::orders::{OrderCursor, OrderFilter};
 use crate::error::Result;
 use entity::{customer, order, order_item, source, status};
-use sea_orm::sea_query::{Alias, Asterisk, Expr, Order as Direction, Query};
+use sea_orm::sea_query::{Alias, Expr, Order as Direction, Query};
 use sea_orm::{
-    ColumnTrait, ColumnType, ConnectionTrait, DbBackend, EntityName, EntityTrait, FromQueryResult,
-    IdenStatic, Iterable, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
+    ColumnTrait, ColumnType, ConnectionTrait, DbBackend, EntityName, EntityTrait, IdenStatic,
+    Iterable, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
 };
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
-/// What the page shows of each order besides the order itself.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PageParts {
-    pub customer: bool,
-    pub items: bool,
-    pub source: bool,
-    pub status: bool,
+/// Which columns of a table the page reads: every one, or only those named (the others read
+/// as their defaults: the page's caller asks only for what its fields show).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Columns {
+    #[default]
+    All,
+    Only(BTreeSet<&'static str>),
 }
 
-impl PageParts {
-    pub fn any(&self) -> bool {
-        self.customer || self.items || self.source || self.status
+impl Columns {
+    pub fn wants(&self, column: &str) -> bool {
+        match self {
+            Columns::All => true,
+            Columns::Only(set) => set.contains(column),
+        }
     }
+}
+
+/// What the page reads: the orders' columns, and which relations with which columns.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PageParts {
+    pub order: Columns,
+    pub customer: Option<Columns>,
+    pub items: Option<Columns>,
+    pub source: bool,
+    pub status: bool,
 }
 
 /// The page's relations, read with it. `items` has an entry for every order of the page when
@@ -50,11 +63,14 @@ const PAGE: &str = "o";
 /// keys are the column names and whose values read back with the model's `Deserialize`: decimals
 /// as text (no float on the way), booleans as JSON booleans and JSON columns as JSON on SQLite too
 /// (SQLite keeps them as integers and text).
-fn json_row<E: EntityTrait>(backend: DbBackend, from: &str) -> String {
+fn json_row<E: EntityTrait>(backend: DbBackend, from: &str, columns: &Columns) -> String {
     let sqlite = backend == DbBackend::Sqlite;
     let mut pairs = vec![];
     for c in E::Column::iter() {
         let name = c.as_str();
+        if !columns.wants(name) {
+            continue;
+        }
         let col = format!("\"{from}\".\"{name}\"");
         let value = match (c.def().get_column_type(), sqlite) {
             (ColumnType::Decimal(_) | ColumnType::Money(_), false) => format!("{col}::text"),
@@ -79,7 +95,7 @@ fn json_row<E: EntityTrait>(backend: DbBackend, from: &str) -> String {
 
 /// The JSON of the row of `E` whose id is the page row's `key`, only on the first row of the page
 /// that refers to it (a source, status or buyer shared by many orders is sent once), as text.
-fn first_mention<E: EntityTrait>(backend: DbBackend, key: &str) -> String {
+fn first_mention<E: EntityTrait>(backend: DbBackend, key: &str, columns: &Columns) -> String {
     let table = E::default().table_name().to_string();
     let cast = if backend == DbBackend::Sqlite {
         ""
@@ -90,14 +106,14 @@ fn first_mention<E: EntityTrait>(backend: DbBackend, key: &str) -> String {
         "CASE WHEN \"{PAGE}\".\"{key}\" IS NOT NULL AND row_number() OVER (PARTITION BY \
          \"{PAGE}\".\"{key}\" ORDER BY \"{PAGE}\".\"platform_created_at\" DESC, \"{PAGE}\".\"id\" DESC) = 1 \
          THEN (SELECT {json}{cast} FROM \"{table}\" AS \"r\" WHERE \"r\".\"id\" = \"{PAGE}\".\"{key}\") END",
-        json = json_row::<E>(backend, "r"),
+        json = json_row::<E>(backend, "r", columns),
     )
 }
 
 /// The order's items as one JSON array of rows, oldest first; `[]` for an order without any.
-fn items_of_order(backend: DbBackend) -> String {
+fn items_of_order(backend: DbBackend, columns: &Columns) -> String {
     let table = order_item::Entity.table_name();
-    let row = json_row::<order_item::Entity>(backend, "i");
+    let row = json_row::<order_item::Entity>(backend, "i", columns);
     match backend {
         DbBackend::Sqlite => format!(
             "(SELECT json_group_array(json({row}) ORDER BY \"i\".\"id\") FROM \"{table}\" AS \"i\" \
@@ -121,20 +137,16 @@ fn json_col<M: serde::de::DeserializeOwned>(row: &QueryResult, col: &str) -> Res
 }
 
 impl Store {
-    /// `orders_page` with the relations `parts` names, in one statement (two for a user who sees
-    /// only some sources and asks for customers).
+    /// `orders_page` with the columns and relations `parts` names, in one statement (two for a
+    /// user who sees only some sources and asks for customers).
     pub async fn orders_page_with(
         &self,
         scope: &SourceScope,
         filter: &OrderFilter,
         first: u64,
         after: Option<OrderCursor>,
-        parts: PageParts,
+        parts: &PageParts,
     ) -> Result<(OrderPage, PageRelations)> {
-        if !parts.any() {
-            let page = self.orders_page(scope, filter, first, after).await?;
-            return Ok((page, PageRelations::default()));
-        }
         let Some(mut cond) = order_condition(scope, filter) else {
             return Ok((
                 OrderPage {
@@ -157,27 +169,53 @@ impl Store {
         let o = Alias::new(PAGE);
         let mut q = Query::select();
         q.from_subquery(page, o.clone());
-        q.column((o.clone(), Asterisk));
-        if parts.customer {
+        let cast = if backend == DbBackend::Sqlite {
+            ""
+        } else {
+            "::text"
+        };
+        q.expr_as(
+            Expr::cust(format!(
+                "{}{cast}",
+                json_row::<order::Entity>(backend, PAGE, &parts.order)
+            )),
+            Alias::new("o_json"),
+        );
+        if let Some(columns) = &parts.customer {
             q.expr_as(
-                Expr::cust(first_mention::<customer::Entity>(backend, "customer_id")),
+                Expr::cust(first_mention::<customer::Entity>(
+                    backend,
+                    "customer_id",
+                    columns,
+                )),
                 Alias::new("c_json"),
             );
         }
         if parts.source {
             q.expr_as(
-                Expr::cust(first_mention::<source::Entity>(backend, "source_id")),
+                Expr::cust(first_mention::<source::Entity>(
+                    backend,
+                    "source_id",
+                    &Columns::All,
+                )),
                 Alias::new("s_json"),
             );
         }
         if parts.status {
             q.expr_as(
-                Expr::cust(first_mention::<status::Entity>(backend, "status_id")),
+                Expr::cust(first_mention::<status::Entity>(
+                    backend,
+                    "status_id",
+                    &Columns::All,
+                )),
                 Alias::new("t_json"),
             );
         }
-        if parts.items {
-            q.expr_as(Expr::cust(items_of_order(backend)), Alias::new("i_json"));
+        if let Some(columns) = &parts.items {
+            q.expr_as(
+                Expr::cust(items_of_order(backend, columns)),
+                Alias::new("i_json"),
+            );
         }
         q.order_by(
             (o.clone(), Alias::new("platform_created_at")),
@@ -190,12 +228,14 @@ impl Store {
         let mut rel = PageRelations::default();
         let mut customers: Vec<CustomerRow> = vec![];
         for row in &rows {
-            let order = order::Model::from_query_result(row, "")?;
-            if parts.items {
+            let order: OrderRow = json_col(row, "o_json")?.ok_or_else(|| {
+                crate::error::Error::Internal("orders page: a row without its order".into())
+            })?;
+            if parts.items.is_some() {
                 let items: Vec<OrderItemRow> = json_col(row, "i_json")?.unwrap_or_default();
                 rel.items.insert(order.id, items);
             }
-            if parts.customer {
+            if parts.customer.is_some() {
                 customers.extend(json_col::<CustomerRow>(row, "c_json")?);
             }
             if parts.source {

@@ -17,7 +17,7 @@ use entity::{customer, customer_contact, order, order_event, order_item, product
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, Set,
 };
 
 /// A burst of stock changes within this time becomes one push per source (STK-1).
@@ -40,34 +40,6 @@ pub enum Actor {
 }
 
 impl Store {
-    pub async fn orders_page(
-        &self,
-        scope: &SourceScope,
-        filter: &OrderFilter,
-        first: u64,
-        after: Option<OrderCursor>,
-    ) -> Result<OrderPage> {
-        let Some(mut cond) = order_condition(scope, filter) else {
-            return Ok(OrderPage {
-                rows: vec![],
-                has_next: false,
-            });
-        };
-        if let Some(c) = after {
-            cond = cond.add(page_after(&c));
-        }
-        let mut rows = order::Entity::find()
-            .filter(cond)
-            .order_by_desc(order::Column::PlatformCreatedAt)
-            .order_by_desc(order::Column::Id)
-            .limit(first + 1)
-            .all(&self.db)
-            .await?;
-        let has_next = rows.len() as u64 > first;
-        rows.truncate(first as usize);
-        Ok(OrderPage { rows, has_next })
-    }
-
     pub async fn orders_count(&self, scope: &SourceScope, filter: &OrderFilter) -> Result<u64> {
         let Some(cond) = order_condition(scope, filter) else {
             return Ok(0);
