@@ -14,7 +14,6 @@ use crate::sync::RunKind;
 use crate::Error;
 use async_graphql::{Context, Enum, ErrorExtensions, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
 
 #[derive(Default)]
 pub struct Mutation;
@@ -70,9 +69,6 @@ pub struct OrderStatusChangeResult {
     /// The `extensions.code` the refusal would carry alone (`NOT_FOUND`).
     pub code: Option<String>,
 }
-
-/// Orders re-read at once by one `syncOrders` call (the client keeps each source's pace).
-const SYNC_ORDERS_AT_ONCE: usize = 4;
 
 /// The ids of a bulk order mutation: at most 200, each a valid id.
 fn parse_order_ids(ids: &[ID]) -> async_graphql::Result<Vec<OrderId>> {
@@ -428,51 +424,48 @@ impl Mutation {
         let mut ids = parse_order_ids(&order_ids)?;
         let mut seen = std::collections::HashSet::new();
         ids.retain(|id| seen.insert(*id));
-        let engine = &state(ctx).engine;
-        let store = &state(ctx).store;
-        let scope = &scope;
-        let results: Vec<OrderSyncResult> = futures_util::stream::iter(ids)
-            .map(|id| async move {
-                let answer = engine.sync_order(scope, id).await;
-                let order_id = ID(id.0.to_string());
-                match answer {
-                    Ok(row) => OrderSyncResult {
+        // one after the other: each takes its call from the source's budget in the order asked,
+        // and an order the budget refuses costs no platform request (so only a burst waits)
+        let st = state(ctx);
+        let mut results = Vec::with_capacity(ids.len());
+        for id in ids {
+            let order_id = ID(id.0.to_string());
+            let answer = match st.engine.sync_order(&scope, id).await {
+                Ok(row) => OrderSyncResult {
+                    order_id,
+                    outcome: OrderSyncOutcome::Synced,
+                    order: Some(Order(row)),
+                    reason: None,
+                    code: None,
+                    retry_at: None,
+                },
+                Err(e) => {
+                    if let Error::Internal(detail) = &e {
+                        tracing::error!(error = %detail, order_id = id.0, "syncOrders");
+                    }
+                    let (outcome, retry_at) = match &e {
+                        Error::RateLimited { retry_at, .. } => {
+                            (OrderSyncOutcome::NotYet, *retry_at)
+                        }
+                        _ => (OrderSyncOutcome::Refused, None),
+                    };
+                    // what it is now, unless it is not found or not visible
+                    let order = match e {
+                        Error::NotFound(_) => None,
+                        _ => st.store.order(&scope, id).await.gql()?.map(Order),
+                    };
+                    OrderSyncResult {
                         order_id,
-                        outcome: OrderSyncOutcome::Synced,
-                        order: Some(Order(row)),
-                        reason: None,
-                        code: None,
-                        retry_at: None,
-                    },
-                    Err(e) => {
-                        if let Error::Internal(detail) = &e {
-                            tracing::error!(error = %detail, order_id = id.0, "syncOrders");
-                        }
-                        let (outcome, retry_at) = match &e {
-                            Error::RateLimited { retry_at, .. } => {
-                                (OrderSyncOutcome::NotYet, *retry_at)
-                            }
-                            _ => (OrderSyncOutcome::Refused, None),
-                        };
-                        // what it is now, unless it is not found or not visible
-                        let order = match e {
-                            Error::NotFound(_) => None,
-                            _ => store.order(scope, id).await.ok().flatten().map(Order),
-                        };
-                        OrderSyncResult {
-                            order_id,
-                            outcome,
-                            order,
-                            reason: Some(e.public_message()),
-                            code: Some(e.code().to_string()),
-                            retry_at,
-                        }
+                        outcome,
+                        order,
+                        reason: Some(e.public_message()),
+                        code: Some(e.code().to_string()),
+                        retry_at,
                     }
                 }
-            })
-            .buffered(SYNC_ORDERS_AT_ONCE)
-            .collect()
-            .await;
+            };
+            results.push(answer);
+        }
         Ok(results)
     }
 
