@@ -317,6 +317,10 @@ impl Mutation {
     }
 
     /// Re-reads a source's changed orders now (SYNC-4: at most once per 10 minutes per source).
+    /// On Shopify and WooCommerce this is the reconciliation (WH-6) run at once: the webhook
+    /// subscriptions are checked (re-created or re-activated where the platform dropped them,
+    /// when `ORDERHUB_PUBLIC_URL` is set) and the orders updated since the last run re-read by
+    /// REST.
     async fn sync_source(
         &self,
         ctx: &Context<'_>,
@@ -334,18 +338,6 @@ impl Mutation {
             .await
             .gql()?
             .ok_or_else(|| Error::not_found("source").extend())?;
-        if !src
-            .platform
-            .parse::<Platform>()
-            .map(|p| p.is_polled())
-            .unwrap_or(false)
-        {
-            return Err(Error::Conflict(format!(
-                "{} orders arrive by webhook; there is nothing to poll",
-                src.platform
-            ))
-            .extend());
-        }
         if src.needs_reauth {
             return Err(Error::Conflict(
                 "the platform rejected this source's credentials; update them first".into(),

@@ -20,6 +20,7 @@ mod platform_budget;
 mod polling_sync;
 mod push;
 mod push_feed;
+mod reconcile_now;
 mod resync_cost;
 mod schema;
 mod sources;
