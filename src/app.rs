@@ -2,7 +2,7 @@
 //! sure an admin exists, bind the HTTP server. `run_until_stopped` serves until shutdown.
 
 use crate::config::Settings;
-use crate::graphql::{build_schema, ApiState};
+use crate::graphql::{build_fast_schema, build_schema, ApiState};
 use crate::http::{self, HttpState};
 use crate::metrics::Metrics;
 use crate::store::Store;
@@ -44,17 +44,20 @@ impl App {
         .with_schedule(settings.poll_interval, settings.schedule.clone());
         let webhook_sources = crate::http::webhooks::WebhookSources::default();
         let live = crate::graphql::live::OrderEventFeed::new(settings.live_recheck);
-        let schema = build_schema(Some(ApiState {
+        let api = ApiState {
             store: store.clone(),
             secret_key: settings.secret_key.clone(),
             engine: engine.clone(),
             webhook_sources: webhook_sources.clone(),
             live: live.clone(),
-        }));
+        };
+        let schema = build_schema(Some(api.clone()));
+        let fast_schema = build_fast_schema(api);
         let inbox_wakeup = Arc::new(tokio::sync::Notify::new());
         let state = HttpState {
             store: store.clone(),
             schema,
+            fast_schema,
             metrics: metrics.clone(),
             secret_key: settings.secret_key.clone(),
             inbox_wakeup: inbox_wakeup.clone(),

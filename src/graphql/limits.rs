@@ -220,6 +220,20 @@ fn shape_refusals(s: &Shape) -> Vec<ServerError> {
     out
 }
 
+/// The document is within every limit that does not need the schema (fields, depth, root
+/// fields, aliases, introspection lists): it may run on the fast schema, which checks only cost.
+pub fn shape_within(doc: &ExecutableDocument) -> bool {
+    let shape = shape_of(doc);
+    shape.fields <= MAX_FIELDS && shape_refusals(&shape).is_empty()
+}
+
+/// The fast schema refused the request for its cost (async-graphql's own message).
+pub fn refused_for_cost(resp: &async_graphql::Response) -> bool {
+    resp.errors
+        .iter()
+        .any(|e| e.message == "Query is too complex.")
+}
+
 /// The schema extension that applies the limits to every request (HTTP and WebSocket).
 pub struct QueryLimits;
 

@@ -2,7 +2,7 @@
 
 use super::HttpState;
 use crate::domain::auth::Principal;
-use crate::graphql::{ensure_error_codes, with_request_data};
+use crate::graphql::{ensure_error_codes, limits, with_request_data};
 use actix_web::{web, HttpRequest, HttpResponse, Responder};
 use async_graphql::http::GraphiQLSource;
 use async_graphql_actix_web::{GraphQLResponse, GraphQLSubscription};
@@ -63,7 +63,7 @@ pub async fn execute(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    let gql: async_graphql::Request = match serde_json::from_slice(&body) {
+    let mut gql: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => {
             return request_error(
@@ -77,8 +77,22 @@ pub async fn execute(
         Ok(p) => p,
         Err(e) => return auth_error(e),
     };
-    let request = with_request_data(gql, &state.store, principal);
-    let mut resp = state.schema.execute(request).await;
+    // parsed once here (the schema reuses it); a request within the limits' shape runs on the
+    // schema without extensions, any other on the one that names each refusal
+    let fast = gql.parsed_query().is_ok_and(limits::shape_within);
+    let schema = if fast {
+        &state.fast_schema
+    } else {
+        &state.schema
+    };
+    let request = with_request_data(gql, &state.store, principal.clone());
+    let mut resp = schema.execute(request).await;
+    if fast && limits::refused_for_cost(&resp) {
+        if let Ok(gql) = serde_json::from_slice::<async_graphql::Request>(&body) {
+            let request = with_request_data(gql, &state.store, principal);
+            resp = state.schema.execute(request).await;
+        }
+    }
     ensure_error_codes(&mut resp);
     GraphQLResponse::from(resp)
         .respond_to(&req)

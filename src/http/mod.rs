@@ -17,7 +17,10 @@ use std::time::Instant;
 #[derive(Clone)]
 pub struct HttpState {
     pub store: Store,
+    /// Every limit checked by the schema extension; subscriptions, refusals.
     pub schema: AppSchema,
+    /// Requests whose shape is within the limits (`graphql::build_fast_schema`).
+    pub fast_schema: AppSchema,
     pub metrics: Arc<Metrics>,
     pub secret_key: crate::secrets::SecretKey,
     /// Woken when a delivery is stored, so the inbox worker does not wait for its next tick.
