@@ -275,6 +275,25 @@ impl Store {
         Ok(r.rows_affected)
     }
 
+    /// Marks one run failed with `error` if it is still shown running (a run whose end could not
+    /// be written).
+    pub async fn fail_sync_run(&self, id: SyncRunId, error: &str) -> Result<()> {
+        use sea_orm::sea_query::ExprTrait;
+        sync_run::Entity::update_many()
+            .col_expr(sync_run::Column::State, Expr::value("failed"))
+            .col_expr(sync_run::Column::Error, Expr::value(error))
+            .col_expr(
+                sync_run::Column::ErrorCount,
+                Expr::col(sync_run::Column::ErrorCount).add(1),
+            )
+            .col_expr(sync_run::Column::FinishedAt, Expr::value(now()))
+            .filter(sync_run::Column::Id.eq(id.0))
+            .filter(sync_run::Column::State.eq("running"))
+            .exec(&self.writer)
+            .await?;
+        Ok(())
+    }
+
     /// Marks failed the source's runs still shown running that hold the source's lease (all but
     /// one-order syncs, which take none) — called by a run that holds the lease itself, so they
     /// were left by an instance that stopped. Returns how many.

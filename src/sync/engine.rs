@@ -493,12 +493,12 @@ impl SyncEngine {
         src: SourceRow,
         kind: RunKind,
         lease: &RunLease,
-        mut lost: tokio::sync::watch::Receiver<bool>,
+        lost: tokio::sync::watch::Receiver<bool>,
         started: Option<SyncRunRow>,
         interval: std::time::Duration,
     ) -> Result<SyncRunRow> {
         let source_id = SourceId(src.id);
-        let mut run = match started {
+        let run = match started {
             Some(run) => run,
             None => {
                 // this run holds the source's lease: a run still shown running was left by an
@@ -512,6 +512,35 @@ impl SyncEngine {
                     .await?
             }
         };
+        let run_id = run.id;
+        let result = self
+            .run_started(src, kind, lease, lost, run, interval)
+            .await;
+        if let Err(e) = &result {
+            // its end was not written (a database error): the run is failed with that error
+            // now, not shown running until the source's next run calls it abandoned
+            if let Err(e2) = self
+                .store
+                .fail_sync_run(crate::domain::SyncRunId(run_id), &e.public_message())
+                .await
+            {
+                tracing::warn!(source_id = source_id.0, error = %e2, "cannot mark a sync run failed");
+            }
+        }
+        result
+    }
+
+    /// [`SyncEngine::run_source`] once the run's row exists.
+    async fn run_started(
+        &self,
+        src: SourceRow,
+        kind: RunKind,
+        lease: &RunLease,
+        mut lost: tokio::sync::watch::Receiver<bool>,
+        mut run: SyncRunRow,
+        interval: std::time::Duration,
+    ) -> Result<SyncRunRow> {
+        let source_id = SourceId(src.id);
         let started = crate::store::now();
         let backfill = kind == RunKind::Backfill || src.backfill_done_at.is_none();
         let platform: Platform = src
