@@ -20,6 +20,8 @@ const ORDER_READS: Reads = &[
     ("status", &["status_id"]),
     ("customer", &["customer_id"]),
     ("manager", &["manager_id"]),
+    // the platform's name of the status: the code, and the source's platform (read with the page)
+    ("sourceStatusLabel", &["source_status"]),
     ("items", &[]),
     ("events", &[]),
     ("expenses", &[]),
@@ -95,7 +97,7 @@ pub fn orders_page(node: &Lookahead<'_>) -> PageParts {
         customer: named("customer")
             .map(|f| columns::<customer::Entity>(f, CUSTOMER_READS, CUSTOMER_KEYS)),
         items: named("items").map(|f| columns::<order_item::Entity>(f, ITEM_READS, ITEM_KEYS)),
-        source: named("source").is_some(),
+        source: named("source").is_some() || named("sourceStatusLabel").is_some(),
         status: named("status").is_some(),
     }
 }

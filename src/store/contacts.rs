@@ -140,19 +140,26 @@ impl Store {
                     .push(contact_of(&m));
             }
         }
-        for row in &mut rows {
-            let seen = contacts
-                .get(&row.id)
-                .and_then(Contact::merged)
-                .unwrap_or_default();
-            row.search_text = seen.search_text();
-            row.first_name = seen.first_name;
-            row.last_name = seen.last_name;
-            row.phone = seen.phone;
-            row.email = seen.email;
-            row.address = seen.address;
-            row.unspecified = seen.unspecified;
-        }
+        seen_through(&mut rows, &contacts);
         Ok(rows)
+    }
+}
+
+/// Customers as a user who sees only some sources sees them: their contact fields from those
+/// sources' contacts of them (`contacts` by customer id), merged; none when none of the sources
+/// showed them.
+pub(crate) fn seen_through(rows: &mut [CustomerRow], contacts: &HashMap<i64, Vec<Contact>>) {
+    for row in rows {
+        let seen = contacts
+            .get(&row.id)
+            .and_then(Contact::merged)
+            .unwrap_or_default();
+        row.search_text = seen.search_text();
+        row.first_name = seen.first_name;
+        row.last_name = seen.last_name;
+        row.phone = seen.phone;
+        row.email = seen.email;
+        row.address = seen.address;
+        row.unspecified = seen.unspecified;
     }
 }

@@ -3,15 +3,16 @@
 //! each of its rows carries its relations as JSON built by the database: the order's items as one
 //! array, and its source, status and buyer only on the first row of the page that names them (a
 //! source shared by 50 orders is sent once). One row per order, nothing repeated; the JSON reads
-//! back into the entities' models with `serde`. A user who sees only some sources reads the
-//! customers through their sources' contacts: one statement more (`Store::customers_as_seen`).
+//! back into the entities' models with `serde`. A user who sees only some sources reads each
+//! buyer as those sources showed it (their contacts, API-3), in the same statement.
 
 use super::orders::{order_condition, page_after, OrderPage};
 use super::{rows::*, Store};
 use crate::domain::auth::SourceScope;
+use crate::domain::contact::Contact;
 use crate::domain::orders::{OrderCursor, OrderFilter};
 use crate::error::Result;
-use entity::{customer, order, order_item, source, status};
+use entity::{customer, customer_contact, order, order_item, source, status};
 use sea_orm::sea_query::{Alias, Expr, Order as Direction, Query};
 use sea_orm::{
     ColumnTrait, ColumnType, ConnectionTrait, DbBackend, EntityName, EntityTrait, IdenStatic,
@@ -93,9 +94,18 @@ fn json_row<E: EntityTrait>(backend: DbBackend, from: &str, columns: &Columns) -
     }
 }
 
-/// The JSON of the row of `E` whose id is the page row's `key`, only on the first row of the page
-/// that refers to it (a source, status or buyer shared by many orders is sent once), as text.
-fn first_mention<E: EntityTrait>(backend: DbBackend, key: &str, columns: &Columns) -> String {
+/// `value` (a scalar subquery on the page row) only on the first row of the page whose `key`
+/// names that row: a source, status or buyer shared by many orders is sent once.
+fn first_mention(key: &str, value: &str) -> String {
+    format!(
+        "CASE WHEN \"{PAGE}\".\"{key}\" IS NOT NULL AND row_number() OVER (PARTITION BY \
+         \"{PAGE}\".\"{key}\" ORDER BY \"{PAGE}\".\"platform_created_at\" DESC, \"{PAGE}\".\"id\" DESC) = 1 \
+         THEN {value} END"
+    )
+}
+
+/// The row of `E` whose id is the page row's `key`, as JSON text.
+fn row_by_key<E: EntityTrait>(backend: DbBackend, key: &str, columns: &Columns) -> String {
     let table = E::default().table_name().to_string();
     let cast = if backend == DbBackend::Sqlite {
         ""
@@ -103,11 +113,62 @@ fn first_mention<E: EntityTrait>(backend: DbBackend, key: &str, columns: &Column
         "::text"
     };
     format!(
-        "CASE WHEN \"{PAGE}\".\"{key}\" IS NOT NULL AND row_number() OVER (PARTITION BY \
-         \"{PAGE}\".\"{key}\" ORDER BY \"{PAGE}\".\"platform_created_at\" DESC, \"{PAGE}\".\"id\" DESC) = 1 \
-         THEN (SELECT {json}{cast} FROM \"{table}\" AS \"r\" WHERE \"r\".\"id\" = \"{PAGE}\".\"{key}\") END",
+        "(SELECT {json}{cast} FROM \"{table}\" AS \"r\" WHERE \"r\".\"id\" = \"{PAGE}\".\"{key}\")",
         json = json_row::<E>(backend, "r", columns),
     )
+}
+
+/// The contacts of the page row's buyer that `sources` showed (API-3: a user who sees only some
+/// sources sees a buyer as those sources did), as a JSON array, oldest first.
+fn contacts_of_buyer(backend: DbBackend, sources: &[i64]) -> String {
+    let table = customer_contact::Entity.table_name();
+    let columns = Columns::Only(
+        [
+            "first_name",
+            "last_name",
+            "phone",
+            "email",
+            "address",
+            "unspecified",
+        ]
+        .into(),
+    );
+    let row = json_row::<customer_contact::Entity>(backend, "cc", &columns);
+    let agg = match backend {
+        DbBackend::Sqlite => format!("json_group_array(json({row}) ORDER BY \"cc\".\"id\")"),
+        _ => format!("json_agg({row} ORDER BY \"cc\".\"id\")::text"),
+    };
+    // the caller's own source ids, numbers: written into the statement
+    let ids: Vec<String> = sources.iter().map(i64::to_string).collect();
+    format!(
+        "(SELECT {agg} FROM \"{table}\" AS \"cc\" WHERE \"cc\".\"customer_id\" = \"{PAGE}\".\"customer_id\" \
+         AND \"cc\".\"source_id\" IN ({}))",
+        ids.join(", ")
+    )
+}
+
+/// A buyer's contact as one source showed it.
+#[derive(serde::Deserialize)]
+struct SeenContact {
+    first_name: Option<String>,
+    last_name: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    address: Option<String>,
+    unspecified: bool,
+}
+
+impl From<SeenContact> for Contact {
+    fn from(c: SeenContact) -> Contact {
+        Contact {
+            first_name: c.first_name,
+            last_name: c.last_name,
+            phone: c.phone,
+            email: c.email,
+            address: c.address,
+            unspecified: c.unspecified,
+        }
+    }
 }
 
 /// The order's items as one JSON array of rows, oldest first; `[]` for an order without any.
@@ -137,8 +198,7 @@ fn json_col<M: serde::de::DeserializeOwned>(row: &QueryResult, col: &str) -> Res
 }
 
 impl Store {
-    /// `orders_page` with the columns and relations `parts` names, in one statement (two for a
-    /// user who sees only some sources and asks for customers).
+    /// A page of orders with the columns and relations `parts` names, in one statement.
     pub async fn orders_page_with(
         &self,
         scope: &SourceScope,
@@ -181,32 +241,43 @@ impl Store {
             )),
             Alias::new("o_json"),
         );
+        // a user of some sources: the buyers as those sources showed them
+        let seen_by = match scope {
+            SourceScope::All => None,
+            SourceScope::Only(ids) => Some(ids.iter().map(|s| s.0).collect::<Vec<i64>>()),
+        };
         if let Some(columns) = &parts.customer {
             q.expr_as(
-                Expr::cust(first_mention::<customer::Entity>(
-                    backend,
+                Expr::cust(first_mention(
                     "customer_id",
-                    columns,
+                    &row_by_key::<customer::Entity>(backend, "customer_id", columns),
                 )),
                 Alias::new("c_json"),
             );
+            if let Some(sources) = seen_by.as_deref().filter(|s| !s.is_empty()) {
+                q.expr_as(
+                    Expr::cust(first_mention(
+                        "customer_id",
+                        &contacts_of_buyer(backend, sources),
+                    )),
+                    Alias::new("cc_json"),
+                );
+            }
         }
         if parts.source {
             q.expr_as(
-                Expr::cust(first_mention::<source::Entity>(
-                    backend,
+                Expr::cust(first_mention(
                     "source_id",
-                    &Columns::All,
+                    &row_by_key::<source::Entity>(backend, "source_id", &Columns::All),
                 )),
                 Alias::new("s_json"),
             );
         }
         if parts.status {
             q.expr_as(
-                Expr::cust(first_mention::<status::Entity>(
-                    backend,
+                Expr::cust(first_mention(
                     "status_id",
-                    &Columns::All,
+                    &row_by_key::<status::Entity>(backend, "status_id", &Columns::All),
                 )),
                 Alias::new("t_json"),
             );
@@ -227,6 +298,7 @@ impl Store {
         let mut orders: Vec<OrderRow> = Vec::with_capacity(rows.len());
         let mut rel = PageRelations::default();
         let mut customers: Vec<CustomerRow> = vec![];
+        let mut contacts: HashMap<i64, Vec<Contact>> = HashMap::new();
         for row in &rows {
             let order: OrderRow = json_col(row, "o_json")?.ok_or_else(|| {
                 crate::error::Error::Internal("orders page: a row without its order".into())
@@ -236,7 +308,13 @@ impl Store {
                 rel.items.insert(order.id, items);
             }
             if parts.customer.is_some() {
-                customers.extend(json_col::<CustomerRow>(row, "c_json")?);
+                if let Some(c) = json_col::<CustomerRow>(row, "c_json")? {
+                    if seen_by.is_some() {
+                        let shown: Vec<SeenContact> = json_col(row, "cc_json")?.unwrap_or_default();
+                        contacts.insert(c.id, shown.into_iter().map(Contact::from).collect());
+                    }
+                    customers.push(c);
+                }
             }
             if parts.source {
                 rel.sources.extend(json_col::<SourceRow>(row, "s_json")?);
@@ -252,7 +330,10 @@ impl Store {
                 rel.items.remove(&extra.id);
             }
         }
-        rel.customers = self.customers_as_seen(scope, customers).await?;
+        if seen_by.is_some() {
+            super::contacts::seen_through(&mut customers, &contacts);
+        }
+        rel.customers = customers;
         Ok((
             OrderPage {
                 rows: orders,
