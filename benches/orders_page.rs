@@ -74,6 +74,7 @@ fn bench(c: &mut Criterion) {
             public_url: None,
             live_recheck: orderhub::graphql::live::RECHECK,
             schedule: Default::default(),
+            cors_origins: Vec::new(),
         })
         .await
         .expect("app starts");

@@ -175,6 +175,7 @@ fn main() {
             public_url: None,
             live_recheck: orderhub::graphql::live::RECHECK,
             schedule: Default::default(),
+            cors_origins: Vec::new(),
         })
         .await
         .unwrap();

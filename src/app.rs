@@ -64,6 +64,11 @@ impl App {
             inbox_writer: crate::http::webhooks::InboxWriter::start(store.clone()),
             webhook_sources,
             auth: crate::http::auth::Authenticator::new(store.clone(), metrics.clone()),
+            cors_origins: settings.cors_origins.clone().into(),
+            public_origin: settings
+                .public_url
+                .as_deref()
+                .and_then(crate::config::origin_of),
         };
         let listener = TcpListener::bind(settings.listen).map_err(|e| {
             crate::Error::Internal(format!("cannot listen on {}: {e}", settings.listen))

@@ -50,6 +50,9 @@ pub struct Settings {
     /// How this instance takes part in the polling schedule: `ORDERHUB_SYNC_CONCURRENCY` sources
     /// at once; the lease time and the claim loop's longest sleep are not environment settings.
     pub schedule: crate::sync::scheduler::SchedulePolicy,
+    /// `ORDERHUB_CORS_ORIGINS`: the browser origins (`scheme://host[:port]`, as a browser sends
+    /// them) that may call `/graphql` and open `/graphql/ws`; none by default.
+    pub cors_origins: Vec<String>,
 }
 
 /// Where settings come from: the environment, then the configuration file (`--config FILE` or
@@ -101,7 +104,7 @@ impl Config {
 /// The keys a configuration file may hold: each environment variable's name without its
 /// `ORDERHUB_` prefix, in lower case (`database_url = "…"`); the variable's own name is accepted
 /// too. `RUST_LOG` stays an environment setting.
-pub const FILE_KEYS: [&str; 7] = [
+pub const FILE_KEYS: [&str; 8] = [
     "database_url",
     "listen",
     "secret_key",
@@ -109,6 +112,7 @@ pub const FILE_KEYS: [&str; 7] = [
     "poll_interval",
     "public_url",
     "sync_concurrency",
+    "cors_origins",
 ];
 
 fn read_config_file(path: &std::path::Path) -> Result<HashMap<String, String>, String> {
@@ -194,6 +198,10 @@ impl Settings {
         if let Some(t) = &admin_token {
             check_admin_token(t.expose())?;
         }
+        let cors_origins = match var("ORDERHUB_CORS_ORIGINS") {
+            Some(v) => parse_cors_origins(&v)?,
+            None => Vec::new(),
+        };
         Ok(Settings {
             database_url: var("ORDERHUB_DATABASE_URL")
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
@@ -206,6 +214,7 @@ impl Settings {
             public_url: var("ORDERHUB_PUBLIC_URL"),
             live_recheck: crate::graphql::live::RECHECK,
             schedule,
+            cors_origins,
         })
     }
 }
@@ -213,10 +222,19 @@ impl Settings {
 impl Settings {
     /// Checks what a caller could have set directly, as `App::build` does before anything starts.
     pub fn validate(&self) -> Result<(), String> {
-        match &self.admin_token {
-            Some(t) => check_admin_token(t.expose()),
-            None => Ok(()),
+        if let Some(t) = &self.admin_token {
+            check_admin_token(t.expose())?;
         }
+        for origin in &self.cors_origins {
+            let written = parse_cors_origin(origin)?;
+            if written != *origin {
+                return Err(format!(
+                    "ORDERHUB_CORS_ORIGINS: `{origin}` is not written as a browser sends it \
+                     (`{written}`)"
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -232,6 +250,74 @@ pub fn check_admin_token(token: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// `ORDERHUB_CORS_ORIGINS`: comma-separated origins such as
+/// `http://localhost:5173,https://crm.example.com`. `*` is refused: a bearer-token API names the
+/// frontends it serves.
+pub fn parse_cors_origins(v: &str) -> Result<Vec<String>, String> {
+    let mut origins: Vec<String> = Vec::new();
+    for raw in v.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        let origin = parse_cors_origin(raw)?;
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    Ok(origins)
+}
+
+/// One origin, written as a browser sends it in `Origin`: lower case, no path, no default port
+/// (`https://crm.example.com:443/` is `https://crm.example.com`), so it compares exactly.
+pub fn parse_cors_origin(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    if raw == "*" || raw.contains('*') {
+        return Err(format!(
+            "ORDERHUB_CORS_ORIGINS: `{raw}` would let any web page use the API with a stolen \
+             token; list each frontend's origin instead, such as https://crm.example.com"
+        ));
+    }
+    let wrong = || {
+        format!(
+            "ORDERHUB_CORS_ORIGINS: `{raw}` is not an origin; write scheme://host[:port], such \
+             as http://localhost:5173 or https://crm.example.com"
+        )
+    };
+    let lower = raw.to_ascii_lowercase();
+    let (scheme, rest) = lower.split_once("://").ok_or_else(wrong)?;
+    let default_port = match scheme {
+        "http" => 80,
+        "https" => 443,
+        _ => return Err(wrong()),
+    };
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    if authority.is_empty() || authority.contains(['/', '?', '#', '@', ' ']) {
+        return Err(wrong());
+    }
+    let uri: actix_web::http::Uri = format!("{scheme}://{authority}")
+        .parse()
+        .map_err(|_| wrong())?;
+    let host = uri.host().filter(|h| !h.is_empty()).ok_or_else(wrong)?;
+    // a port given must be a number (`http::Uri` lets `host:` and `host:port` through)
+    let after_host = authority
+        .rsplit_once(']')
+        .map_or(authority, |(_, rest)| rest);
+    if let Some((_, port)) = after_host.rsplit_once(':') {
+        if port.parse::<u16>().is_err() {
+            return Err(wrong());
+        }
+    }
+    Ok(match uri.port_u16() {
+        Some(p) if p != default_port => format!("{scheme}://{host}:{p}"),
+        _ => format!("{scheme}://{host}"),
+    })
+}
+
+/// The origin of a URL such as `ORDERHUB_PUBLIC_URL` (`https://hub.example.com/base` →
+/// `https://hub.example.com`), if it has one.
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.trim().split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    parse_cors_origin(&format!("{scheme}://{authority}")).ok()
 }
 
 /// `ORDERHUB_SYNC_CONCURRENCY`: how many sources one instance syncs at once, 1 to
@@ -385,6 +471,55 @@ mod tests {
             .unwrap_err();
             assert!(err.contains("ORDERHUB_SYNC_CONCURRENCY"), "{err}");
         }
+    }
+
+    // covers: API-1, API-5 — the browser origins allowed to call the API are named and checked
+    #[test]
+    fn cors_origins_are_read_and_checked_by_name() {
+        let none = Settings::from_lookup(|_| None, true).unwrap();
+        assert!(none.cors_origins.is_empty(), "none by default");
+        let file = Config::from_toml(
+            "cors_origins = \"http://localhost:5173, HTTPS://CRM.example.com:443/\"",
+        )
+        .unwrap();
+        let s = Settings::from_lookup(|n| file.lookup(n, |_| None), true).unwrap();
+        assert_eq!(
+            s.cors_origins,
+            ["http://localhost:5173", "https://crm.example.com"],
+            "as a browser writes them"
+        );
+        assert!(s.validate().is_ok());
+        for bad in [
+            "*",
+            "https://*.example.com",
+            "crm.example.com",
+            "ftp://crm.example.com",
+            "https://crm.example.com/app",
+            "https://",
+            "http://localhost:port",
+            "https://user@crm.example.com",
+        ] {
+            let err = Settings::from_lookup(
+                |n| (n == "ORDERHUB_CORS_ORIGINS").then(|| format!("http://localhost:5173,{bad}")),
+                true,
+            )
+            .unwrap_err();
+            assert!(err.contains("ORDERHUB_CORS_ORIGINS"), "{err}");
+            assert!(err.contains(&format!("`{bad}`")), "names {bad}: {err}");
+        }
+        let star = parse_cors_origins("*").unwrap_err();
+        assert!(star.contains("list each frontend's origin"), "{star}");
+        // a caller building Settings directly is checked by App::build the same way
+        let mut direct = none.clone();
+        direct.cors_origins = vec!["*".into()];
+        assert!(direct.validate().is_err());
+        direct.cors_origins = vec!["https://crm.example.com/".into()];
+        assert!(direct.validate().is_err());
+        assert_eq!(
+            origin_of("https://Hub.example.com:443/base/").as_deref(),
+            Some("https://hub.example.com")
+        );
+        assert_eq!(origin_of("hub.example.com"), None);
     }
 
     #[test]

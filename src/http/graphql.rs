@@ -110,12 +110,45 @@ pub async fn graphiql() -> HttpResponse {
         )
 }
 
+/// API-1, API-5: browsers apply no CORS to websockets but send the page's `Origin`, so the
+/// upgrade checks it: a page of this server (GraphiQL; the host it was asked for, or
+/// `ORDERHUB_PUBLIC_URL`) or one listed in `ORDERHUB_CORS_ORIGINS`. Clients that are not
+/// browsers send no `Origin` and are not concerned. The refused origin comes back as the error.
+fn websocket_origin_allowed(
+    req: &HttpRequest,
+    listed: &[String],
+    public_origin: &Option<String>,
+) -> Result<(), String> {
+    let Some(origin) = req.headers().get(actix_web::http::header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().unwrap_or("an unreadable origin");
+    let same_host = origin
+        .split_once("://")
+        .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(req.connection_info().host()));
+    if same_host || listed.iter().any(|o| o == origin) || public_origin.as_deref() == Some(origin) {
+        Ok(())
+    } else {
+        Err(origin.to_string())
+    }
+}
+
 /// graphql-transport-ws. The token comes in `connection_init` as `{"Authorization": "Bearer …"}`.
 pub async fn subscriptions(
     state: web::Data<HttpState>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> actix_web::Result<HttpResponse> {
+    if let Err(origin) = websocket_origin_allowed(&req, &state.cors_origins, &state.public_origin) {
+        return Ok(request_error(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+            format!(
+                "a page on {origin} may not open this websocket: list the origin in \
+                 ORDERHUB_CORS_ORIGINS"
+            ),
+        ));
+    }
     let store = state.store.clone();
     let auth = state.auth.clone();
     let peer = req.peer_addr().map(|a| a.ip());

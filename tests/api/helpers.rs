@@ -157,6 +157,7 @@ async fn spawn_app_full(
         public_url: Some(format!("http://127.0.0.1:{port}")),
         live_recheck: std::time::Duration::from_millis(300),
         schedule,
+        cors_origins: Vec::new(),
     };
     let mut attempts = 0;
     let app = loop {

@@ -5,6 +5,7 @@ mod sims;
 
 mod api_limits;
 mod auth_permissions;
+mod cors;
 mod customer_visibility;
 mod demo;
 mod expenses;

@@ -165,6 +165,7 @@ async fn first_start_creates_an_admin_once() {
         public_url: None,
         live_recheck: orderhub::graphql::live::RECHECK,
         schedule: Default::default(),
+        cors_origins: Vec::new(),
     };
     let first = App::build(settings()).await.unwrap();
     let token = first

@@ -176,6 +176,7 @@ fn settings(url: &str, token: Option<&str>) -> Settings {
         public_url: None,
         live_recheck: orderhub::graphql::live::RECHECK,
         schedule: Default::default(),
+        cors_origins: Vec::new(),
     }
 }
 
