@@ -5,7 +5,7 @@
 use super::wire::{self, CustomerFields};
 use crate::domain::money::{checked_div, checked_line_total, checked_sum};
 use crate::domain::orders::{Delivery, ImportedCustomer, ImportedItem, ImportedOrder, StatusClass};
-use crate::domain::phone::{normalize_email, Phone};
+use crate::domain::phone::{normalize_email, Phone, Region};
 use crate::platforms::{PlatformError, RemotePublication};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use rust_decimal::Decimal;
@@ -157,7 +157,8 @@ fn customer(order: &wire::Order, ctx: &MapContext) -> Option<ImportedCustomer> {
             (first, last) = split_name(&full, ctx.name_order);
         }
     }
-    let phone = text_field(order, &f.phone).and_then(|p| Phone::parse(&p));
+    let phone =
+        text_field(order, &f.phone).and_then(|p| Phone::parse_in(&p, Some(Region::Ukraine)));
     let email = text_field(order, &f.email).and_then(|e| normalize_email(&e));
     let address = address_line(order, ctx);
     if first.is_none() && last.is_none() && phone.is_none() && email.is_none() {
@@ -199,7 +200,7 @@ fn delivery(order: &wire::Order, ctx: &MapContext) -> Option<Delivery> {
         .collect::<Vec<_>>();
     let address = (!address.is_empty()).then(|| address.join(", "));
     let recipient_phone = text_field(order, &ctx.fields.phone)
-        .and_then(|p| Phone::parse(&p))
+        .and_then(|p| Phone::parse_in(&p, Some(Region::Ukraine)))
         .map(Phone::into_string);
     if carrier.is_none() && address.is_none() && cost.is_none() {
         return None;

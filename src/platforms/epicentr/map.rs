@@ -5,7 +5,7 @@
 use super::wire;
 use crate::domain::money::{checked_div, checked_line_total, checked_sum};
 use crate::domain::orders::{Delivery, ImportedCustomer, ImportedItem, ImportedOrder, StatusClass};
-use crate::domain::phone::{normalize_email, Phone};
+use crate::domain::phone::{normalize_email, Phone, Region};
 use crate::domain::time::parse_kyiv;
 use crate::platforms::{PlatformError, RemotePublication};
 use chrono::{DateTime, Utc};
@@ -153,7 +153,10 @@ pub fn map_order(o: &wire::Order, opts: &MapOptions) -> Result<ImportedOrder, Pl
 pub fn map_customer(a: &wire::Address) -> Option<ImportedCustomer> {
     let first_name = non_blank(&a.first_name);
     let last_name = non_blank(&a.last_name);
-    let phone = a.phone.as_deref().and_then(Phone::parse);
+    let phone = a
+        .phone
+        .as_deref()
+        .and_then(|p| Phone::parse_in(p, Some(Region::Ukraine)));
     let email = a.email.as_deref().and_then(normalize_email);
     if first_name.is_none() && last_name.is_none() && phone.is_none() && email.is_none() {
         return None;
@@ -261,7 +264,7 @@ pub fn map_delivery(o: &wire::Order) -> Option<Delivery> {
         address: (!line.is_empty()).then(|| line.join(", ")),
         recipient_phone: recipient_phone
             .as_deref()
-            .and_then(Phone::parse)
+            .and_then(|p| Phone::parse_in(p, Some(Region::Ukraine)))
             .map(Phone::into_string),
     })
 }

@@ -5,7 +5,7 @@
 use super::wire;
 use crate::domain::money::{checked_div, checked_line_total, checked_sum, parse_amount};
 use crate::domain::orders::{Delivery, ImportedCustomer, ImportedItem, ImportedOrder, StatusClass};
-use crate::domain::phone::{normalize_email, Phone};
+use crate::domain::phone::{normalize_email, Phone, Region};
 use crate::domain::time::parse_kyiv;
 use crate::platforms::RemotePublication;
 use chrono::{DateTime, Utc};
@@ -144,7 +144,7 @@ fn customer(order: &wire::Order) -> Option<ImportedCustomer> {
     ]
     .into_iter()
     .flatten()
-    .find_map(Phone::parse);
+    .find_map(|p| Phone::parse_in(p, Some(Region::Ukraine)));
     let email = order.email.as_deref().and_then(normalize_email);
     if first_name.is_none() && last_name.is_none() && phone.is_none() && email.is_none() {
         return None;
@@ -223,7 +223,7 @@ fn delivery(order: &wire::Order) -> Option<Delivery> {
     };
     let recipient_phone = recipient
         .and_then(|r| r.phone.as_deref())
-        .and_then(Phone::parse)
+        .and_then(|p| Phone::parse_in(p, Some(Region::Ukraine)))
         .map(Phone::into_string);
     let d = Delivery {
         carrier,

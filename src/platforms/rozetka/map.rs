@@ -5,7 +5,7 @@ use super::statuses;
 use super::wire;
 use crate::domain::money::{checked_add, checked_div, checked_line_total, parse_amount};
 use crate::domain::orders::{Delivery, ImportedCustomer, ImportedItem, ImportedOrder, StatusClass};
-use crate::domain::phone::Phone;
+use crate::domain::phone::{Phone, Region};
 use crate::domain::time::parse_kyiv;
 use crate::platforms::{PlatformError, RemotePublication};
 use rust_decimal::Decimal;
@@ -137,7 +137,7 @@ pub fn order_to_imported(
 
 /// The buyer: Rozetka exposes no e-mail (`user.email` is only a flag), so matching is by phone (CUS-1).
 fn customer(order: &wire::Order) -> Option<ImportedCustomer> {
-    let phone = Phone::parse(&order.user_phone);
+    let phone = Phone::parse_in(&order.user_phone, Some(Region::Ukraine));
     let title = order.user_title.clone().unwrap_or_default();
     let (mut first, mut last) = (non_empty(&title.first_name), non_empty(&title.last_name));
     if first.is_none() && last.is_none() {
@@ -283,7 +283,7 @@ fn delivery(d: &wire::DeliveryInfo) -> Delivery {
         recipient_phone: d
             .recipient_phone
             .as_deref()
-            .and_then(Phone::parse)
+            .and_then(|p| Phone::parse_in(p, Some(Region::Ukraine)))
             .map(Phone::into_string),
     }
 }

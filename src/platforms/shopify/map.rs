@@ -5,7 +5,7 @@
 use super::wire;
 use crate::domain::money::checked_sum;
 use crate::domain::orders::{Delivery, ImportedCustomer, ImportedItem, ImportedOrder, StatusClass};
-use crate::domain::phone::{normalize_email, Phone};
+use crate::domain::phone::{normalize_email, Phone, Region};
 use crate::platforms::{decode_list_element, PlatformError, UnreadableOrder};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -180,6 +180,8 @@ pub fn customer(order: &wire::Order) -> ImportedCustomer {
     .flatten()
     .find_map(normalize_email);
     // the customer's own contact phone, else the order's, else the payer's address
+    // nine bare digits are national in the shop's country, known by its currency (CUS-1)
+    let region = order.currency.as_deref().and_then(Region::for_currency);
     let phone = [
         c.and_then(|c| c.phone.as_deref()),
         order.phone.as_deref(),
@@ -190,7 +192,7 @@ pub fn customer(order: &wire::Order) -> ImportedCustomer {
     ]
     .into_iter()
     .flatten()
-    .find_map(Phone::parse);
+    .find_map(|p| Phone::parse_in(p, region));
     if first_name.is_none() && last_name.is_none() && email.is_none() && phone.is_none() {
         return ImportedCustomer {
             unspecified: true,

@@ -6,7 +6,7 @@
 use super::wire;
 use crate::domain::money::{checked_div, checked_sum};
 use crate::domain::orders::{ImportedCustomer, ImportedItem, ImportedOrder, StatusClass};
-use crate::domain::phone::{normalize_email, Phone};
+use crate::domain::phone::{normalize_email, Phone, Region};
 use crate::platforms::PlatformError;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -171,11 +171,13 @@ fn email(order: &wire::Order) -> Option<String> {
 }
 
 fn phone(order: &wire::Order) -> Option<Phone> {
+    // nine bare digits are national in the shop's country, known by its currency (CUS-1)
+    let region = order.currency.as_deref().and_then(Region::for_currency);
     [order.billing.as_ref(), order.shipping.as_ref()]
         .into_iter()
         .flatten()
         .filter_map(|a| a.phone.as_deref())
-        .find_map(Phone::parse)
+        .find_map(|p| Phone::parse_in(p, region))
 }
 
 fn raw_phone(order: &wire::Order) -> Option<&str> {

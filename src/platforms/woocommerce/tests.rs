@@ -71,9 +71,11 @@ fn order_1_docs_list_guest_processing_order() {
     assert_eq!(c.first_name.as_deref(), Some("John"));
     assert_eq!(c.last_name.as_deref(), Some("Doe"));
     assert_eq!(c.email.as_deref(), Some("john.doe@example.com"));
-    // `(555) 555-5555` is a US number without a country code; Phone::parse knows UA and PL
-    // national forms only, so it reads the ten digits as already international
-    assert_eq!(c.phone.unwrap().as_str(), "+5555555555");
+    // `(555) 555-5555` is a US number without a country code, in a USD shop: no Ukrainian or
+    // Polish form, so it is kept as the digits written, not invented into `+5555555555` (CUS-1)
+    let phone = c.phone.unwrap();
+    assert_eq!(phone.as_str(), "5555555555");
+    assert!(!phone.is_e164());
     assert_eq!(c.address, None);
 
     assert_eq!(i.items.len(), 2);
@@ -144,10 +146,12 @@ fn order_2_real_5_6_order_with_unreadable_national_phone() {
     assert_eq!(c.first_name.as_deref(), Some("Uyi"));
     assert_eq!(c.last_name.as_deref(), Some("Moses"));
     assert_eq!(c.email.as_deref(), Some("uyi@penciledge.net"));
-    // `08171263283` (a Nigerian national number) is not E.164-readable and `shipping.phone` is
-    // `""`: no phone, the e-mail identifies the customer
+    // `08171263283` (a Nigerian national number) is of no plan orderhub knows, in a USD shop: kept
+    // as the buyer wrote it and flagged, not guessed into E.164 (CUS-1); `shipping.phone` is `""`
     assert_eq!(o.shipping.as_ref().unwrap().phone.as_deref(), Some(""));
-    assert!(c.phone.is_none());
+    let phone = c.phone.unwrap();
+    assert_eq!(phone.as_str(), "08171263283");
+    assert!(!phone.is_e164());
 
     assert_eq!(i.items.len(), 1);
     let it = &i.items[0];
@@ -272,14 +276,20 @@ fn orders_that_are_not_imported_say_why() {
     assert!(customer(&o).is_none());
     assert!(to_imported(&o).unwrap().customer.is_none());
 
-    let o = edited(ORDER_2, |v| v["billing"]["email"] = json!(""));
+    let o = edited(ORDER_2, |v| {
+        v["billing"]["email"] = json!("");
+        v["billing"]["phone"] = json!("555-555-BILL");
+    });
     assert_eq!(
         import_skip_reason(&o).as_deref(),
         Some(
             "the customer has neither an e-mail nor a phone \
-             (`08171263283` is not a phone number we can read)"
+             (`555-555-BILL` is not a phone number we can read)"
         )
     );
+    // a number of no known plan is kept as written (CUS-1), and reaches the buyer
+    let o = edited(ORDER_2, |v| v["billing"]["email"] = json!(""));
+    assert_eq!(import_skip_reason(&o), None);
 
     // PHP writes an empty object as `[]`
     let o = edited(ORDER_3, |v| {
