@@ -634,6 +634,14 @@ fn search_condition<C: ColumnTrait>(search_text: C, phone: C, text: &str) -> Con
     if digits.len() >= 3 {
         who = who.add(phone.like(LikeExpr::new(format!("%{digits}%"))));
     }
+    // a whole number in another spelling (`8 050 123 45 67`, `0501234567`) finds its stored
+    // international form (+380501234567)
+    if let Some(p) = crate::domain::phone::Phone::parse(text).filter(|p| p.is_e164()) {
+        let e164: String = p.as_str().chars().filter(|c| c.is_ascii_digit()).collect();
+        if e164 != digits {
+            who = who.add(phone.like(LikeExpr::new(format!("%{e164}%"))));
+        }
+    }
     who
 }
 

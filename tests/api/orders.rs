@@ -98,6 +98,9 @@ async fn filters_by_source_platform_status_dates_and_text() {
     assert_eq!(by(json!({"search": "r-2"})).await, ["R-2"]);
     assert_eq!(by(json!({"search": "Тарас"})).await, ["R-2"]);
     assert_eq!(by(json!({"search": "050 333 33"})).await, ["R-3"]);
+    // the whole number in the old Ukrainian spelling (trunk 8) finds +380503333333 (CUS-1)
+    assert_eq!(by(json!({"search": "8 050 333 33 33"})).await, ["R-3"]);
+    assert_eq!(by(json!({"search": "+38 (050) 333-33-33"})).await, ["R-3"]);
     assert_eq!(by(json!({"search": "100%_"})).await, Vec::<String>::new());
 
     // status group: move the Prom order to a cancelled status
