@@ -12,8 +12,8 @@
 
 use super::orders::{customer_search_text, ImportedCustomer};
 
-/// The contact fields of a customer.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// The contact fields of a customer (read back from the orders page's JSON by their column names).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
 pub struct Contact {
     pub first_name: Option<String>,
     pub last_name: Option<String>,

@@ -147,30 +147,6 @@ fn contacts_of_buyer(backend: DbBackend, sources: &[i64]) -> String {
     )
 }
 
-/// A buyer's contact as one source showed it.
-#[derive(serde::Deserialize)]
-struct SeenContact {
-    first_name: Option<String>,
-    last_name: Option<String>,
-    phone: Option<String>,
-    email: Option<String>,
-    address: Option<String>,
-    unspecified: bool,
-}
-
-impl From<SeenContact> for Contact {
-    fn from(c: SeenContact) -> Contact {
-        Contact {
-            first_name: c.first_name,
-            last_name: c.last_name,
-            phone: c.phone,
-            email: c.email,
-            address: c.address,
-            unspecified: c.unspecified,
-        }
-    }
-}
-
 /// The order's items as one JSON array of rows, oldest first; `[]` for an order without any.
 fn items_of_order(backend: DbBackend, columns: &Columns) -> String {
     let table = order_item::Entity.table_name();
@@ -310,8 +286,8 @@ impl Store {
             if parts.customer.is_some() {
                 if let Some(c) = json_col::<CustomerRow>(row, "c_json")? {
                     if seen_by.is_some() {
-                        let shown: Vec<SeenContact> = json_col(row, "cc_json")?.unwrap_or_default();
-                        contacts.insert(c.id, shown.into_iter().map(Contact::from).collect());
+                        let shown: Vec<Contact> = json_col(row, "cc_json")?.unwrap_or_default();
+                        contacts.insert(c.id, shown);
                     }
                     customers.push(c);
                 }
