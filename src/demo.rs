@@ -119,9 +119,10 @@ pub async fn run(config: &crate::config::Config) -> crate::Result<()> {
     }
 
     println!("\norderhub demo is running.");
-    println!("  database:  {database}");
-    println!("  GraphiQL:  {base}/graphql   (header: Authorization: Bearer {token})");
+    println!("  console:     {base}/   (open it in a browser; sign in with the admin token)");
     println!("  admin token: {token}");
+    println!("  GraphiQL:    {base}/graphql   (header: Authorization: Bearer {token})");
+    println!("  database:    {database}");
     println!("\nTry in GraphiQL:");
     println!("  {{ orders(first: 20) {{ totalCount edges {{ node {{ number platformCreatedAt total currency source {{ platform }} status {{ name }} customer {{ firstName phone }} }} }} }} }}");
     println!("  {{ sources {{ name platform lastSyncAt syncRuns(first: 3) {{ kind state ordersCreated ordersUpdated }} }} }}");

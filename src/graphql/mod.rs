@@ -1,6 +1,7 @@
 //! The GraphQL API (API-1..5): schema, resolvers, DataLoaders and the error mapping.
 
 pub mod guards;
+pub mod health;
 pub mod limits;
 pub mod live;
 pub mod loaders;
@@ -16,7 +17,7 @@ use crate::store::Store;
 use async_graphql::{MergedObject, Schema};
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(query::Query, push::PushQuery);
+pub struct QueryRoot(query::Query, push::PushQuery, health::HealthQuery);
 
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(

@@ -4,7 +4,6 @@ use super::HttpState;
 use crate::domain::auth::Principal;
 use crate::graphql::{ensure_error_codes, limits, with_request_data};
 use actix_web::{web, HttpRequest, HttpResponse, Responder};
-use async_graphql::http::GraphiQLSource;
 use async_graphql_actix_web::{GraphQLResponse, GraphQLSubscription};
 
 fn bearer(req: &HttpRequest) -> Option<&str> {
@@ -99,15 +98,10 @@ pub async fn execute(
         .map_into_boxed_body()
 }
 
+/// GraphiQL from files embedded in the binary (issue 19: no CDN, so it works offline); it sends
+/// the Authorization header set in its headers tab, and subscriptions go over /graphql/ws.
 pub async fn graphiql() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql/ws")
-                .finish(),
-        )
+    super::console::graphiql_page()
 }
 
 /// API-1, API-5: browsers apply no CORS to websockets but send the page's `Origin`, so the

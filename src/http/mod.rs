@@ -1,6 +1,7 @@
-//! HTTP routes: GraphQL, GraphiQL, and the ops endpoints.
+//! HTTP routes: GraphQL, GraphiQL, the console, and the ops endpoints.
 
 pub mod auth;
+pub mod console;
 pub mod graphql;
 pub mod ops;
 pub mod webhooks;
@@ -60,6 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, cors_origins: &[String]) {
                 web::post().to(webhooks::woocommerce),
             ),
     )
+    .configure(console::configure)
     .route("/healthz", web::get().to(ops::healthz))
     .route("/readyz", web::get().to(ops::readyz))
     .route("/metrics", web::get().to(ops::metrics));

@@ -5,6 +5,7 @@ mod sims;
 
 mod api_limits;
 mod auth_permissions;
+mod console;
 mod cors;
 mod customer_visibility;
 mod demo;

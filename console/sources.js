@@ -1,0 +1,155 @@
+// Sources at a glance (SRC-5, SRC-6, WH-4): health, the last sync run, webhook deliveries
+// waiting or parked (replay), the next read; connecting a source and re-authorizing one.
+import { html, useState, useQuery, navigate, Link, ErrorBox, Loading, fmtDate, PlatformBadge, PLATFORMS } from './ui.js';
+import { gql } from './api.js';
+import { t } from './i18n.js';
+
+const HEALTH = `{ sourcesHealth { nextSyncAt pendingDeliveries parkedDeliveries
+  source { id name platform enabled needsReauth lastError lastSyncAt currency baseUrl statusRulesEnabled
+    syncRuns(first: 1) { id kind state startedAt finishedAt ordersSeen ordersCreated ordersUpdated ordersSkipped errorCount error } } } }`;
+
+/** The credentials each platform takes (CredentialsInput), and whether it needs its shop's URL. */
+export const CREDENTIALS = {
+  ROZETKA: { fields: ['login', 'password'] },
+  PROM: { fields: ['token'] },
+  EPICENTR: { fields: ['token'] },
+  CARTUM: { fields: ['login', 'password'], baseUrl: true },
+  SHOPIFY: { fields: ['shopDomain', 'accessToken', 'webhookSecret'] },
+  WOOCOMMERCE: { fields: ['consumerKey', 'consumerSecret', 'webhookSecret'], baseUrl: true },
+};
+const SECRET = new Set(['password', 'token', 'accessToken', 'webhookSecret', 'consumerSecret']);
+
+function CredentialFields({ platform, value, onChange, prefix }) {
+  return CREDENTIALS[platform].fields.map((f) => html`<label key=${f}>${t('cred.' + f)}
+    <input id=${prefix + '-' + f} name=${f} type=${SECRET.has(f) ? 'password' : 'text'} autocomplete="off" required
+      value=${value[f] || ''} onInput=${(e) => onChange({ ...value, [f]: e.target.value })} /></label>`);
+}
+
+function useAction(after) {
+  const [state, setState] = useState({ busy: false, error: null });
+  const run = async (f) => {
+    setState({ busy: true, error: null });
+    try { await f(); setState({ busy: false, error: null }); if (after) after(); } catch (e) { setState({ busy: false, error: e }); }
+  };
+  return [state, run];
+}
+
+function Deliveries({ source, onChange }) {
+  const q = useQuery(() => gql('query($s: ID!) { webhookDeliveries(sourceId: $s, first: 100) { id topic state attempts error externalOrderId receivedAt } }', { s: source.id }), [source.id]);
+  const [act, run] = useAction(() => { q.reload(); onChange(); });
+  const open = q.data ? q.data.webhookDeliveries.filter((d) => d.state === 'parked' || d.state === 'failed' || d.state === 'pending') : [];
+  return html`<div class="deliveries">
+    <${Loading} on=${q.loading} /><${ErrorBox} error=${q.error || act.error} />
+    ${q.data && !open.length ? html`<p class="muted">${t('src.noOpenDeliveries')}</p>` : null}
+    <ul class="plain">${open.map((d) => html`<li key=${d.id}>
+      #${d.id} ${d.topic || ''} · ${d.state} · ${t('src.attempts', d.attempts)} · ${fmtDate(d.receivedAt)}
+      ${d.error ? html`<span class="error-text"> — ${d.error}</span>` : null}
+      ${d.state === 'parked' ? html` <button type="button" class="small replay" disabled=${act.busy}
+        onClick=${() => run(() => gql('mutation($d: ID!) { replayWebhookDelivery(id: $d) { id state } }', { d: d.id }))}>${t('src.replay')}</button>` : null}
+    </li>`)}</ul>
+  </div>`;
+}
+
+function Reauth({ source, onDone }) {
+  const [creds, setCreds] = useState({});
+  const [act, run] = useAction(onDone);
+  const submit = (e) => {
+    e.preventDefault();
+    run(() => gql('mutation($id: ID!, $i: UpdateSourceInput!) { updateSource(id: $id, input: $i) { id needsReauth } }', { id: source.id, i: { credentials: creds } }));
+  };
+  return html`<form class="inline-form" onSubmit=${submit}>
+    <${CredentialFields} platform=${source.platform} value=${creds} onChange=${setCreds} prefix=${'reauth-' + source.id} />
+    <button type="submit" disabled=${act.busy}>${t('src.saveCredentials')}</button>
+    <${ErrorBox} error=${act.error} />
+  </form>`;
+}
+
+function SourceCard({ h, me, reload }) {
+  const s = h.source;
+  const run0 = s.syncRuns[0];
+  const [panel, setPanel] = useState(null);
+  const [act, run] = useAction(reload);
+  const toggle = (p) => setPanel(panel === p ? null : p);
+  const health = !s.enabled ? 'off' : s.needsReauth ? 'reauth' : run0 && run0.state === 'failed' ? 'failing' : 'ok';
+  return html`<section class=${'card source h-' + health} data-source=${s.id} aria-labelledby=${'src-' + s.id}>
+    <div class="titlebar">
+      <h2 id=${'src-' + s.id}>${s.name}</h2>
+      <${PlatformBadge} platform=${s.platform} />
+      <span class=${'health h-' + health}>${t('health.' + health)}</span>
+    </div>
+    ${s.needsReauth ? html`<p class="error reauth" role="alert">${t('src.needsReauth')}${s.lastError ? ': ' + s.lastError : ''}</p>`
+      : s.lastError ? html`<p class="error-text">${s.lastError}</p>` : null}
+    <dl class="facts">
+      <dt>${t('src.lastSync')}</dt><dd>${fmtDate(s.lastSyncAt) || '—'}</dd>
+      <dt>${t('src.lastRun')}</dt><dd>${run0 ? html`${t('run.' + run0.kind)} · ${t('state.' + run0.state)} · ${fmtDate(run0.startedAt)}<br />
+        <span class="muted">${t('src.counts', run0.ordersSeen, run0.ordersCreated, run0.ordersUpdated, run0.ordersSkipped)}</span>
+        ${run0.error ? html`<br /><span class="error-text">${run0.error}</span>` : null}` : '—'}</dd>
+      <dt>${t('src.deliveries')}</dt><dd><span class="pending">${t('src.pending', h.pendingDeliveries)}</span>, <span class="parked">${t('src.parked', h.parkedDeliveries)}</span></dd>
+      <dt>${t('src.nextSync')}</dt><dd>${h.nextSyncAt ? fmtDate(h.nextSyncAt) : '—'}</dd>
+      <dt>${t('src.rules')}</dt><dd><${Link} href=${'/rules/' + s.id}>${s.statusRulesEnabled ? t('src.rulesOn') : t('src.rulesOff')}</${Link}></dd>
+    </dl>
+    <div class="buttons">
+      <${Link} href=${'/orders?source=' + s.id} class="button">${t('nav.orders')}</${Link}>
+      <button type="button" disabled=${act.busy} onClick=${() => run(() => gql('mutation($s: ID!) { syncSource(sourceId: $s) { id } }', { s: s.id }))}>${t('src.syncNow')}</button>
+      ${s.platform === 'SHOPIFY' || s.platform === 'WOOCOMMERCE' || h.pendingDeliveries || h.parkedDeliveries
+        ? html`<button type="button" aria-expanded=${panel === 'deliveries'} onClick=${() => toggle('deliveries')}>${t('src.showDeliveries')}</button>` : null}
+      ${me.admin ? html`
+        <button type="button" class=${s.needsReauth ? 'primary' : ''} aria-expanded=${panel === 'reauth'} onClick=${() => toggle('reauth')}>${t('src.reauth')}</button>
+        <button type="button" disabled=${act.busy} onClick=${() => run(() => gql(`mutation($s: ID!) { ${s.enabled ? 'disableSource' : 'enableSource'}(id: $s) { id } }`, { s: s.id }))}>
+          ${s.enabled ? t('src.disable') : t('src.enable')}</button>` : null}
+    </div>
+    <${ErrorBox} error=${act.error} />
+    ${panel === 'deliveries' ? html`<${Deliveries} source=${s} onChange=${reload} />` : null}
+    ${panel === 'reauth' ? html`<${Reauth} source=${s} onDone=${() => { setPanel(null); reload(); }} />` : null}
+  </section>`;
+}
+
+function NewSource({ onDone }) {
+  const [f, setF] = useState({ platform: 'ROZETKA', name: '', currency: 'UAH', baseUrl: '', language: '', settings: '{}', storeCommission: true });
+  const [creds, setCreds] = useState({});
+  const [act, run] = useAction(null);
+  const [jsonError, setJsonError] = useState(null);
+  const set = (k) => (e) => setF({ ...f, [k]: e.target.type === 'checkbox' ? e.target.checked : e.target.value });
+  const submit = (e) => {
+    e.preventDefault();
+    let settings;
+    try { settings = JSON.parse(f.settings || '{}'); setJsonError(null); } catch (err) { setJsonError(new Error(t('src.badJson') + ': ' + err.message)); return; }
+    const input = { name: f.name, platform: f.platform, currency: f.currency.toUpperCase(), credentials: creds, settings, storeCommission: f.storeCommission };
+    if (f.baseUrl) input.baseUrl = f.baseUrl;
+    if (f.language) input.language = f.language;
+    run(async () => {
+      const d = await gql('mutation($i: CreateSourceInput!) { createSource(input: $i) { id } }', { i: input });
+      onDone(d.createSource.id);
+    });
+  };
+  const spec = CREDENTIALS[f.platform];
+  return html`<form class="card form" onSubmit=${submit} id="new-source">
+    <h2>${t('src.new')}</h2>
+    <label>${t('f.platform')}<select id="new-platform" value=${f.platform} onChange=${(e) => { setF({ ...f, platform: e.target.value }); setCreds({}); }}>
+      ${PLATFORMS.map((p) => html`<option value=${p}>${t('platform.' + p)}</option>`)}</select></label>
+    <label>${t('src.name')}<input id="new-name" required maxlength="200" value=${f.name} onInput=${set('name')} /></label>
+    <label>${t('src.currency')}<input id="new-currency" required maxlength="3" value=${f.currency} onInput=${set('currency')} /></label>
+    <label>${spec.baseUrl ? t('src.shopUrl') : t('src.baseUrl')}<input id="new-baseurl" type="url" required=${!!spec.baseUrl} value=${f.baseUrl} onInput=${set('baseUrl')}
+      placeholder=${spec.baseUrl ? 'https://shop.example.com' : t('src.baseUrlHint')} /></label>
+    <${CredentialFields} platform=${f.platform} value=${creds} onChange=${setCreds} prefix="new" />
+    ${f.platform === 'PROM' || f.platform === 'CARTUM' ? html`<label>${t('src.language')}<input value=${f.language} onInput=${set('language')} placeholder="uk" /></label>` : null}
+    <label class="check"><input type="checkbox" checked=${f.storeCommission} onChange=${set('storeCommission')} /> ${t('src.storeCommission')}</label>
+    <label>${t('src.settings')}<textarea id="new-settings" rows="3" value=${f.settings} onInput=${set('settings')}></textarea></label>
+    <p class="hint">${t('src.settingsHint')}</p>
+    <button type="submit" class="primary" id="create-source" disabled=${act.busy}>${act.busy ? t('src.checking') : t('src.create')}</button>
+    <${ErrorBox} error=${jsonError || act.error} />
+  </form>`;
+}
+
+export function Sources({ me, sel }) {
+  const q = useQuery(() => gql(HEALTH), []);
+  return html`<main class="sources">
+    <div class="titlebar"><h1>${t('nav.sources')}</h1><${Loading} on=${q.loading} />
+      ${me.admin && sel !== 'new' ? html`<${Link} href="/sources/new" class="button primary">+ ${t('src.new')}</${Link}>` : null}
+      <button type="button" class="link" onClick=${q.reload}>${t('refresh')}</button></div>
+    ${sel === 'new' && me.admin ? html`<${NewSource} onDone=${() => { navigate('/sources'); q.reload(); }} />` : null}
+    <${ErrorBox} error=${q.error} />
+    ${q.data && !q.data.sourcesHealth.length ? html`<p class="muted">${t('src.none')}</p>` : null}
+    <div class="cards">${q.data && q.data.sourcesHealth.map((h) => html`<${SourceCard} key=${h.source.id} h=${h} me=${me} reload=${q.reload} />`)}</div>
+  </main>`;
+}
