@@ -13,6 +13,6 @@
     defaultHeaders: headers,
     isHeadersEditorEnabled: true,
     shouldPersistHeaders: false,
-    defaultQuery: '{\n  me { name admin }\n  orders(first: 5) { edges { node { number total currency source { platform } } } }\n}\n',
+    defaultQuery: '# the token of the Headers tab below is sent with every request\n{ me { name admin } }\n\n# { orders(first: 5) { edges { node { number total currency source { platform } } } } }\n',
   }));
 })();

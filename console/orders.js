@@ -95,22 +95,22 @@ export function Orders() {
     </form>
     <${ErrorBox} error=${list.error || sources.error} />
     <div class="tablewrap">
-    <table class=${'list' + (list.loading ? ' stale' : '')} id="orders">
+    <table class=${'list orders-table' + (list.loading ? ' stale' : '')} id="orders">
       <thead><tr>
         <th>${t('o.number')}</th><th>${t('o.date')}</th><th>${t('o.source')}</th><th>${t('o.customer')}</th>
         <th>${t('o.phone')}</th><th class="num">${t('o.total')}</th><th>${t('o.status')}</th><th>${t('o.tracking')}</th>
       </tr></thead>
       <tbody>
         ${conn && conn.edges.map(({ node: o }) => html`<tr key=${o.id} class="order-row" data-platform=${o.source ? o.source.platform : 'HERE'}>
-          <td><${Link} href=${'/orders/' + o.id} class="num-link">${o.number}</${Link}></td>
-          <td class="nowrap">${fmtDate(o.platformCreatedAt)}</td>
-          <td><${PlatformBadge} platform=${o.source && o.source.platform} /> <span class="muted">${o.source ? o.source.name : ''}</span></td>
-          <td>${customerName(o.customer)}</td>
-          <td class="nowrap">${o.customer && o.customer.phone}</td>
-          <td class="num nowrap">${fmtMoney(o.total, o.currency)}</td>
-          <td><span class=${'st g-' + o.status.group.toLowerCase()}>${o.status.name}</span>
+          <td class="c-number"><${Link} href=${'/orders/' + o.id} class="num-link">${o.number}</${Link}></td>
+          <td class="nowrap c-date">${fmtDate(o.platformCreatedAt)}</td>
+          <td class="c-source"><${PlatformBadge} platform=${o.source && o.source.platform} /> <span class="muted">${o.source ? o.source.name : ''}</span></td>
+          <td class="c-customer">${customerName(o.customer)}</td>
+          <td class="nowrap c-phone">${o.customer && o.customer.phone}</td>
+          <td class="num nowrap c-total">${fmtMoney(o.total, o.currency)}</td>
+          <td class="c-status"><span class=${'st g-' + o.status.group.toLowerCase()}>${o.status.name}</span>
             ${o.sourceStatus ? html` <span class="muted" title=${o.sourceStatus}>(${o.sourceStatusLabel || o.sourceStatus})</span>` : null}</td>
-          <td class="nowrap">${o.trackingNumber || ''}</td>
+          <td class="nowrap c-tracking">${o.trackingNumber || ''}</td>
         </tr>`)}
         ${conn && !conn.edges.length ? html`<tr><td colspan="8" class="empty">${t('orders.none')}</td></tr>` : null}
       </tbody>
