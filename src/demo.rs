@@ -71,10 +71,15 @@ pub async fn run(config: &crate::config::Config) -> crate::Result<()> {
     };
     let mut ids = vec![];
     for s in &sources {
+        // the webhook platforms' reconciliation every 5 minutes (a setting only they take)
+        let settings = match s.platform {
+            "SHOPIFY" | "WOOCOMMERCE" => json!({"min_interval_ms": 0, "reconcile_minutes": 5}),
+            _ => json!({"min_interval_ms": 0}),
+        };
         let answer = gql(
             "mutation($i: CreateSourceInput!) { createSource(input: $i) { id } }",
             json!({"i": {"name": s.name, "platform": s.platform, "currency": "UAH", "baseUrl": s.base_url,
-                "credentials": s.credentials, "storeCommission": true, "settings": {"min_interval_ms": 0, "reconcile_minutes": 5}}}),
+                "credentials": s.credentials, "storeCommission": true, "settings": settings}}),
         )
         .await?;
         match answer["data"]["createSource"]["id"].as_str() {

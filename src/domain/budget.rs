@@ -29,19 +29,18 @@ pub const BURST_SETTING: &str = "manual_call_burst";
 pub const RATE_SETTING: &str = "manual_calls_per_minute";
 
 impl CallBudget {
-    pub fn from_settings(settings: &serde_json::Value) -> CallBudget {
+    /// The budget a source's settings ask for (`platforms::settings::CommonSettings`), each
+    /// figure kept within its bounds; unset, the default.
+    pub fn from_settings(burst: Option<u64>, per_minute: Option<u64>) -> CallBudget {
         let d = CallBudget::default();
-        let read = |key: &str, default: u32, max: u32| {
-            settings
-                .get(key)
-                .and_then(serde_json::Value::as_u64)
-                .map_or(default, |v| {
-                    u32::try_from(v.clamp(1, u64::from(max))).unwrap_or(max)
-                })
+        let read = |v: Option<u64>, default: u32, max: u32| {
+            v.map_or(default, |v| {
+                u32::try_from(v.clamp(1, u64::from(max))).unwrap_or(max)
+            })
         };
         CallBudget {
-            burst: read(BURST_SETTING, d.burst, 1000),
-            per_minute: read(RATE_SETTING, d.per_minute, 600),
+            burst: read(burst, d.burst, 1000),
+            per_minute: read(per_minute, d.per_minute, 600),
         }
     }
 
@@ -81,7 +80,6 @@ impl CallBudget {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     // covers: API-4 (manual syncs share one per-source budget)
     #[test]
@@ -126,20 +124,16 @@ mod tests {
     // covers: API-4, SRC-1 (settings)
     #[test]
     fn settings_change_the_budget_within_bounds() {
-        assert_eq!(CallBudget::from_settings(&json!({})), CallBudget::default());
+        assert_eq!(CallBudget::from_settings(None, None), CallBudget::default());
         assert_eq!(
-            CallBudget::from_settings(
-                &json!({"manual_call_burst": 3, "manual_calls_per_minute": 0})
-            ),
+            CallBudget::from_settings(Some(3), Some(0)),
             CallBudget {
                 burst: 3,
                 per_minute: 1
             }
         );
         assert_eq!(
-            CallBudget::from_settings(
-                &json!({"manual_call_burst": u64::MAX, "manual_calls_per_minute": "x"})
-            ),
+            CallBudget::from_settings(Some(u64::MAX), None),
             CallBudget {
                 burst: 1000,
                 per_minute: 10

@@ -9,6 +9,7 @@ pub mod mutation;
 pub mod plan;
 pub mod push;
 pub mod query;
+pub mod sources;
 pub mod tokens;
 pub mod types;
 
@@ -17,7 +18,12 @@ use crate::store::Store;
 use async_graphql::{MergedObject, Schema};
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(query::Query, push::PushQuery, health::HealthQuery);
+pub struct QueryRoot(
+    query::Query,
+    push::PushQuery,
+    health::HealthQuery,
+    sources::SourceQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(

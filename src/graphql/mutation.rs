@@ -180,8 +180,9 @@ fn settings(
     })
 }
 
-/// Platform options must be a JSON object.
+/// Platform options must be a JSON object of the platform's keys, each of its type (SRC-1).
 fn check_settings(
+    platform: Platform,
     v: Option<async_graphql::Json<serde_json::Value>>,
 ) -> async_graphql::Result<Option<serde_json::Value>> {
     match v.map(|j| j.0) {
@@ -196,6 +197,12 @@ fn check_settings(
                 )
                 .extend());
             }
+            crate::platforms::settings::check(platform, &o).map_err(|e| {
+                let field = e
+                    .key()
+                    .map_or("settings".to_string(), |k| format!("settings.{k}"));
+                Error::bad_input(&field, e.to_string()).extend()
+            })?;
             Ok(Some(o))
         }
         Some(_) => Err(Error::bad_input("settings", "must be a JSON object").extend()),
@@ -240,7 +247,7 @@ impl Mutation {
             input.identify_products_by,
             input.default_status_id,
         )?;
-        s.settings = check_settings(input.settings)?;
+        s.settings = check_settings(platform, input.settings)?;
         if s.base_url.as_ref().is_none_or(|u| u.is_none())
             && platform.production_base_url().is_none()
         {
@@ -484,18 +491,22 @@ impl Mutation {
             input.default_status_id,
         )?;
         s.enabled = input.enabled;
-        s.settings = check_settings(input.settings)?;
-        if let Some(c) = input.credentials {
+        let platform = || async {
             let row = st
                 .store
                 .source_row(id)
                 .await
                 .gql()?
                 .ok_or_else(|| Error::not_found("source").extend())?;
-            let platform: Platform = row
-                .platform
-                .parse()
-                .map_err(|_| Error::Internal("bad platform".into()).extend())?;
+            row.platform
+                .parse::<Platform>()
+                .map_err(|_| Error::Internal("bad platform".into()).extend())
+        };
+        if input.settings.is_some() {
+            s.settings = check_settings(platform().await?, input.settings)?;
+        }
+        if let Some(c) = input.credentials {
+            let platform = platform().await?;
             c.check()?;
             let creds: Credentials = c.into();
             if let Err(missing) = creds.check_complete(platform) {

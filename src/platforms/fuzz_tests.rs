@@ -167,7 +167,7 @@ const WOO_TOPICS: &[&str] = &[
 
 fn shopify_reads(body: &[u8]) {
     for topic in SHOPIFY_TOPICS {
-        let _ = webhook_mapping(Platform::Shopify, topic, body);
+        let _ = webhook_mapping(Platform::Shopify, topic, body, None);
     }
     use shopify::map;
     let _ = map::order_id(body);
@@ -191,7 +191,7 @@ fn map_shopify(order: &shopify::wire::Order) {
 
 fn woo_reads(body: &[u8]) {
     for topic in WOO_TOPICS {
-        let _ = webhook_mapping(Platform::Woocommerce, topic, body);
+        let _ = webhook_mapping(Platform::Woocommerce, topic, body, None);
     }
     use woocommerce::map;
     let _ = map::order_id(body);
@@ -835,14 +835,14 @@ fn the_examples_map_unmutated() {
     {
         let body = serde_json::to_vec(order).unwrap();
         assert!(matches!(
-            webhook_mapping(Platform::Shopify, "orders/create", &body),
+            webhook_mapping(Platform::Shopify, "orders/create", &body, None),
             Ok(Mapped::Order(_))
         ));
     }
     // orders, not the refund (which has line items too)
     for order in woo_examples().iter().filter(|v| v.get("status").is_some()) {
         let body = serde_json::to_vec(order).unwrap();
-        let mapped = webhook_mapping(Platform::Woocommerce, "order.created", &body);
+        let mapped = webhook_mapping(Platform::Woocommerce, "order.created", &body, None);
         assert!(mapped.is_ok(), "{}: {:?}", order["id"], mapped.err());
     }
     let rozetka: rozetka::wire::Order =

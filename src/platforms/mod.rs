@@ -3,6 +3,7 @@
 
 pub mod http;
 pub mod resync;
+pub mod settings;
 pub mod signature;
 pub mod sim;
 pub mod wire_money;
@@ -83,27 +84,11 @@ pub struct SourceConfig {
     pub credentials: Credentials,
     /// Language of names (Prom `X-LANGUAGE`, Cartum), e.g. `uk`.
     pub language: Option<String>,
-    /// Platform options (the notes' ASSUMPTIONS), e.g. `{"page_size": 100}`.
+    /// Platform options (the notes' ASSUMPTIONS), e.g. `{"page_size": 100}`, as stored: each
+    /// client reads them into its platform's typed settings ([`settings`]).
     pub settings: serde_json::Value,
     /// Client behaviour: timeouts and retries.
     pub http: http::HttpPolicy,
-}
-
-impl SourceConfig {
-    /// A setting of the source, else the given default.
-    pub fn setting_u64(&self, key: &str, default: u64) -> u64 {
-        self.settings
-            .get(key)
-            .and_then(|v| v.as_u64())
-            .unwrap_or(default)
-    }
-
-    pub fn setting_str<'a>(&'a self, key: &str, default: &'a str) -> &'a str {
-        self.settings
-            .get(key)
-            .and_then(|v| v.as_str())
-            .unwrap_or(default)
-    }
 }
 
 pub use crate::domain::publication::RemotePublication;
@@ -421,8 +406,13 @@ pub enum Mapped {
 }
 
 /// What a webhook delivery means (WH-4): an order to apply, a skip with its reason (IMP-6), or a
-/// topic orderhub does not act on.
-pub fn webhook_mapping(platform: Platform, topic: &str, body: &[u8]) -> Result<Mapped, String> {
+/// topic orderhub does not act on. `country`: the source's ([`settings::country`]).
+pub fn webhook_mapping(
+    platform: Platform,
+    topic: &str,
+    body: &[u8],
+    country: Option<crate::domain::phone::Region>,
+) -> Result<Mapped, String> {
     match (platform, topic) {
         (
             Platform::Shopify,
@@ -434,7 +424,7 @@ pub fn webhook_mapping(platform: Platform, topic: &str, body: &[u8]) -> Result<M
             | "orders/partially_fulfilled",
         ) => {
             let order = shopify::map::parse_order(body).map_err(|e| e.to_string())?;
-            let imported = shopify::map::to_imported(&order)
+            let imported = shopify::map::to_imported_in(&order, country)
                 .map_err(|e| format!("order {} could not be read: {}", order.id, e.reason()))?;
             Ok(Mapped::Order(Box::new(imported)))
         }
@@ -446,7 +436,7 @@ pub fn webhook_mapping(platform: Platform, topic: &str, body: &[u8]) -> Result<M
                     order.id
                 )));
             }
-            let imported = woocommerce::map::to_imported(&order)
+            let imported = woocommerce::map::to_imported_in(&order, country)
                 .map_err(|e| format!("order {} could not be read: {}", order.id, e.reason()))?;
             Ok(Mapped::Order(Box::new(imported)))
         }

@@ -12,7 +12,9 @@ impl SyncEngine {
     /// Takes one call from the source's budget; `RATE_LIMITED` with the time the next call is
     /// allowed when it is spent. Call it before anything else is claimed for the call.
     pub async fn spend_manual_call(&self, src: &SourceRow) -> Result<()> {
-        let budget = CallBudget::from_settings(&src.settings);
+        let common = crate::platforms::settings::common(&src.settings);
+        let budget =
+            CallBudget::from_settings(common.manual_call_burst, common.manual_calls_per_minute);
         match self
             .store
             .spend_platform_call(SourceId(src.id), &budget)

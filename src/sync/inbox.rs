@@ -14,14 +14,16 @@ use tokio::sync::{watch, Notify};
 
 pub use crate::platforms::Mapped;
 
-/// Turns one delivery into what to do. Platform specifics live in the platform folders.
-pub fn map_delivery(d: &DeliveryRow) -> Result<Mapped, String> {
+/// Turns one delivery into what to do, `settings` being its source's. Platform specifics live in
+/// the platform folders.
+pub fn map_delivery(d: &DeliveryRow, settings: &serde_json::Value) -> Result<Mapped, String> {
     let platform: Platform = d
         .platform
         .parse()
         .map_err(|_| format!("unknown platform {}", d.platform))?;
     let topic = d.topic.clone().unwrap_or_default();
-    crate::platforms::webhook_mapping(platform, &topic, &d.body)
+    let country = crate::platforms::settings::country(platform, settings);
+    crate::platforms::webhook_mapping(platform, &topic, &d.body, country)
 }
 
 pub async fn process_source(
@@ -52,6 +54,7 @@ async fn prepare(
     store: Store,
     source_id: SourceId,
     after: Option<i64>,
+    settings: Arc<serde_json::Value>,
 ) -> crate::Result<Vec<Prepared>> {
     let batch = match after {
         None => store.next_deliveries(source_id, BATCH).await?,
@@ -60,7 +63,7 @@ async fn prepare(
     Ok(batch
         .into_iter()
         .map(|d| {
-            let mapped = match isolate_sync(|| map_delivery(&d)) {
+            let mapped = match isolate_sync(|| map_delivery(&d, &settings)) {
                 Ok(Ok(mapped)) => Ok(mapped),
                 Ok(Err(e)) => Err(DeliveryFailure::Permanent(e)),
                 Err(panic) => Err(DeliveryFailure::Retry(panic)),
@@ -75,14 +78,28 @@ async fn prepare(
 /// this one is applied (mapping is CPU, applying waits for the database).
 async fn process_batches(store: &Store, source_id: SourceId) -> crate::Result<usize> {
     let mut done = 0;
-    let mut next = prepare(store.clone(), source_id, None).await?;
+    // the source's settings say how its orders read (its country's phone numbers)
+    let settings = Arc::new(
+        store
+            .source_row(source_id)
+            .await?
+            .map(|s| s.settings)
+            .unwrap_or_default(),
+    );
+    let mut next = prepare(store.clone(), source_id, None, settings.clone()).await?;
     for round in 1..=BATCHES {
         let Some(last) = next.last().map(|(d, _)| d.id) else {
             break;
         };
         let full = next.len() >= usize::try_from(BATCH).unwrap_or(usize::MAX);
-        let prefetch = (full && round < BATCHES)
-            .then(|| tokio::spawn(prepare(store.clone(), source_id, Some(last))));
+        let prefetch = (full && round < BATCHES).then(|| {
+            tokio::spawn(prepare(
+                store.clone(),
+                source_id,
+                Some(last),
+                settings.clone(),
+            ))
+        });
         done += next.len();
         let applied = apply_batch(store, source_id, std::mem::take(&mut next)).await;
         let ahead = match prefetch {

@@ -91,7 +91,7 @@ pub fn interval_of(platform: Platform, settings: &serde_json::Value, poll: Durat
     if platform.is_polled() {
         return poll;
     }
-    match settings.get("reconcile_minutes").and_then(|v| v.as_u64()) {
+    match crate::platforms::settings::reconcile_minutes(platform, settings) {
         Some(0) => poll,
         Some(m) => Duration::from_secs(m.saturating_mul(60)),
         None => Duration::from_secs(3600),

@@ -25,6 +25,7 @@ mod push_feed;
 mod reconcile_now;
 mod resync_cost;
 mod schema;
+mod source_settings;
 mod sources;
 mod tokens;
 mod unreadable_orders;

@@ -135,7 +135,9 @@ pub struct CreateSourceInput {
     pub identify_products_by: Option<ProductIdentity>,
     /// Status of newly imported orders; the default `New` status when absent (IMP-7).
     pub default_status_id: Option<ID>,
-    /// Platform options, the platform notes' ASSUMPTIONS (e.g. `{"page_size": 50, "min_interval_ms": 500}`).
+    /// Platform options, the platform notes' ASSUMPTIONS (e.g. `{"page_size": 50, "min_interval_ms": 500}`):
+    /// the keys `platformSettings(platform)` lists, each of its type (SRC-1); any other key, or a
+    /// value of the wrong type, is `BAD_INPUT` naming it.
     pub settings: Option<async_graphql::Json<serde_json::Value>>,
 }
 
@@ -156,7 +158,7 @@ pub struct UpdateSourceInput {
     pub identify_products_by: Option<ProductIdentity>,
     pub default_status_id: Option<ID>,
     pub enabled: Option<bool>,
-    /// Replaces the platform options.
+    /// Replaces the platform options (checked as in `createSource`).
     pub settings: Option<async_graphql::Json<serde_json::Value>>,
 }
 

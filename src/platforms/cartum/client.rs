@@ -17,20 +17,12 @@
 //!   (⌈·/p⌉ pages each); all of the window once per `spread_minutes`;
 //! - plus, as before, `auth` every `token_refresh_secs` and the status table hourly.
 //!
-//! Settings (`SourceConfig.settings`, the note's ASSUMPTIONS) and their defaults:
-//! `page_size` 100 (orders per `orders/get`, at most 500), `catalog_page_size` 100 (at most 500),
-//! `min_interval_ms` 500, `token_refresh_secs` 550, `update_method` "PUT", `date_format`
-//! "datetime" ("date" for shops before 3.30), `backfill_skip_statuses` [3], `resync_statuses` "all"
-//! ("open": only open statuses, the note's recipe), `resync_hot_days` 3, `spread_minutes` 120
-//! (0: the whole window every run, as before), `completed_statuses` [], `cancelled_statuses`
-//! [], `currency` "UAH", customer field names `field_name` "delivery_name", `field_first_name` "",
-//! `field_last_name` "", `field_phone` "delivery_phone", `field_email` "delivery_email",
-//! `field_city` "delivery_city", `field_address` "delivery_address", `name_order` "last_first",
-//! `stock_mode` "presence" ("residues" with warehouse accounting), `warehouse` "main",
-//! `presence_in_stock` "В наявності", `presence_out_of_stock` "Немає", `import_batch_size` 50.
+//! Settings: [`CartumSettings`] (`settings.rs`: keys, types and defaults; checked when a source is
+//! saved).
 
-use super::map::{self, MapContext, NameOrder};
-use super::wire::{self, CustomerFields, Envelope, Id};
+use super::map::{self, MapContext};
+use super::settings::{CartumSettings, DateFormat, ResyncStatuses, StockMode, UpdateMethod};
+use super::wire::{self, Envelope, Id};
 use crate::domain::orders::{ImportedOrder, StatusClass};
 use crate::platforms::http::{decode_value, shared_client, Call, HttpPolicy, Pace, Verdict};
 use crate::platforms::{
@@ -77,12 +69,14 @@ pub struct CartumClient {
     page_size: u64,
     catalog_page_size: u64,
     token_refresh: Duration,
+    settings: CartumSettings,
 }
 
 impl CartumClient {
     pub fn new(config: SourceConfig) -> Result<Self, PlatformError> {
+        let settings: CartumSettings = crate::platforms::settings::read(&config.settings);
         let mut policy = config.http.clone();
-        let min_interval = Duration::from_millis(config.setting_u64("min_interval_ms", 500));
+        let min_interval = Duration::from_millis(settings.min_interval_ms);
         policy.min_interval = policy.min_interval.max(min_interval);
         let http = shared_client(PLATFORM, &policy)?;
         // the shop's URL is the base URL; the domain credential stands in when it is blank
@@ -92,11 +86,10 @@ impl CartumClient {
         };
         let api_base = api_base(&base_url)?;
         Ok(CartumClient {
-            page_size: config.setting_u64("page_size", 100).clamp(1, MAX_LIMIT),
-            catalog_page_size: config
-                .setting_u64("catalog_page_size", 100)
-                .clamp(1, MAX_LIMIT),
-            token_refresh: Duration::from_secs(config.setting_u64("token_refresh_secs", 550)),
+            page_size: settings.page_size.clamp(1, MAX_LIMIT),
+            catalog_page_size: settings.catalog_page_size.clamp(1, MAX_LIMIT),
+            token_refresh: Duration::from_secs(settings.token_refresh_secs),
+            settings,
             config,
             http,
             policy,
@@ -107,48 +100,18 @@ impl CartumClient {
         })
     }
 
-    fn setting_ids(&self, key: &str, default: &[u64]) -> Vec<u64> {
-        match self.config.settings.get(key).and_then(|v| v.as_array()) {
-            Some(list) => list
-                .iter()
-                .filter_map(|v| {
-                    v.as_u64()
-                        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
-                })
-                .collect(),
-            None => default.to_vec(),
-        }
-    }
-
-    fn customer_fields(&self) -> CustomerFields {
-        let d = CustomerFields::default();
-        let s = |key: &str, default: &str| self.config.setting_str(key, default).to_string();
-        CustomerFields {
-            name: s("field_name", &d.name),
-            first_name: s("field_first_name", &d.first_name),
-            last_name: s("field_last_name", &d.last_name),
-            phone: s("field_phone", &d.phone),
-            email: s("field_email", &d.email),
-            city: s("field_city", &d.city),
-            address: s("field_address", &d.address),
-            comment: s("field_comment", &d.comment),
-        }
-    }
-
     fn residues_mode(&self) -> bool {
-        self.config.setting_str("stock_mode", "presence") == "residues"
+        self.settings.stock_mode == StockMode::Residues
     }
 
     async fn map_context(&self) -> Result<MapContext, PlatformError> {
         Ok(MapContext {
             language: self.config.language.clone(),
             statuses: self.status_table().await?,
-            fields: self.customer_fields(),
-            name_order: match self.config.setting_str("name_order", "last_first") {
-                "first_last" => NameOrder::FirstLast,
-                _ => NameOrder::LastFirst,
-            },
-            default_currency: self.config.setting_str("currency", "UAH").to_string(),
+            fields: self.settings.customer_fields(),
+            name_order: self.settings.name_order(),
+            default_currency: self.settings.currency.clone(),
+            region: self.settings.country.region(),
         })
     }
 
@@ -159,16 +122,12 @@ impl CartumClient {
     /// attempt budget. The answer to `auth` holds the token, so it is never quoted.
     async fn exchange(&self, function: &str, body: &Value) -> Result<Outcome, PlatformError> {
         let url = format!("{}/{}/", self.api_base, function);
-        let method = if function == "orders/update"
-            && self
-                .config
-                .setting_str("update_method", "PUT")
-                .eq_ignore_ascii_case("PUT")
-        {
-            reqwest::Method::PUT
-        } else {
-            reqwest::Method::POST
-        };
+        let method =
+            if function == "orders/update" && self.settings.update_method == UpdateMethod::Put {
+                reqwest::Method::PUT
+            } else {
+                reqwest::Method::POST
+            };
         Call::new(PLATFORM, &self.policy, &self.pace)
             .secret(function == "auth")
             .send(
@@ -406,10 +365,10 @@ impl CartumClient {
             }
             Err(e) => return Err(e),
         };
-        for id in self.setting_ids("completed_statuses", &[]) {
+        for &id in &self.settings.completed_statuses.0 {
             table.insert(id, StatusClass::Completed);
         }
-        for id in self.setting_ids("cancelled_statuses", &[]) {
+        for &id in &self.settings.cancelled_statuses.0 {
             table.insert(id, StatusClass::Cancelled);
         }
         *cache = Some((Instant::now(), table.clone()));
@@ -418,7 +377,7 @@ impl CartumClient {
 
     fn shop_time(&self, t: DateTime<Utc>) -> String {
         let local = crate::domain::time::utc_to_kyiv(t);
-        if self.config.setting_str("date_format", "datetime") == "date" {
+        if self.settings.date_format == DateFormat::Date {
             local.format("%Y-%m-%d").to_string()
         } else {
             local.format("%Y-%m-%d %H:%M:%S").to_string()
@@ -493,17 +452,12 @@ impl CartumClient {
         window_from: DateTime<Utc>,
         statuses: Option<Vec<u64>>,
     ) -> Result<(Vec<wire::Order>, Vec<UnreadableOrder>), PlatformError> {
-        let period = Duration::from_secs(
-            self.config
-                .setting_u64("spread_minutes", 120)
-                .saturating_mul(60),
-        );
+        let period = Duration::from_secs(self.settings.spread_minutes.saturating_mul(60));
         if period.is_zero() {
             return self.fetch_orders(window_from, statuses).await;
         }
         let now = Utc::now();
-        let hot_days =
-            i64::try_from(self.config.setting_u64("resync_hot_days", 3)).unwrap_or(i64::MAX);
+        let hot_days = i64::try_from(self.settings.resync_hot_days).unwrap_or(i64::MAX);
         let hot_from = chrono::Duration::try_days(hot_days)
             .and_then(|d| now.checked_sub_signed(d))
             .unwrap_or(window_from)
@@ -523,7 +477,7 @@ impl CartumClient {
         let last = crate::domain::time::utc_to_kyiv(hot_from).date();
         let ranges = resync::due_day_ranges(first, last, since, now, period);
         tracing::debug!(source_id = %self.config.source_id, ?ranges, "Cartum re-sync reads the hot days and the days whose turn it is");
-        let date_only = self.config.setting_str("date_format", "datetime") == "date";
+        let date_only = self.settings.date_format == DateFormat::Date;
         for (a, b) in ranges {
             let (from, to) = if date_only {
                 (
@@ -608,7 +562,7 @@ impl CartumClient {
         &self,
         rows: Vec<wire::CatalogImportRow>,
     ) -> Result<Vec<ImportFailure>, PlatformError> {
-        let batch = self.config.setting_u64("import_batch_size", 50).max(1) as usize;
+        let batch = self.settings.import_batch_size.max(1) as usize;
         let mut failures = Vec::new();
         for chunk in rows.chunks(batch) {
             let body = serde_json::to_value(wire::CatalogImportRequest {
@@ -626,7 +580,7 @@ impl CartumClient {
         &self,
         rows: Vec<wire::ResidueRow>,
     ) -> Result<Vec<ImportFailure>, PlatformError> {
-        let batch = self.config.setting_u64("import_batch_size", 50).max(1) as usize;
+        let batch = self.settings.import_batch_size.max(1) as usize;
         let mut failures = Vec::new();
         for chunk in rows.chunks(batch) {
             let body = serde_json::to_value(wire::ResiduesRequest {
@@ -729,7 +683,7 @@ impl PlatformClient for CartumClient {
     ) -> Result<FetchedOrders, PlatformError> {
         let ctx = self.map_context().await?;
         let orders = self.fetch_orders(from, None).await?;
-        let skip = self.setting_ids("backfill_skip_statuses", &[map::STATUS_DELIVERED]);
+        let skip = self.settings.backfill_skip_statuses.0.clone();
         Ok(Self::map_all(orders, &ctx, from, &skip))
     }
 
@@ -743,7 +697,7 @@ impl PlatformClient for CartumClient {
         window_from: DateTime<Utc>,
     ) -> Result<FetchedOrders, PlatformError> {
         let ctx = self.map_context().await?;
-        let statuses = (self.config.setting_str("resync_statuses", "all") == "open").then(|| {
+        let statuses = (self.settings.resync_statuses == ResyncStatuses::Open).then(|| {
             let mut open: Vec<u64> = ctx
                 .statuses
                 .iter()
@@ -887,16 +841,10 @@ impl PlatformClient for CartumClient {
         if updates.is_empty() {
             return Ok(Vec::new());
         }
-        let in_stock = self
-            .config
-            .setting_str("presence_in_stock", "В наявності")
-            .to_string();
-        let out_of_stock = self
-            .config
-            .setting_str("presence_out_of_stock", "Немає")
-            .to_string();
+        let in_stock = self.settings.presence_in_stock.clone();
+        let out_of_stock = self.settings.presence_out_of_stock.clone();
         if self.residues_mode() {
-            let warehouse = self.config.setting_str("warehouse", "main").to_string();
+            let warehouse = self.settings.warehouse.clone();
             let rows = updates
                 .iter()
                 .map(|u| wire::ResidueRow {

@@ -67,6 +67,8 @@ pub struct MapContext {
     pub name_order: NameOrder,
     /// For orders without a `currency` field.
     pub default_currency: String,
+    /// The country the shop's bare national phone numbers are in (the source's `country`).
+    pub region: Region,
 }
 
 impl Default for MapContext {
@@ -77,6 +79,7 @@ impl Default for MapContext {
             fields: CustomerFields::default(),
             name_order: NameOrder::default(),
             default_currency: "UAH".into(),
+            region: Region::Ukraine,
         }
     }
 }
@@ -157,8 +160,7 @@ fn customer(order: &wire::Order, ctx: &MapContext) -> Option<ImportedCustomer> {
             (first, last) = split_name(&full, ctx.name_order);
         }
     }
-    let phone =
-        text_field(order, &f.phone).and_then(|p| Phone::parse_in(&p, Some(Region::Ukraine)));
+    let phone = text_field(order, &f.phone).and_then(|p| Phone::parse_in(&p, Some(ctx.region)));
     let email = text_field(order, &f.email).and_then(|e| normalize_email(&e));
     let address = address_line(order, ctx);
     if first.is_none() && last.is_none() && phone.is_none() && email.is_none() {
@@ -200,7 +202,7 @@ fn delivery(order: &wire::Order, ctx: &MapContext) -> Option<Delivery> {
         .collect::<Vec<_>>();
     let address = (!address.is_empty()).then(|| address.join(", "));
     let recipient_phone = text_field(order, &ctx.fields.phone)
-        .and_then(|p| Phone::parse_in(&p, Some(Region::Ukraine)))
+        .and_then(|p| Phone::parse_in(&p, Some(ctx.region)))
         .map(Phone::into_string);
     if carrier.is_none() && address.is_none() && cost.is_none() {
         return None;

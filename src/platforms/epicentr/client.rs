@@ -16,24 +16,11 @@
 //!   and about O·s/`spread_minutes` + F·s/`final_spread_minutes` more, s being the run's span
 //!   from `since` (interval plus overlap): every order's detail at least once per period.
 //!
-//! Settings (`SourceConfig::settings`), with defaults:
-//! - `min_interval_ms` 500 (self-limit of 120 requests a minute),
-//! - `page_size` 100 (clamped to 1..=100), `max_pages` 10000,
-//! - `list_path` `/v3/oms/orders`, `detail_path` `/v5/oms/orders` (versions move),
-//! - `fetch_details` true (the list holds summaries without settlement/office),
-//! - `open_statuses` / `completed_statuses` / `cancelled_statuses`: comma-separated codes or JSON
-//!   arrays, defaults from the note (ASSUMPTION 5),
-//! - `reread_final` true: `orders_changed_since` also lists final orders and reads those changed
-//!   since `since`, so platform cancellations arrive (ST-2),
-//! - `change_field` `updatedAt`: the list entry's change time ("" = trust none, spread every order),
-//! - `spread_minutes` 60, `final_spread_minutes` 1440: how often an order without a change time is
-//!   read again (0 = every run),
-//! - `default_cancel_reason` `customer_other_reason`, `merchant_cancel_reason` `product_not_available`,
-//! - `sent_after_tracking` true: after a TTN is accepted, move to `sent` if allowed (the note's recipe),
-//! - `currency` `UAH` (ASSUMPTION 4),
-//! - `offers_batch` 200, `offers_result_polls` 5, `offers_poll_interval_ms` 1000.
+//! Settings: [`EpicentrSettings`] (`settings.rs`: keys, types and defaults; checked when a source is
+//! saved).
 
 use super::map::{self, MapOptions};
+use super::settings::EpicentrSettings;
 use super::wire;
 use crate::domain::orders::ImportedOrder;
 use crate::platforms::http::{shared_client, Answer, Call, HttpPolicy, Pace, Verdict};
@@ -69,6 +56,7 @@ pub struct EpicentrClient {
     base_url: String,
     token: String,
     map: MapOptions,
+    settings: EpicentrSettings,
 }
 
 impl EpicentrClient {
@@ -81,22 +69,15 @@ impl EpicentrClient {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| PlatformError::Unauthorized("the Epicentr API token is missing".into()))?
             .to_string();
+        let settings: EpicentrSettings = crate::platforms::settings::read(&config.settings);
         let mut policy = config.http.clone();
-        let own_interval = Duration::from_millis(config.setting_u64("min_interval_ms", 500));
+        let own_interval = Duration::from_millis(settings.min_interval_ms);
         policy.min_interval = policy.min_interval.max(own_interval);
         let http = shared_client(PLATFORM, &policy)?;
         let map = MapOptions {
-            currency: config.setting_str("currency", "UAH").to_string(),
-            completed_statuses: list_setting(
-                &config,
-                "completed_statuses",
-                map::COMPLETED_STATUSES,
-            ),
-            cancelled_statuses: list_setting(
-                &config,
-                "cancelled_statuses",
-                map::CANCELLED_STATUSES,
-            ),
+            currency: settings.currency.clone(),
+            completed_statuses: settings.completed_statuses.0.clone(),
+            cancelled_statuses: settings.cancelled_statuses.0.clone(),
         };
         Ok(EpicentrClient {
             base_url: config.base_url.trim_end_matches('/').to_string(),
@@ -105,26 +86,19 @@ impl EpicentrClient {
             pace: Pace::default(),
             token,
             map,
+            settings,
             config,
         })
     }
 
-    fn setting_bool(&self, key: &str, default: bool) -> bool {
-        match self.config.settings.get(key) {
-            Some(serde_json::Value::Bool(b)) => *b,
-            Some(serde_json::Value::Number(n)) => n.as_u64().map(|n| n != 0).unwrap_or(default),
-            _ => default,
-        }
-    }
-
     fn page_size(&self) -> u64 {
-        self.config.setting_u64("page_size", 100).clamp(1, 100)
+        self.settings.page_size.clamp(1, 100)
     }
 
     fn detail_path(&self, external_id: &str) -> String {
         format!(
             "{}/{}",
-            self.config.setting_str("detail_path", "/v5/oms/orders"),
+            self.settings.detail_path,
             path_segment(external_id)
         )
     }
@@ -201,9 +175,9 @@ impl EpicentrClient {
         from: DateTime<Utc>,
         unreadable: &mut Vec<UnreadableOrder>,
     ) -> Result<Vec<Listed>, PlatformError> {
-        let change_field = self.config.setting_str("change_field", "updatedAt");
-        let path = self.config.setting_str("list_path", "/v3/oms/orders");
-        let max_pages = self.config.setting_u64("max_pages", 10_000);
+        let change_field = self.settings.change_field.as_str();
+        let path = self.settings.list_path.as_str();
+        let max_pages = self.settings.max_pages;
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         let mut cursor: Option<String> = None;
@@ -279,7 +253,7 @@ impl EpicentrClient {
         orders: Vec<wire::Order>,
         unreadable: Vec<UnreadableOrder>,
     ) -> Result<FetchedOrders, PlatformError> {
-        let details = self.setting_bool("fetch_details", true);
+        let details = self.settings.fetch_details.0;
         let mut out = FetchedOrders {
             orders: Vec::with_capacity(orders.len()),
             unreadable,
@@ -329,11 +303,9 @@ impl EpicentrClient {
         let mut body = wire::ChangeStatusBody::default();
         if CANCEL_STATUSES.contains(&status) {
             let default = if status == "canceled_by_merchant" {
-                self.config
-                    .setting_str("merchant_cancel_reason", "product_not_available")
+                self.settings.merchant_cancel_reason.as_str()
             } else {
-                self.config
-                    .setting_str("default_cancel_reason", "customer_other_reason")
+                self.settings.default_cancel_reason.as_str()
             };
             body.reason_code = Some(reason.unwrap_or(default).to_string());
         }
@@ -386,24 +358,6 @@ fn minutes(n: u64) -> Duration {
     Duration::from_secs(n.saturating_mul(60))
 }
 
-/// A list setting: a JSON array or a comma-separated string, else the default.
-fn list_setting(config: &SourceConfig, key: &str, default: &[&str]) -> Vec<String> {
-    match config.settings.get(key) {
-        Some(serde_json::Value::Array(a)) => a
-            .iter()
-            .filter_map(|v| v.as_str())
-            .map(str::to_string)
-            .collect(),
-        Some(serde_json::Value::String(s)) => s
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect(),
-        _ => default.iter().map(|s| s.to_string()).collect(),
-    }
-}
-
 /// Percent-encodes an id for use as one URL path segment.
 fn path_segment(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
@@ -452,7 +406,7 @@ fn next_step<'a>(allowed: &'a [String], target: &str) -> Option<&'a str> {
 impl PlatformClient for EpicentrClient {
     async fn authorize(&self) -> Result<(), PlatformError> {
         // the probe the note picked for SRC-2: one order of the list
-        let path = self.config.setting_str("list_path", "/v3/oms/orders");
+        let path = self.settings.list_path.as_str();
         // the list's shape, not its orders: one unreadable order must not refuse the credentials
         let _: wire::OrderPageRaw = self
             .request_json(Method::GET, path, &[("limit", "1".into())], None)
@@ -479,9 +433,9 @@ impl PlatformClient for EpicentrClient {
         // no change-time filter: the open orders of the window are listed, and the detail is read
         // of those whose entry changed since `since` (or whose turn it is, without a change time)
         let now = Utc::now();
-        let open = list_setting(&self.config, "open_statuses", map::OPEN_STATUSES);
-        let open_period = minutes(self.config.setting_u64("spread_minutes", 60));
-        let final_period = minutes(self.config.setting_u64("final_spread_minutes", 1440));
+        let open = self.settings.open_statuses.0.clone();
+        let open_period = minutes(self.settings.spread_minutes);
+        let final_period = minutes(self.settings.final_spread_minutes);
         let mut unreadable = Vec::new();
         let mut orders: Vec<wire::Order> = self
             .list_orders(&open, window_from, &mut unreadable)
@@ -490,7 +444,7 @@ impl PlatformClient for EpicentrClient {
             .filter(|l| l.due(since, now, open_period))
             .map(|l| l.order)
             .collect();
-        if self.setting_bool("reread_final", true) {
+        if self.settings.reread_final.0 {
             let mut finals = self.map.completed_statuses.clone();
             finals.extend(self.map.cancelled_statuses.iter().cloned());
             let closed = self
@@ -599,7 +553,7 @@ impl PlatformClient for EpicentrClient {
             }
             Err(e) => return Err(e),
         }
-        if self.setting_bool("sent_after_tracking", true) {
+        if self.settings.sent_after_tracking.0 {
             let allowed = self.allowed_codes(external_id).await?;
             if allowed.iter().any(|a| a == "sent") {
                 if let Err(e) = self.post_status(external_id, "sent", None).await {
@@ -612,7 +566,7 @@ impl PlatformClient for EpicentrClient {
     }
 
     async fn list_publications(&self) -> Result<Vec<RemotePublication>, PlatformError> {
-        let max_pages = self.config.setting_u64("max_pages", 10_000);
+        let max_pages = self.settings.max_pages;
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         let mut cursor: Option<String> = None;
@@ -644,10 +598,9 @@ impl PlatformClient for EpicentrClient {
         &self,
         updates: &[StockUpdate],
     ) -> Result<Vec<StockRefusal>, PlatformError> {
-        let batch = self.config.setting_u64("offers_batch", 200).max(1) as usize;
-        let polls = self.config.setting_u64("offers_result_polls", 5);
-        let poll_every =
-            Duration::from_millis(self.config.setting_u64("offers_poll_interval_ms", 1000));
+        let batch = self.settings.offers_batch.max(1) as usize;
+        let polls = self.settings.offers_result_polls;
+        let poll_every = Duration::from_millis(self.settings.offers_poll_interval_ms);
         let offer_sku = |u: &StockUpdate| u.sku.clone().unwrap_or_else(|| u.external_id.clone());
         let mut problems: Vec<StockRefusal> = Vec::new();
         for chunk in updates.chunks(batch) {

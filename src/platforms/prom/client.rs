@@ -6,14 +6,10 @@
 //! detail: with O open orders and C changed since `since`, ⌈C/`page_size`⌉ requests (at least one;
 //! a full last page costs one more), whatever O. The same before and after issue 15.
 //!
-//! Settings (`SourceConfig::settings`, the note's ASSUMPTIONS) and their defaults:
-//! `page_size` 100 (orders and products per page, Prom's cap), `min_interval_ms` 500 (≤ 2 req/s),
-//! `currency` "UAH", `filter_time_zone` "utc" (or "kyiv": how `date_from`/`last_modified_from` are
-//! written), `naive_time_zone` "kyiv" (or "utc": how zone-less order times are read),
-//! `filter_overlap_seconds` 0 (subtracted from filter times; results are still cut at the asked
-//! time), `default_delivery_type` "nova_poshta" (when an order names no carrier),
-//! `edit_batch_size` 100 (`/products/edit` items per call).
+//! Settings: [`PromSettings`] (`settings.rs`: keys, types and defaults; checked when a source is
+//! saved).
 
+use super::settings::{PromSettings, Zone};
 use super::{map, wire};
 use crate::domain::orders::ImportedOrder;
 use crate::platforms::http::{decode_value, shared_client, Call, HttpPolicy, Pace, Verdict};
@@ -42,6 +38,7 @@ pub struct PromClient {
     token: String,
     language: String,
     map_options: map::MapOptions,
+    settings: PromSettings,
 }
 
 #[derive(Clone, Copy)]
@@ -60,9 +57,9 @@ impl PromClient {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| PlatformError::Unauthorized("the Prom API token is missing".into()))?
             .to_string();
+        let settings: PromSettings = crate::platforms::settings::read(&config.settings);
         let mut policy = config.http.clone();
-        let min_interval =
-            std::time::Duration::from_millis(config.setting_u64("min_interval_ms", 500));
+        let min_interval = std::time::Duration::from_millis(settings.min_interval_ms);
         policy.min_interval = policy.min_interval.max(min_interval);
         let language = config
             .language
@@ -71,9 +68,9 @@ impl PromClient {
             .filter(|l| !l.is_empty())
             .unwrap_or_else(|| "uk".into());
         let map_options = map::MapOptions {
-            currency: config.setting_str("currency", "UAH").to_string(),
+            currency: settings.currency.clone(),
             language: language.clone(),
-            naive_times_kyiv: config.setting_str("naive_time_zone", "kyiv") != "utc",
+            naive_times_kyiv: settings.naive_time_zone == Zone::Kyiv,
         };
         Ok(PromClient {
             http: shared_client(PLATFORM, &policy)?,
@@ -83,19 +80,21 @@ impl PromClient {
             token,
             language,
             map_options,
+            settings,
             config,
         })
     }
 
     fn page_size(&self) -> u64 {
-        self.config.setting_u64("page_size", 100).clamp(1, 100)
+        self.settings.page_size.clamp(1, 100)
     }
 
     /// A filter time as Prom reads it, `YYYY-MM-DDTHH:MM:SS`. UTC by default: if Prom meant Kyiv
     /// time, a UTC reading only asks for a few hours more, never fewer.
     fn filter_time(&self, t: DateTime<Utc>) -> String {
-        let t = t - Duration::seconds(self.config.setting_u64("filter_overlap_seconds", 0) as i64);
-        let naive = if self.config.setting_str("filter_time_zone", "utc") == "kyiv" {
+        // a year at most: chrono's durations end long before u64's seconds
+        let t = t - Duration::seconds(self.settings.filter_overlap_seconds.min(31_536_000) as i64);
+        let naive = if self.settings.filter_time_zone == Zone::Kyiv {
             crate::domain::time::utc_to_kyiv(t)
         } else {
             t.naive_utc()
@@ -423,11 +422,8 @@ impl PlatformClient for PromClient {
             .fetch_wire_order(external_id)
             .await?
             .ok_or(PlatformError::NotFound)?;
-        let delivery_type = map::delivery_provider(&order).unwrap_or_else(|| {
-            self.config
-                .setting_str("default_delivery_type", "nova_poshta")
-                .to_string()
-        });
+        let delivery_type = map::delivery_provider(&order)
+            .unwrap_or_else(|| self.settings.default_delivery_type.clone());
         let request = wire::SaveDeclarationRequest {
             order_id: order.id,
             declaration_id: number.trim().to_string(),
@@ -559,7 +555,7 @@ impl PlatformClient for PromClient {
                 price: u.price.and_then(price_amount),
             });
         }
-        let batch = self.config.setting_u64("edit_batch_size", 100).max(1) as usize;
+        let batch = self.settings.edit_batch_size.max(1) as usize;
         let mut failures: BTreeMap<i64, String> = BTreeMap::new();
         for chunk in edits.chunks(batch) {
             let body = serde_json::to_value(chunk)

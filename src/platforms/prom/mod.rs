@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod map;
+pub mod settings;
 pub mod sim;
 pub mod wire;
 

@@ -8,14 +8,10 @@
 //! ⌈C/20⌉ requests (Rozetka's pages hold 20; at least one), whatever O, plus a login once the
 //! token nears its end. The same before and after issue 15.
 //!
-//! Source `settings` it reads (defaults): `min_interval_ms` (200), `token_ttl_secs` (86400),
-//! `token_refresh_margin_secs` (600), `changed_overlap_secs` (900), `goods_page_size` (100),
-//! `stock_batch_size` (100), `stock_lookup_max` (10: a stock push of up to this many listings
-//! looks each up by id instead of reading all goods), `expand` (the note's recommended list),
-//! `language` (`uk`; the source's language wins), `currency` (`UAH`), `commission_formula`
-//! (`commission_sum` | `commission_percent` | `off`).
+//! Source `settings` it reads: [`RozetkaSettings`] (`settings.rs`, keys, types and defaults).
 
 use super::map::{self, CommissionFormula, MapOptions};
+use super::settings::{CommissionSetting, RozetkaSettings};
 use super::statuses::{self, HANDOVER_SCHEDULED, PACKING_CONFIRMED, REPEAT_ORDER};
 use super::wire;
 use crate::domain::orders::ImportedOrder;
@@ -35,9 +31,6 @@ use tokio::sync::Mutex;
 
 /// Names Rozetka in errors of the shared HTTP path.
 const PLATFORM: &str = "Rozetka";
-/// Blocks asked for on every order read (note §2.3, the recommended import set).
-const DEFAULT_EXPAND: &str =
-    "user,delivery,purchases,status_data,status_available,order_status_history,payment_type_name";
 
 /// Rozetka's answer codes that mean "who are you?" (note §7).
 const BAD_LOGIN: [i64; 2] = [1004, 1020];
@@ -85,12 +78,14 @@ enum Outcome {
 
 impl RozetkaClient {
     pub fn new(config: SourceConfig) -> Result<Self, PlatformError> {
+        let settings: RozetkaSettings = crate::platforms::settings::read(&config.settings);
         let mut policy = config.http.clone();
         // the note's own pace: ≤ 5 requests/s per source (ASSUMPTION 8)
-        policy.min_interval = Duration::from_millis(config.setting_u64(
-            "min_interval_ms",
-            policy.min_interval.as_millis().max(200) as u64,
-        ));
+        policy.min_interval = Duration::from_millis(
+            settings
+                .min_interval_ms
+                .unwrap_or_else(|| policy.min_interval.as_millis().max(200) as u64),
+        );
         let http = shared_client(PLATFORM, &policy)?;
         let config = SourceConfig {
             http: policy,
@@ -101,27 +96,28 @@ impl RozetkaClient {
             http,
             pace: Pace::default(),
             token: Mutex::new(None),
-            token_ttl: Duration::from_secs(config.setting_u64("token_ttl_secs", 86_400)),
-            refresh_margin: Duration::from_secs(
-                config.setting_u64("token_refresh_margin_secs", 600),
-            ),
+            token_ttl: Duration::from_secs(settings.token_ttl_secs),
+            refresh_margin: Duration::from_secs(settings.token_refresh_margin_secs),
             changed_overlap: chrono::Duration::seconds(
-                config.setting_u64("changed_overlap_secs", 900) as i64,
+                // a year at most: chrono's durations end long before u64's seconds
+                settings.changed_overlap_secs.min(31_536_000) as i64,
             ),
-            goods_page_size: config.setting_u64("goods_page_size", 100).max(1),
-            stock_batch: config.setting_u64("stock_batch_size", 100).max(1) as usize,
-            stock_lookup_max: config.setting_u64("stock_lookup_max", 10) as usize,
-            expand: config.setting_str("expand", DEFAULT_EXPAND).to_string(),
+            goods_page_size: settings.goods_page_size.max(1),
+            stock_batch: settings.stock_batch_size.max(1) as usize,
+            stock_lookup_max: settings.stock_lookup_max as usize,
             language: config
                 .language
                 .clone()
-                .unwrap_or_else(|| config.setting_str("language", "uk").to_string()),
+                .unwrap_or_else(|| settings.language.clone()),
             map_options: MapOptions {
-                currency: config.setting_str("currency", "UAH").to_string(),
-                commission: CommissionFormula::from_setting(
-                    config.setting_str("commission_formula", "commission_sum"),
-                ),
+                currency: settings.currency.clone(),
+                commission: match settings.commission_formula {
+                    CommissionSetting::CommissionSum => CommissionFormula::PerItemSum,
+                    CommissionSetting::CommissionPercent => CommissionFormula::Percent,
+                    CommissionSetting::Off => CommissionFormula::Off,
+                },
             },
+            expand: settings.expand,
             config,
         })
     }

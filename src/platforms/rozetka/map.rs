@@ -21,16 +21,6 @@ pub enum CommissionFormula {
     Off,
 }
 
-impl CommissionFormula {
-    pub fn from_setting(s: &str) -> CommissionFormula {
-        match s {
-            "commission_percent" | "percent" => CommissionFormula::Percent,
-            "off" | "none" => CommissionFormula::Off,
-            _ => CommissionFormula::PerItemSum,
-        }
-    }
-}
-
 /// What the mapping needs from the source's settings.
 #[derive(Clone, Debug)]
 pub struct MapOptions {

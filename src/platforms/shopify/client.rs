@@ -1,11 +1,10 @@
 //! Shopify REST Admin API client: backfill and reconciliation of orders (IMP-1, WH-6), single
 //! orders, products as publications, and webhook subscription upkeep. Statuses are not pushed (ST-7).
 //!
-//! Settings (the note's ASSUMPTIONS, with defaults): `api_version` ("2025-07"), `page_size` (250,
-//! Shopify's maximum), `history_days` (60, the window without `read_all_orders`),
-//! `read_all_orders` (false), `min_interval_ms` (0), `bucket_margin` (5: calls kept free in the
-//! leaky bucket before the client slows down), `leak_per_sec` (2, standard plans).
+//! Settings: [`ShopifySettings`] (`settings.rs`: keys, types and defaults; checked when a source is
+//! saved).
 
+use super::settings::ShopifySettings;
 use super::{map, wire};
 use crate::domain::orders::ImportedOrder;
 use crate::platforms::http::{shared_client, Answer, Call, HttpPolicy, Pace, Verdict};
@@ -42,6 +41,8 @@ pub struct ShopifyClient {
     min_interval: Duration,
     bucket_margin: u64,
     leak_per_sec: u64,
+    /// Where bare national phone numbers are, when the source says (else the currency does).
+    country: Option<crate::domain::phone::Region>,
     /// Why the last backfill may be incomplete (60-day window), for the engine to record.
     last_backfill_note: Mutex<Option<String>>,
 }
@@ -118,21 +119,17 @@ impl ShopifyClient {
             config.base_url.trim().trim_end_matches('/').to_string()
         };
         let http = shared_client(PLATFORM, &config.http)?;
+        let settings: ShopifySettings = crate::platforms::settings::read(&config.settings);
         Ok(ShopifyClient {
-            api_version: config
-                .setting_str("api_version", DEFAULT_API_VERSION)
-                .to_string(),
-            page_size: config.setting_u64("page_size", 250).clamp(1, 250),
-            history_days: config.setting_u64("history_days", DEFAULT_HISTORY_DAYS),
-            read_all_orders: config
-                .settings
-                .get("read_all_orders")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-            min_interval: Duration::from_millis(config.setting_u64("min_interval_ms", 0))
+            api_version: settings.api_version,
+            page_size: settings.page_size.clamp(1, 250),
+            history_days: settings.history_days,
+            read_all_orders: settings.read_all_orders,
+            min_interval: Duration::from_millis(settings.min_interval_ms)
                 .max(config.http.min_interval),
-            bucket_margin: config.setting_u64("bucket_margin", 5),
-            leak_per_sec: config.setting_u64("leak_per_sec", 2).max(1),
+            bucket_margin: settings.bucket_margin,
+            leak_per_sec: settings.leak_per_sec.max(1),
+            country: settings.country.map(|c| c.region()),
             pace: Pace::default(),
             last_backfill_note: Mutex::new(None),
             base,
@@ -395,6 +392,7 @@ impl PlatformClient for ShopifyClient {
                 // IMP-1: orders already final on Shopify are not imported by the backfill
                 .filter(|o| !map::excluded_from_backfill(o)),
             unreadable,
+            self.country,
         ))
     }
 
@@ -409,7 +407,7 @@ impl PlatformClient for ShopifyClient {
                 ("updated_at_min", wire_time(since)),
             ])
             .await?;
-        Ok(map_each(orders.iter(), unreadable))
+        Ok(map_each(orders.iter(), unreadable, self.country))
     }
 
     async fn fetch_order(&self, external_id: &str) -> Result<Option<ImportedOrder>, PlatformError> {
@@ -418,7 +416,9 @@ impl PlatformClient for ShopifyClient {
             Err(_) => return Ok(None),
         };
         match self.get(&self.api(&format!("orders/{id}.json")), &[]).await {
-            Ok(reply) => map::to_imported(&map::parse_order(&reply.body)?).map(Some),
+            Ok(reply) => {
+                map::to_imported_in(&map::parse_order(&reply.body)?, self.country).map(Some)
+            }
             // unknown, or older than the 60-day window
             Err(PlatformError::NotFound) => Ok(None),
             Err(e) => Err(e),
@@ -495,12 +495,13 @@ impl PlatformClient for ShopifyClient {
 fn map_each<'a>(
     orders: impl Iterator<Item = &'a wire::Order>,
     unreadable: Vec<UnreadableOrder>,
+    country: Option<crate::domain::phone::Region>,
 ) -> FetchedOrders {
     FetchedOrders::collect(
         orders.map(|o| {
             (
                 o.id.to_string(),
-                map::to_imported(o).map_err(|e| e.reason()),
+                map::to_imported_in(o, country).map_err(|e| e.reason()),
             )
         }),
         unreadable,

@@ -127,6 +127,15 @@ pub fn source_status(order: &wire::Order) -> String {
 
 /// IMP-3: the order in our terms; an error names the field whose value orderhub cannot hold.
 pub fn to_imported(order: &wire::Order) -> Result<ImportedOrder, PlatformError> {
+    to_imported_in(order, None)
+}
+
+/// [`to_imported`] for a source whose `country` setting says where its bare national phone
+/// numbers are (else the order's currency says, CUS-1).
+pub fn to_imported_in(
+    order: &wire::Order,
+    country: Option<Region>,
+) -> Result<ImportedOrder, PlatformError> {
     ImportedOrder {
         external_id: order.id.to_string(),
         number: non_blank(order.name.as_deref())
@@ -137,7 +146,7 @@ pub fn to_imported(order: &wire::Order) -> Result<ImportedOrder, PlatformError> 
         status_class: status_class(order),
         created_at: order.created_at.with_timezone(&Utc),
         updated_at: updated_at(order),
-        customer: Some(customer(order)),
+        customer: Some(customer_in(order, country)),
         items: order.line_items.iter().map(item).collect(),
         total: order.total_price,
         currency: non_blank(order.currency.as_deref())
@@ -155,6 +164,11 @@ pub fn to_imported(order: &wire::Order) -> Result<ImportedOrder, PlatformError> 
 /// CUS-3: the buyer with their address; "Unspecified" when the store's plan (or a missing
 /// customer) leaves no name, e-mail or phone. The address then stays with the delivery only.
 pub fn customer(order: &wire::Order) -> ImportedCustomer {
+    customer_in(order, None)
+}
+
+/// [`customer`] with the source's country (see [`to_imported_in`]).
+pub fn customer_in(order: &wire::Order, country: Option<Region>) -> ImportedCustomer {
     let c = order.customer.as_ref();
     // names: the customer record, else the billing address (the payer), never the shipping
     // address — its recipient may be someone else
@@ -181,7 +195,7 @@ pub fn customer(order: &wire::Order) -> ImportedCustomer {
     .find_map(normalize_email);
     // the customer's own contact phone, else the order's, else the payer's address
     // nine bare digits are national in the shop's country, known by its currency (CUS-1)
-    let region = order.currency.as_deref().and_then(Region::for_currency);
+    let region = country.or_else(|| order.currency.as_deref().and_then(Region::for_currency));
     let phone = [
         c.and_then(|c| c.phone.as_deref()),
         order.phone.as_deref(),

@@ -3,15 +3,10 @@
 //! webhook subscriptions orderhub's self-healing check keeps alive. New orders themselves arrive by
 //! webhook; this client never receives them.
 //!
-//! Settings (`SourceConfig::settings`, the note's ASSUMPTIONS) and their defaults:
-//! `auth` "basic" (or "query": keys as `consumer_key`/`consumer_secret` query parameters, for hosts
-//! that strip the `Authorization` header), `api_path` "/wp-json/wc/v3" (the `?rest_route=`
-//! fallback is not supported), `page_size` 100 (1..=100, WooCommerce's cap), `min_interval_ms` 0
-//! (no REST rate limit in WooCommerce itself), `batch_size` 100 (`/products/batch` objects per
-//! call), `tracking_meta_key` "" (the order meta key a shipment-tracking plugin reads; empty →
-//! tracking numbers are unsupported), `currency` "" (the listings' currency, when known),
-//! `reactivate_paused` false (whether `ensure_webhooks` also resumes webhooks an admin paused).
+//! Settings: [`WooCommerceSettings`] (`settings.rs`: keys, types and defaults; checked when a source is
+//! saved).
 
+use super::settings::{AuthMode, WooCommerceSettings};
 use super::{map, wire};
 use crate::domain::orders::ImportedOrder;
 use crate::platforms::http::{decode_value, shared_client, Call, HttpPolicy, Pace, Verdict};
@@ -39,6 +34,7 @@ pub struct WooCommerceClient {
     consumer_key: String,
     consumer_secret: String,
     query_auth: bool,
+    settings: WooCommerceSettings,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -61,16 +57,14 @@ impl WooCommerceClient {
         };
         let consumer_key = required(&config.credentials.consumer_key, "consumer key")?;
         let consumer_secret = required(&config.credentials.consumer_secret, "consumer secret")?;
+        let settings: WooCommerceSettings = crate::platforms::settings::read(&config.settings);
         let mut policy = config.http.clone();
-        let min_interval =
-            std::time::Duration::from_millis(config.setting_u64("min_interval_ms", 0));
+        let min_interval = std::time::Duration::from_millis(settings.min_interval_ms);
         policy.min_interval = policy.min_interval.max(min_interval);
         let api = format!(
             "{}/{}",
             config.base_url.trim_end_matches('/'),
-            config
-                .setting_str("api_path", "/wp-json/wc/v3")
-                .trim_matches('/')
+            settings.api_path.trim_matches('/')
         );
         Ok(WooCommerceClient {
             http: shared_client(PLATFORM, &policy)?,
@@ -79,13 +73,19 @@ impl WooCommerceClient {
             api,
             consumer_key,
             consumer_secret,
-            query_auth: config.setting_str("auth", "basic") == "query",
+            query_auth: settings.auth == AuthMode::Query,
+            settings,
             config,
         })
     }
 
+    /// Where bare national phone numbers are, when the source says (else the currency does).
+    fn country(&self) -> Option<crate::domain::phone::Region> {
+        self.settings.country.map(|c| c.region())
+    }
+
     fn page_size(&self) -> u64 {
-        self.config.setting_u64("page_size", 100).clamp(1, 100)
+        self.settings.page_size.clamp(1, 100)
     }
 
     /// One request through the shared retry loop: transport faults, 429, 5xx and 2xx bodies cut
@@ -209,7 +209,7 @@ impl WooCommerceClient {
 
     /// A product of `/products` as a listing.
     fn publication(&self, raw: Value) -> Result<RemotePublication, PlatformError> {
-        let currency = self.config.setting_str("currency", "").trim();
+        let currency = self.settings.currency.trim();
         let p: wire::ProductListing = decode(raw.clone(), "product")?;
         Ok(RemotePublication {
             external_id: p.id.to_string(),
@@ -256,12 +256,7 @@ impl WooCommerceClient {
         topics: &[&str],
     ) -> Result<Vec<String>, PlatformError> {
         let existing = self.webhooks().await?;
-        let reactivate_paused = self
-            .config
-            .settings
-            .get("reactivate_paused")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
+        let reactivate_paused = self.settings.reactivate_paused;
         let mut changed = Vec::new();
         for &topic in topics {
             let mine: Vec<&wire::Webhook> = existing
@@ -365,12 +360,13 @@ fn decode<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, PlatformEr
 fn map_each<'a>(
     orders: impl Iterator<Item = &'a wire::Order>,
     unreadable: Vec<UnreadableOrder>,
+    country: Option<crate::domain::phone::Region>,
 ) -> FetchedOrders {
     FetchedOrders::collect(
         orders.map(|o| {
             (
                 o.id.to_string(),
-                map::to_imported(o).map_err(|e| e.reason()),
+                map::to_imported_in(o, country).map_err(|e| e.reason()),
             )
         }),
         unreadable,
@@ -420,6 +416,7 @@ impl PlatformClient for WooCommerceClient {
                 .iter()
                 .filter(|o| o.date_created_gmt >= from && !map::excluded_from_backfill(o)),
             unreadable,
+            self.country(),
         ))
     }
 
@@ -439,6 +436,7 @@ impl PlatformClient for WooCommerceClient {
                 .iter()
                 .filter(|o| map::updated_at(o).is_none_or(|t| t >= since)),
             unreadable,
+            self.country(),
         ))
     }
 
@@ -449,7 +447,7 @@ impl PlatformClient for WooCommerceClient {
         match self.call_ok(Method::Get, &path, &[], None).await {
             Ok(value) => {
                 let order: wire::Order = decode(value, "order")?;
-                map::to_imported(&order).map(Some)
+                map::to_imported_in(&order, self.country()).map(Some)
             }
             Err(PlatformError::NotFound) => Ok(None),
             Err(PlatformError::Refused { code: Some(c), .. })
@@ -500,7 +498,7 @@ impl PlatformClient for WooCommerceClient {
         external_id: &str,
         number: &str,
     ) -> Result<(), PlatformError> {
-        let key = self.config.setting_str("tracking_meta_key", "").trim();
+        let key = self.settings.tracking_meta_key.trim();
         if key.is_empty() {
             return Err(PlatformError::Unsupported(
                 "tracking numbers without a `tracking_meta_key` setting",
@@ -550,7 +548,7 @@ impl PlatformClient for WooCommerceClient {
         &self,
         updates: &[StockUpdate],
     ) -> Result<Vec<StockRefusal>, PlatformError> {
-        let batch = self.config.setting_u64("batch_size", 100).clamp(1, 100) as usize;
+        let batch = self.settings.batch_size.clamp(1, 100) as usize;
         let mut refusals = Vec::new();
         let mut by_id: HashMap<u64, &StockUpdate> = HashMap::new();
         let mut sendable = Vec::with_capacity(updates.len());

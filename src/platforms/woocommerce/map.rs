@@ -88,7 +88,7 @@ pub fn import_skip_reason(order: &wire::Order) -> Option<String> {
     if !anyone {
         return Some("the order has no customer: billing and shipping details are empty".into());
     }
-    if email(order).is_none() && phone(order).is_none() {
+    if email(order).is_none() && phone(order, None).is_none() {
         let typed = raw_phone(order)
             .map(|p| format!(" (`{p}` is not a phone number we can read)"))
             .unwrap_or_default();
@@ -102,6 +102,15 @@ pub fn import_skip_reason(order: &wire::Order) -> Option<String> {
 /// IMP-3: the order in our terms. DLV-1: WooCommerce delivery is not imported. Ask
 /// [`import_skip_reason`] first: an order it rejects maps with `customer: None` (CUS-2).
 pub fn to_imported(order: &wire::Order) -> Result<ImportedOrder, PlatformError> {
+    to_imported_in(order, None)
+}
+
+/// [`to_imported`] for a source whose `country` setting says where its bare national phone
+/// numbers are (else the order's currency says, CUS-1).
+pub fn to_imported_in(
+    order: &wire::Order,
+    country: Option<Region>,
+) -> Result<ImportedOrder, PlatformError> {
     let items = order
         .line_items
         .iter()
@@ -117,7 +126,7 @@ pub fn to_imported(order: &wire::Order) -> Result<ImportedOrder, PlatformError> 
         status_class: status_class(order),
         created_at: order.date_created_gmt,
         updated_at: updated_at(order),
-        customer: customer(order),
+        customer: customer_in(order, country),
         items,
         total: order.total,
         currency: non_blank(order.currency.as_deref())
@@ -136,8 +145,13 @@ pub fn to_imported(order: &wire::Order) -> Result<ImportedOrder, PlatformError> 
 /// shipping. With neither e-mail nor phone there is no customer (IMP-6 then skips the order).
 /// The address is not imported for WooCommerce (IMP-3 names it for Shopify only).
 pub fn customer(order: &wire::Order) -> Option<ImportedCustomer> {
+    customer_in(order, None)
+}
+
+/// [`customer`] with the source's country (see [`to_imported_in`]).
+pub fn customer_in(order: &wire::Order, country: Option<Region>) -> Option<ImportedCustomer> {
     let email = email(order);
-    let phone = phone(order);
+    let phone = phone(order, country);
     if email.is_none() && phone.is_none() {
         return None;
     }
@@ -170,9 +184,9 @@ fn email(order: &wire::Order) -> Option<String> {
         .and_then(normalize_email)
 }
 
-fn phone(order: &wire::Order) -> Option<Phone> {
+fn phone(order: &wire::Order, country: Option<Region>) -> Option<Phone> {
     // nine bare digits are national in the shop's country, known by its currency (CUS-1)
-    let region = order.currency.as_deref().and_then(Region::for_currency);
+    let region = country.or_else(|| order.currency.as_deref().and_then(Region::for_currency));
     [order.billing.as_ref(), order.shipping.as_ref()]
         .into_iter()
         .flatten()

@@ -4,6 +4,7 @@
 pub mod client;
 pub mod map;
 pub mod php_json;
+pub mod settings;
 pub mod sim;
 pub mod wire;
 

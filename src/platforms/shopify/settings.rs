@@ -1,0 +1,111 @@
+//! Shopify's source settings (SRC-1): the note's ASSUMPTIONS a seller may change.
+
+use crate::platforms::settings::{Country, PlatformSettings, SettingDoc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShopifySettings {
+    pub country: Option<Country>,
+    pub api_version: String,
+    pub page_size: u64,
+    pub history_days: u64,
+    pub read_all_orders: bool,
+    pub min_interval_ms: u64,
+    pub bucket_margin: u64,
+    pub leak_per_sec: u64,
+    pub reconcile_minutes: u64,
+}
+
+impl Default for ShopifySettings {
+    fn default() -> Self {
+        ShopifySettings {
+            country: None,
+            api_version: super::client::DEFAULT_API_VERSION.into(),
+            page_size: 250,
+            history_days: super::client::DEFAULT_HISTORY_DAYS,
+            read_all_orders: false,
+            min_interval_ms: 0,
+            bucket_margin: 5,
+            leak_per_sec: 2,
+            reconcile_minutes: 60,
+        }
+    }
+}
+
+/// The country setting, as both webhook platforms describe it.
+pub(crate) const COUNTRY: SettingDoc = SettingDoc {
+    key: "country",
+    kind: "one of",
+    default: "null",
+    allowed: &["UA", "PL"],
+    description: "The shop's country: phone numbers written without a country code are read in \
+                  it (CUS-1); unset, the order's currency says (UAH: UA, PLN: PL)",
+};
+
+/// `reconcile_minutes`, as both webhook platforms describe it.
+pub(crate) const RECONCILE_MINUTES: SettingDoc = SettingDoc {
+    key: "reconcile_minutes",
+    kind: "integer",
+    default: "60",
+    allowed: &[],
+    description: "How often the webhook subscriptions are checked and recently updated orders \
+                  re-read (WH-6), in minutes; 0 = every poll interval",
+};
+
+impl PlatformSettings for ShopifySettings {
+    const KEYS: &'static [SettingDoc] = &[
+        COUNTRY,
+        SettingDoc {
+            key: "api_version",
+            kind: "string",
+            default: "\"2025-07\"",
+            allowed: &[],
+            description: "Admin API version of every request",
+        },
+        SettingDoc {
+            key: "page_size",
+            kind: "integer",
+            default: "250",
+            allowed: &[],
+            description: "Orders and products per page, 1 to 250",
+        },
+        SettingDoc {
+            key: "history_days",
+            kind: "integer",
+            default: "60",
+            allowed: &[],
+            description: "Days of orders visible without the read_all_orders scope",
+        },
+        SettingDoc {
+            key: "read_all_orders",
+            kind: "boolean",
+            default: "false",
+            allowed: &[],
+            description: "The app has the read_all_orders scope: the backfill is not cut at \
+                          history_days",
+        },
+        SettingDoc {
+            key: "min_interval_ms",
+            kind: "integer",
+            default: "0",
+            allowed: &[],
+            description: "Least time between two requests of this source, in ms",
+        },
+        SettingDoc {
+            key: "bucket_margin",
+            kind: "integer",
+            default: "5",
+            allowed: &[],
+            description: "Calls kept free in Shopify's leaky bucket before the client slows down",
+        },
+        SettingDoc {
+            key: "leak_per_sec",
+            kind: "integer",
+            default: "2",
+            allowed: &[],
+            description: "Calls the bucket leaks per second (2 on standard plans)",
+        },
+        RECONCILE_MINUTES,
+    ];
+}
