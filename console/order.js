@@ -60,6 +60,8 @@ export function OrderPage({ id }) {
   const [status, setStatus] = useState('');
   const [reason, setReason] = useState('');
   const [tracking, setTracking] = useState(null);
+  const [comment, setComment] = useState('');
+  const [itemError, setItemError] = useState(null);
   const o = q.data && q.data.order;
   const sourceId = o && o.source && o.source.id;
 
@@ -87,6 +89,11 @@ export function OrderPage({ id }) {
     if (!confirm(t('order.writeOffConfirm'))) return Promise.resolve();
     return gql(`mutation($o: ID!) { writeOffOrder(orderId: $o) { ${ORDER_FIELDS} } }`, { o: o.id }).then(q.reload);
   };
+  const addComment = () => gql('mutation($o: ID!, $t: String!) { addOrderComment(orderId: $o, text: $t) { id } }', { o: o.id, t: comment })
+    .then(() => { setComment(''); q.reload(); });
+  const syncNow = () => gql(`mutation($o: ID!) { syncOrder(orderId: $o) { ${ORDER_FIELDS} } }`, { o: o.id }).then(q.reload);
+  const upsell = (i) => gql('mutation($i: ID!, $u: Boolean!) { setItemUpsell(itemId: $i, upsell: $u) { id upsell } }', { i: i.id, u: !i.upsell })
+    .then(() => { setItemError(null); q.reload(); }, setItemError);
   const delivery = o.delivery && typeof o.delivery === 'object' ? Object.entries(o.delivery).filter(([, v]) => v != null && v !== '') : [];
 
   return html`<main class="order">
@@ -138,6 +145,7 @@ export function OrderPage({ id }) {
             onInput=${(e) => setTracking(e.target.value)} /></label>
         </${Action}>
         ${o.writtenOff ? null : html`<${Action} label=${t('order.writeOff')} id="write-off" danger run=${writeOff} />`}
+        ${o.source ? html`<${Action} label=${t('order.syncNow')} id="sync-order" run=${syncNow} />` : null}
       </section>
     </div>
     <section class="card">
@@ -146,11 +154,13 @@ export function OrderPage({ id }) {
         <thead><tr><th>${t('item.name')}</th><th>SKU</th><th class="num">${t('item.qty')}</th><th class="num">${t('item.price')}</th><th></th></tr></thead>
         <tbody>${o.items.map((i) => html`<tr key=${i.id} class=${i.removedOnPlatform ? 'removed' : ''}>
           <td>${i.name}</td><td>${i.sku || ''}</td><td class="num">${i.quantity}</td><td class="num nowrap">${fmtMoney(i.price, o.currency)}</td>
-          <td>${i.upsellCapable ? html`<span class="badge upsell" title=${t('item.upsellHint')}>${i.upsell ? t('item.upsell') : t('item.added')}</span>` : null}
+          <td>${i.upsellCapable ? html`<span class="badge upsell" title=${t('item.upsellHint')}>${i.upsell ? t('item.upsell') : t('item.added')}</span>
+              <button type="button" class="small" aria-pressed=${i.upsell} onClick=${() => upsell(i)}>${i.upsell ? t('item.notUpsell') : t('item.markUpsell')}</button>` : null}
             ${i.removedOnPlatform ? html`<span class="badge">${t('item.removed')}</span>` : null}
             ${i.writtenOff ? html`<span class="badge">${t('order.writtenOff')}</span>` : null}</td>
         </tr>`)}</tbody>
       </table></div>
+      <${ErrorBox} error=${itemError} />
     </section>
     ${o.expenses.length ? html`<section class="card">
       <h2>${t('order.expenses')}</h2>
@@ -158,6 +168,9 @@ export function OrderPage({ id }) {
     </section>` : null}
     <section class="card">
       <h2>${t('order.events')}</h2>
+      <${Action} label=${t('order.addComment')} id="add-comment" run=${addComment}>
+        <label class="grow">${t('order.comment')}<input id="comment-input" maxlength="2000" required value=${comment} onInput=${(e) => setComment(e.target.value)} /></label>
+      </${Action}>
       <ol class="timeline" id="timeline">${o.events.map((e) => html`<li key=${e.id} class=${'ev k-' + e.kind}>
         <time>${fmtDate(e.createdAt)}</time>
         <span class="kind">${t('kind.' + e.kind)}</span>

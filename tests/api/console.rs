@@ -734,9 +734,14 @@ async fn a_seller_works_through_the_console_in_a_real_browser() {
         )
         .await;
     b.wait_text(
-        "#timeline li:not(.k-imported) .prov.webhook",
+        "#timeline li.k-item_added .prov.webhook",
         "webhook delivery #",
         30,
+    )
+    .await;
+    b.js(
+        "document.getElementById('timeline').scrollIntoView()",
+        json!([]),
     )
     .await;
     b.screenshot("3-order-webhook").await;
@@ -796,6 +801,11 @@ async fn a_seller_works_through_the_console_in_a_real_browser() {
     assert_eq!(pushed, [26, 2], "Rozetka's walk 1 → 26 → 2");
     b.wait("#timeline .k-pushed", 20).await;
     b.wait_text("#source-status", "2", 20).await;
+    // a comment written on the page lands in the feed (addOrderComment)
+    b.type_into("#comment-input", "Дзвонити після 18:00").await;
+    b.click("#add-comment").await;
+    b.wait_text("#timeline .k-comment", "Дзвонити після 18:00", 15)
+        .await;
     b.screenshot("3-order").await;
 
     // 5. the rules preview shows counts
