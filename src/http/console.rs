@@ -39,6 +39,7 @@ static ASSETS: &[Asset] = &[
     asset!("rules.js", "text/javascript; charset=utf-8"),
     asset!("commission.js", "text/javascript; charset=utf-8"),
     asset!("style.css", "text/css; charset=utf-8"),
+    asset!("favicon.svg", "image/svg+xml"),
     asset!("graphiql.js", "text/javascript; charset=utf-8"),
     asset!("vendor/preact.module.js", "text/javascript; charset=utf-8"),
     asset!("vendor/hooks.module.js", "text/javascript; charset=utf-8"),

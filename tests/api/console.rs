@@ -322,7 +322,8 @@ impl Browser {
         if let Some(bin) = on_path("chromium").or_else(|| on_path("chromium-browser")) {
             options["binary"] = json!(bin);
         }
-        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": options}}});
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": options,
+            "goog:loggingPrefs": {"browser": "ALL"}}}});
         let r: Value = http
             .post(format!("{driver}/session"))
             .json(&caps)
@@ -481,6 +482,26 @@ impl Browser {
     async fn resize(&self, width: u32, height: u32) {
         self.post("/window/rect", json!({"width": width, "height": height}))
             .await;
+    }
+
+    /// What the page's console said since the last call that points at a bug of the console:
+    /// an uncaught exception or something the Content-Security-Policy blocked.
+    async fn console_problems(&self) -> Vec<String> {
+        let log = self
+            .cmd(
+                reqwest::Method::POST,
+                "/se/log",
+                Some(json!({"type": "browser"})),
+            )
+            .await
+            .unwrap_or_default();
+        log.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["message"].as_str())
+            .filter(|m| m.contains("Content Security Policy") || m.contains("Uncaught"))
+            .map(str::to_string)
+            .collect()
     }
 
     async fn screenshot(&self, name: &str) {
@@ -888,6 +909,8 @@ async fn a_seller_works_through_the_console_in_a_real_browser() {
     );
     b.screenshot("2-orders-phone").await;
     b.resize(1280, 1000).await;
+    // no screen threw, and the policy blocked nothing the console does
+    assert_eq!(b.console_problems().await, Vec::<String>::new());
 
     // GraphiQL from the binary: renders, and runs a query with the token of this tab
     b.goto(&format!("{base}/graphql")).await;
@@ -896,6 +919,7 @@ async fn a_seller_works_through_the_console_in_a_real_browser() {
     b.wait_text(".result-window, .graphiql-response", "\"admin\": true", 20)
         .await;
     b.screenshot("7-graphiql").await;
+    assert_eq!(b.console_problems().await, Vec::<String>::new(), "GraphiQL");
 
     // a user of one source sees only that source
     let (_, token) = app
