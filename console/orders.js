@@ -13,7 +13,7 @@ const ORDERS = `query($f: OrderFilter, $after: String) {
   }
 }`;
 
-const FIELDS = ['source', 'platform', 'group', 'from', 'to', 'q'];
+const FIELDS = ['source', 'platform', 'group', 'from', 'to', 'q', 'mine'];
 // `after` is the page's cursor, `prev` the cursors of the pages before ('-': the first)
 
 function dayStart(d, plus = 0) {
@@ -22,8 +22,9 @@ function dayStart(d, plus = 0) {
   return x.toISOString();
 }
 
-function filterOf(p) {
+function filterOf(p, me) {
   const f = {};
+  if (p.get('mine')) f.managerId = me.id;
   if (p.get('source')) f.sourceId = p.get('source');
   if (p.get('platform')) f.platform = p.get('platform');
   if (p.get('group')) f.statusGroup = p.get('group');
@@ -33,7 +34,7 @@ function filterOf(p) {
   return f;
 }
 
-export function Orders() {
+export function Orders({ me }) {
   const { params } = useLocation();
   const key = params.toString();
   const after = params.get('after');
@@ -41,7 +42,7 @@ export function Orders() {
   const [fresh, setFresh] = useState([]);
   const [live, setLive] = useState('connecting');
   const sources = useQuery(() => gql('{ sources { id name platform } }'), []);
-  const list = useQuery(() => gql(ORDERS, { f: filterOf(params), after }), [key]);
+  const list = useQuery(() => gql(ORDERS, { f: filterOf(params, me), after }), [key]);
 
   useEffect(() => setForm(Object.fromEntries(FIELDS.map((k) => [k, params.get(k) || '']))), [key]);
   useEffect(() => subscribe(
@@ -60,7 +61,8 @@ export function Orders() {
   const set = (k) => (e) => {
     const next = { ...form, [k]: e.target.value };
     setForm(next);
-    if (e.target.tagName === 'SELECT' || e.target.type === 'date') apply(next);
+    if (e.target.type === 'checkbox') next[k] = e.target.checked ? '1' : '';
+    if (e.target.tagName === 'SELECT' || e.target.type === 'date' || e.target.type === 'checkbox') { setForm(next); apply(next); }
   };
   const showFresh = () => { setFresh([]); apply(form); list.reload(); };
   const conn = list.data && list.data.orders;
@@ -90,6 +92,7 @@ export function Orders() {
       </select></label>
       <label>${t('f.from')}<input type="date" value=${form.from} onChange=${set('from')} /></label>
       <label>${t('f.to')}<input type="date" value=${form.to} onChange=${set('to')} /></label>
+      <label class="check"><input type="checkbox" id="f-mine" checked=${!!form.mine} onChange=${set('mine')} /> ${t('f.mine')}</label>
       <button type="submit">${t('f.apply')}</button>
       ${FIELDS.some((k) => form[k]) ? html`<button type="button" class="link" onClick=${() => apply({})}>${t('f.clear')}</button>` : null}
     </form>

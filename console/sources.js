@@ -73,7 +73,7 @@ function SourceCard({ h, me, reload }) {
   const health = !s.enabled ? 'off' : s.needsReauth ? 'reauth' : run0 && run0.state === 'failed' ? 'failing' : 'ok';
   return html`<section class=${'card source h-' + health} data-source=${s.id} aria-labelledby=${'src-' + s.id}>
     <div class="titlebar">
-      <h2 id=${'src-' + s.id}>${s.name}</h2>
+      <h2 id=${'src-' + s.id}><${Link} href=${'/sources/' + s.id}>${s.name}</${Link}></h2>
       <${PlatformBadge} platform=${s.platform} />
       <span class=${'health h-' + health}>${t('health.' + health)}</span>
     </div>
@@ -141,8 +141,31 @@ function NewSource({ onDone }) {
   </form>`;
 }
 
+/** One source's history: its sync runs and what happened to it (SRC-5, IMP-6, WH-6). */
+function SourceHistory({ id }) {
+  const q = useQuery(() => gql(`query($s: ID!) { source(id: $s) { id events(first: 30) { kind message createdAt }
+    syncRuns(first: 20) { id kind state startedAt finishedAt ordersSeen ordersCreated ordersUpdated ordersSkipped errorCount error note } } }`, { s: id }), [id]);
+  const s = q.data && q.data.source;
+  return html`<section class="card history" id="source-history">
+    <${Loading} on=${q.loading} /><${ErrorBox} error=${q.error} />
+    ${q.data && !s ? html`<p class="error">${t('rules.noSource')}</p>` : null}
+    ${s ? html`<h2>${t('src.runs')}</h2>
+      <div class="tablewrap"><table class="list">
+        <thead><tr><th>#</th><th>${t('src.run')}</th><th>${t('src.started')}</th><th>${t('src.finished')}</th><th>${t('src.result')}</th></tr></thead>
+        <tbody>${s.syncRuns.map((r) => html`<tr key=${r.id}><td>${r.id}</td><td>${t('run.' + r.kind)}</td><td class="nowrap">${fmtDate(r.startedAt)}</td>
+          <td class="nowrap">${fmtDate(r.finishedAt)}</td>
+          <td><span class=${r.state === 'failed' ? 'error-text' : ''}>${t('state.' + r.state)}</span> · ${t('src.counts', r.ordersSeen, r.ordersCreated, r.ordersUpdated, r.ordersSkipped)}
+            ${r.error ? html`<br /><span class="error-text">${r.error}</span>` : null}${r.note ? html`<br /><span class="muted">${r.note}</span>` : null}</td></tr>`)}</tbody>
+      </table></div>
+      <h2>${t('src.events')}</h2>
+      ${s.events.length ? html`<ol class="timeline">${s.events.map((e, i) => html`<li key=${i}><time>${fmtDate(e.createdAt)}</time>
+        <span class="kind">${t('kind.' + e.kind)}</span><span class="msg">${e.message}</span></li>`)}</ol>` : html`<p class="muted">—</p>`}` : null}
+  </section>`;
+}
+
 export function Sources({ me, sel }) {
   const q = useQuery(() => gql(HEALTH), []);
+  const one = sel && sel !== 'new' ? sel : null;
   return html`<main class="sources">
     <div class="titlebar"><h1>${t('nav.sources')}</h1><${Loading} on=${q.loading} />
       ${me.admin && sel !== 'new' ? html`<${Link} href="/sources/new" class="button primary">+ ${t('src.new')}</${Link}>` : null}
@@ -150,6 +173,9 @@ export function Sources({ me, sel }) {
     ${sel === 'new' && me.admin ? html`<${NewSource} onDone=${() => { navigate('/sources'); q.reload(); }} />` : null}
     <${ErrorBox} error=${q.error} />
     ${q.data && !q.data.sourcesHealth.length ? html`<p class="muted">${t('src.none')}</p>` : null}
-    <div class="cards">${q.data && q.data.sourcesHealth.map((h) => html`<${SourceCard} key=${h.source.id} h=${h} me=${me} reload=${q.reload} />`)}</div>
+    ${one ? html`<p><${Link} href="/sources">← ${t('src.all')}</${Link}></p>` : null}
+    <div class="cards">${q.data && q.data.sourcesHealth.filter((h) => !one || h.source.id === one)
+      .map((h) => html`<${SourceCard} key=${h.source.id} h=${h} me=${me} reload=${q.reload} />`)}</div>
+    ${one ? html`<${SourceHistory} id=${one} key=${one} />` : null}
   </main>`;
 }

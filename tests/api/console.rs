@@ -885,6 +885,13 @@ async fn a_seller_works_through_the_console_in_a_real_browser() {
     )
     .await;
     b.screenshot("4-sources").await;
+    // the source's own page: its runs, the failed one with the platform's answer
+    b.click(&format!("[data-source=\"{epicentr_id}\"] h2 a"))
+        .await;
+    b.wait_text("#source-history", "Invalid or revoked API token", 15)
+        .await;
+    assert_eq!(b.count(".card.source").await, 1);
+    b.screenshot("4-source").await;
 
     // 6. commission, grouped by platform: a table and a chart
     b.goto(&format!("{base}/commission")).await;
