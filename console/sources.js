@@ -104,17 +104,65 @@ function SourceCard({ h, me, reload }) {
   </section>`;
 }
 
+/** A setting's value as typed in the form → JSON of its type; undefined when left blank. */
+function settingValue(spec, raw) {
+  if (raw === undefined || raw === '') return undefined;
+  const list = (x) => x.split(',').map((v) => v.trim()).filter(Boolean);
+  switch (spec.type) {
+    case 'integer': {
+      const n = Number(raw);
+      if (!Number.isInteger(n)) throw new Error(`${spec.key}: ${t('src.notInteger')}`);
+      return n;
+    }
+    case 'boolean': return raw === 'true';
+    case 'string list': return list(raw);
+    case 'integer list': return list(raw).map((v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n)) throw new Error(`${spec.key}: ${t('src.notInteger')}`);
+      return n;
+    });
+    default: return raw;
+  }
+}
+
+/** The platform's settings (`platformSettings`), each typed; blank = the default shown. */
+function SettingsFields({ specs, value, onChange }) {
+  const set = (k) => (e) => onChange({ ...value, [k]: e.target.value });
+  const shown = (d) => (d === null || d === undefined ? '' : Array.isArray(d) ? d.join(', ') : String(d));
+  return specs.map((s) => html`<label key=${s.key} title=${s.description}>
+    <span><code>${s.key}</code> <span class="muted">${s.type}</span></span>
+    ${s.type === 'boolean' || s.type === 'one of'
+      ? html`<select name=${'setting-' + s.key} value=${value[s.key] || ''} onChange=${set(s.key)}>
+          <option value="">${t('src.default')}${shown(s.default) ? ': ' + shown(s.default) : ''}</option>
+          ${(s.type === 'boolean' ? ['true', 'false'] : s.allowedValues).map((v) => html`<option value=${v}>${v}</option>`)}</select>`
+      : html`<input name=${'setting-' + s.key} type=${s.type === 'integer' ? 'number' : 'text'} value=${value[s.key] || ''}
+          placeholder=${shown(s.default)} onInput=${set(s.key)} />`}
+    <span class="hint">${s.description}</span>
+  </label>`);
+}
+
 function NewSource({ onDone }) {
-  const [f, setF] = useState({ platform: 'ROZETKA', name: '', currency: 'UAH', baseUrl: '', language: '', settings: '{}', storeCommission: true });
+  const [f, setF] = useState({ platform: 'ROZETKA', name: '', currency: 'UAH', baseUrl: '', language: '', storeCommission: true });
   const [creds, setCreds] = useState({});
+  const [settings, setSettings] = useState({});
   const [act, run] = useAction(null);
-  const [jsonError, setJsonError] = useState(null);
+  const [formError, setFormError] = useState(null);
+  const specs = useQuery(() => gql('query($p: Platform!) { platformSettings(platform: $p) { key type default allowedValues description } }', { p: f.platform }), [f.platform]);
   const set = (k) => (e) => setF({ ...f, [k]: e.target.type === 'checkbox' ? e.target.checked : e.target.value });
   const submit = (e) => {
     e.preventDefault();
-    let settings;
-    try { settings = JSON.parse(f.settings || '{}'); setJsonError(null); } catch (err) { setJsonError(new Error(t('src.badJson') + ': ' + err.message)); return; }
-    const input = { name: f.name, platform: f.platform, currency: f.currency.toUpperCase(), credentials: creds, settings, storeCommission: f.storeCommission };
+    const typed = {};
+    try {
+      (specs.data ? specs.data.platformSettings : []).forEach((s) => {
+        const v = settingValue(s, settings[s.key]);
+        if (v !== undefined) typed[s.key] = v;
+      });
+      setFormError(null);
+    } catch (err) {
+      setFormError(err);
+      return;
+    }
+    const input = { name: f.name, platform: f.platform, currency: f.currency.toUpperCase(), credentials: creds, settings: typed, storeCommission: f.storeCommission };
     if (f.baseUrl) input.baseUrl = f.baseUrl;
     if (f.language) input.language = f.language;
     run(async () => {
@@ -125,7 +173,7 @@ function NewSource({ onDone }) {
   const spec = CREDENTIALS[f.platform];
   return html`<form class="card form" onSubmit=${submit} id="new-source">
     <h2>${t('src.new')}</h2>
-    <label>${t('f.platform')}<select id="new-platform" value=${f.platform} onChange=${(e) => { setF({ ...f, platform: e.target.value }); setCreds({}); }}>
+    <label>${t('f.platform')}<select id="new-platform" value=${f.platform} onChange=${(e) => { setF({ ...f, platform: e.target.value }); setCreds({}); setSettings({}); }}>
       ${PLATFORMS.map((p) => html`<option value=${p}>${t('platform.' + p)}</option>`)}</select></label>
     <label>${t('src.name')}<input id="new-name" required maxlength="200" value=${f.name} onInput=${set('name')} /></label>
     <label>${t('src.currency')}<input id="new-currency" required maxlength="3" value=${f.currency} onInput=${set('currency')} /></label>
@@ -134,10 +182,14 @@ function NewSource({ onDone }) {
     <${CredentialFields} platform=${f.platform} value=${creds} onChange=${setCreds} prefix="new" />
     ${f.platform === 'PROM' || f.platform === 'CARTUM' ? html`<label>${t('src.language')}<input value=${f.language} onInput=${set('language')} placeholder="uk" /></label>` : null}
     <label class="check"><input type="checkbox" checked=${f.storeCommission} onChange=${set('storeCommission')} /> ${t('src.storeCommission')}</label>
-    <label>${t('src.settings')}<textarea id="new-settings" rows="3" value=${f.settings} onInput=${set('settings')}></textarea></label>
-    <p class="hint">${t('src.settingsHint')}</p>
+    <details class="settings" id="new-settings">
+      <summary>${t('src.settings')}</summary>
+      <p class="hint">${t('src.settingsHint')}</p>
+      <${ErrorBox} error=${specs.error} />
+      <div class="form">${specs.data ? html`<${SettingsFields} specs=${specs.data.platformSettings} value=${settings} onChange=${setSettings} />` : null}</div>
+    </details>
     <button type="submit" class="primary" id="create-source" disabled=${act.busy}>${act.busy ? t('src.checking') : t('src.create')}</button>
-    <${ErrorBox} error=${jsonError || act.error} />
+    <${ErrorBox} error=${formError || act.error} />
   </form>`;
 }
 

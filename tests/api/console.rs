@@ -893,6 +893,33 @@ async fn a_seller_works_through_the_console_in_a_real_browser() {
     assert_eq!(b.count(".card.source").await, 1);
     b.screenshot("4-source").await;
 
+    // a source connected through the form: the platform's credential fields and its typed
+    // settings (platformSettings), checked with the platform before it is saved (SRC-1, SRC-2)
+    let second_prom =
+        orderhub::platforms::prom::sim::start_accounts(0, Default::default(), 1, 3).unwrap();
+    b.goto(&format!("{base}/sources/new")).await;
+    b.click("#new-platform option[value=PROM]").await;
+    b.type_into("#new-name", "Prom, second shop").await;
+    b.type_into("#new-baseurl", &second_prom.api_url()).await;
+    b.type_into("#new-token", "prom-sim-token-1").await;
+    b.click("#new-settings summary").await;
+    b.type_into("[name=setting-page_size]", "25").await;
+    b.type_into("[name=setting-min_interval_ms]", "0").await;
+    b.screenshot("4-new-source").await;
+    b.click("#create-source").await;
+    b.wait_text(".card.source h2", "Prom, second shop", 20)
+        .await;
+    let d = app.data("{ sources { name settings } }", json!({})).await;
+    let created = d["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Prom, second shop")
+        .unwrap()
+        .clone();
+    assert_eq!(created["settings"]["page_size"], 25, "{created}");
+    assert_eq!(created["settings"]["min_interval_ms"], 0, "{created}");
+
     // 6. commission, grouped by platform: a table and a chart
     b.goto(&format!("{base}/commission")).await;
     b.wait("#commission tbody tr", 15).await;
