@@ -112,7 +112,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     for screen in SCREENS {
         cfg.route(screen, web::get().to(index));
     }
-    cfg.route("/console/{version}/{path:.*}", web::get().to(asset));
+    // GraphiQL's bundle is 1 MB: gzip for the browsers that ask (each URL is fetched once)
+    cfg.service(
+        web::resource("/console/{version}/{path:.*}")
+            .wrap(actix_web::middleware::Compress::default())
+            .route(web::get().to(asset)),
+    );
 }
 
 fn page(html: &'static str, csp: &'static str) -> HttpResponse {

@@ -111,6 +111,18 @@ async fn the_console_and_graphiql_are_served_from_the_binary_with_a_strict_polic
         "no-cache",
         "an older page gets today's file, uncached"
     );
+    // sent gzipped to a browser that asks
+    let r = c
+        .get(format!(
+            "{}{prefix}vendor/graphiql/graphiql.umd.js",
+            app.base
+        ))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    assert!(r.bytes().await.unwrap().len() < 500_000);
     let missing = c
         .get(format!("{}{prefix}nope.js", app.base))
         .send()
