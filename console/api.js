@@ -17,7 +17,7 @@ export class ApiError extends Error {
 }
 
 /** Runs one operation; the API's own message when it refuses. */
-export async function gql(query, variables = {}) {
+export async function gql(query, variables = {}, { quiet = false } = {}) {
   const t = session.token();
   const headers = { 'Content-Type': 'application/json' };
   if (t) headers.Authorization = 'Bearer ' + t;
@@ -31,6 +31,9 @@ export async function gql(query, variables = {}) {
   try { body = await res.json(); } catch (e) { throw new ApiError('HTTP ' + res.status, 'HTTP'); }
   if (body.errors && body.errors.length) {
     const first = body.errors[0];
+    const code = first.extensions && first.extensions.code;
+    // the token stopped working (rotated or revoked): back to the sign-in screen
+    if (code === 'UNAUTHENTICATED' && t && !quiet) window.dispatchEvent(new CustomEvent('orderhub:signed-out', { detail: first.message }));
     throw new ApiError(body.errors.map((e) => e.message).join('; '), first.extensions && first.extensions.code);
   }
   return body.data;

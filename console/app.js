@@ -20,7 +20,7 @@ function SignIn({ onSignedIn }) {
     setError(null);
     session.set(token.trim());
     try {
-      const d = await gql(ME);
+      const d = await gql(ME, {}, { quiet: true });
       onSignedIn(d.me);
     } catch (err) {
       session.clear();
@@ -83,12 +83,17 @@ function App() {
     gql(ME).then((d) => setMe(d.me), (e) => { session.clear(); setError(e); }).finally(() => setChecking(false));
   }, []);
   useEffect(() => { document.documentElement.lang = lang(); });
+  useEffect(() => {
+    const out = (e) => { session.clear(); setMe(null); setError(new Error(e.detail)); };
+    window.addEventListener('orderhub:signed-out', out);
+    return () => window.removeEventListener('orderhub:signed-out', out);
+  }, []);
   if (checking) return html`<p class="boot">orderhub…</p>`;
   if (!me) {
     return html`<div>
       <div class="topright"><${LangSwitch} onChange=${() => relabel((n) => n + 1)} /></div>
       <${ErrorBox} error=${error} />
-      <${SignIn} onSignedIn=${(u) => { setMe(u); if (path === '/' || path === '/signin') navigate('/orders', true); }} />
+      <${SignIn} onSignedIn=${(u) => { setMe(u); setError(null); if (path === '/' || path === '/signin') navigate('/orders', true); }} />
     </div>`;
   }
   const signOut = () => { session.clear(); setMe(null); navigate('/signin'); };

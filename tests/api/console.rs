@@ -968,7 +968,7 @@ async fn a_seller_works_through_the_console_in_a_real_browser() {
     assert_eq!(b.console_problems().await, Vec::<String>::new(), "GraphiQL");
 
     // a user of one source sees only that source
-    let (_, token) = app
+    let (oksana, token) = app
         .create_user(
             "Oksana",
             &[orderhub::domain::SourceId(rozetka_id.parse().unwrap())],
@@ -988,4 +988,14 @@ async fn a_seller_works_through_the_console_in_a_real_browser() {
         b.count("tr.order-row:not([data-platform=ROZETKA])").await,
         0
     );
+
+    // her token rotated by an admin: the next request brings her back to sign in, saying why
+    app.data(
+        "mutation($u: ID!) { rotateToken(userId: $u) { token } }",
+        json!({"u": oksana}),
+    )
+    .await;
+    b.click("header nav a[href=\"/sources\"]").await;
+    b.wait("#token", 15).await;
+    b.wait(".error", 5).await;
 }
