@@ -913,6 +913,33 @@ async fn a_seller_works_through_the_console_in_a_real_browser() {
         .await;
     assert_eq!(b.count(".card.source").await, 1);
     b.screenshot("4-source").await;
+    // re-authorized with a token the platform accepts again: no longer "needs re-auth", polling
+    // resumes; the failed run stays the last one until the next poll (SRC-6)
+    epicentr_sim
+        .control(reqwest::Method::POST, "/_sim/restore", json!({}))
+        .await;
+    b.click(&format!("[data-source=\"{epicentr_id}\"] button.primary"))
+        .await; // "Re-authorize"
+    b.type_into(
+        &format!("#reauth-{epicentr_id}-token"),
+        "epicentr-sim-token",
+    )
+    .await;
+    b.click(&format!(
+        "[data-source=\"{epicentr_id}\"] .inline-form button"
+    ))
+    .await;
+    b.wait_text(
+        &format!("[data-source=\"{epicentr_id}\"] .health"),
+        "last run failed",
+        15,
+    )
+    .await;
+    assert_eq!(
+        b.count(&format!("[data-source=\"{epicentr_id}\"] .reauth"))
+            .await,
+        0
+    );
 
     // a source connected through the form: the platform's credential fields and its typed
     // settings (platformSettings), checked with the platform before it is saved (SRC-1, SRC-2)
