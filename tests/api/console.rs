@@ -750,6 +750,7 @@ async fn a_seller_works_through_the_console_in_a_real_browser() {
     .await;
     b.type_into("#search", "050 123 45 67\u{E007}").await;
     b.wait_text("tr.order-row", "+380501234567", 15).await;
+    b.wait("#orders:not(.stale)", 15).await; // the search's answer, not the list before it
     assert_eq!(b.count("tr.order-row").await, 1, "{}", b.body_text().await);
     b.screenshot("2-orders-search").await;
 
@@ -910,6 +911,8 @@ async fn a_seller_works_through_the_console_in_a_real_browser() {
     b.click(&format!("[data-source=\"{epicentr_id}\"] h2 a"))
         .await;
     b.wait_text("#source-history", "Invalid or revoked API token", 15)
+        .await;
+    b.wait(&format!(".card.source[data-source=\"{epicentr_id}\"]"), 15)
         .await;
     assert_eq!(b.count(".card.source").await, 1);
     b.screenshot("4-source").await;
