@@ -90,12 +90,12 @@ function SourceCard({ h, me, reload }) {
     </dl>
     <div class="buttons">
       <${Link} href=${'/orders?source=' + s.id} class="button">${t('nav.orders')}</${Link}>
-      <button type="button" disabled=${act.busy} onClick=${() => run(() => gql('mutation($s: ID!) { syncSource(sourceId: $s) { id } }', { s: s.id }))}>${t('src.syncNow')}</button>
+      <button type="button" class="btn-sync" disabled=${act.busy} onClick=${() => run(() => gql('mutation($s: ID!) { syncSource(sourceId: $s) { id } }', { s: s.id }))}>${t('src.syncNow')}</button>
       ${s.platform === 'SHOPIFY' || s.platform === 'WOOCOMMERCE' || h.pendingDeliveries || h.parkedDeliveries
-        ? html`<button type="button" aria-expanded=${panel === 'deliveries'} onClick=${() => toggle('deliveries')}>${t('src.showDeliveries')}</button>` : null}
+        ? html`<button type="button" class="btn-deliveries" aria-expanded=${panel === 'deliveries'} onClick=${() => toggle('deliveries')}>${t('src.showDeliveries')}</button>` : null}
       ${me.admin ? html`
-        <button type="button" class=${s.needsReauth ? 'primary' : ''} aria-expanded=${panel === 'reauth'} onClick=${() => toggle('reauth')}>${t('src.reauth')}</button>
-        <button type="button" disabled=${act.busy} onClick=${() => run(() => gql(`mutation($s: ID!) { ${s.enabled ? 'disableSource' : 'enableSource'}(id: $s) { id } }`, { s: s.id }))}>
+        <button type="button" class=${'btn-reauth' + (s.needsReauth ? ' primary' : '')} aria-expanded=${panel === 'reauth'} onClick=${() => toggle('reauth')}>${t('src.reauth')}</button>
+        <button type="button" class="btn-enabled" disabled=${act.busy} onClick=${() => run(() => gql(`mutation($s: ID!) { ${s.enabled ? 'disableSource' : 'enableSource'}(id: $s) { id } }`, { s: s.id }))}>
           ${s.enabled ? t('src.disable') : t('src.enable')}</button>` : null}
     </div>
     <${ErrorBox} error=${act.error} />

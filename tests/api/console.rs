@@ -878,7 +878,7 @@ async fn a_seller_works_through_the_console_in_a_real_browser() {
         .control(reqwest::Method::POST, "/_sim/revoke", json!({}))
         .await;
     b.goto(&format!("{base}/sources")).await;
-    b.click(&format!("[data-source=\"{epicentr_id}\"] .buttons button"))
+    b.click(&format!("[data-source=\"{epicentr_id}\"] .btn-sync"))
         .await; // "Sync now"
     until("Epicentr needs re-auth", 30, || {
         let app = &app;
@@ -921,7 +921,7 @@ async fn a_seller_works_through_the_console_in_a_real_browser() {
     epicentr_sim
         .control(reqwest::Method::POST, "/_sim/restore", json!({}))
         .await;
-    b.click(&format!("[data-source=\"{epicentr_id}\"] button.primary"))
+    b.click(&format!("[data-source=\"{epicentr_id}\"] .btn-reauth"))
         .await; // "Re-authorize"
     b.type_into(
         &format!("#reauth-{epicentr_id}-token"),
@@ -943,6 +943,59 @@ async fn a_seller_works_through_the_console_in_a_real_browser() {
             .await,
         0
     );
+
+    // a disabled source parks its webhooks (SRC-5); enabled again, each parked delivery is
+    // replayed from its card (WH-4)
+    let shop_id = shopify.0.to_string();
+    let card = format!("[data-source=\"{shop_id}\"]");
+    b.goto(&format!("{base}/sources/{shop_id}")).await;
+    b.click(&format!("{card} .btn-enabled")).await; // "Disable"
+    b.wait_text(&format!("{card} .health"), "disabled", 15)
+        .await;
+    shop_sim
+        .control(
+            reqwest::Method::POST,
+            "/_sim/orders",
+            json!({"buyer": 12, "items": [{"product": 3, "quantity": 1}]}),
+        )
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let parked = loop {
+        let d = app
+            .data(
+                "{ sourcesHealth { source { platform } parkedDeliveries } }",
+                json!({}),
+            )
+            .await;
+        let n = d["sourcesHealth"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["source"]["platform"] == "SHOPIFY")
+            .unwrap()["parkedDeliveries"]
+            .as_i64()
+            .unwrap();
+        if n > 0 {
+            break n;
+        }
+        assert!(Instant::now() < deadline, "no parked delivery");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    b.click("main .titlebar button.link").await; // "Refresh"
+    b.wait_text(&format!("{card} .parked"), &format!("{parked} parked"), 15)
+        .await;
+    b.click(&format!("{card} .btn-enabled")).await; // "Enable"
+    b.wait_text(&format!("{card} .health"), "working", 15).await;
+    b.click(&format!("{card} .btn-deliveries")).await;
+    b.wait(&format!("{card} .deliveries .replay"), 15).await;
+    b.screenshot("4-source-deliveries").await;
+    for _ in 0..parked {
+        b.click(&format!("{card} .deliveries .replay:not([disabled])"))
+            .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    b.wait_text(&format!("{card} .parked"), "0 parked", 20)
+        .await;
 
     // a source connected through the form: the platform's credential fields and its typed
     // settings (platformSettings), checked with the platform before it is saved (SRC-1, SRC-2)
