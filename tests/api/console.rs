@@ -3,7 +3,7 @@
 //! Debian's headless Chromium through chromedriver over the W3C WebDriver protocol (a small client
 //! below, on reqwest) and pass saying they were skipped when `chromedriver` is not on PATH.
 //! Screenshots of every screen go to `target/console-shots/`.
-// covers: API-1, API-2, API-3, API-5, SYNC-5, ST-3, ST-4, ST-6, SRC-5, SRC-6, WH-4, EXP-2, CUS-1
+// covers: API-1, API-2, API-3, API-5, SYNC-1, SYNC-5, ST-3, ST-4, ST-6, SRC-1, SRC-2, SRC-5, SRC-6, WH-4, EXP-2, CUS-1
 
 use crate::helpers::*;
 use crate::sims;
