@@ -1056,6 +1056,43 @@ async fn a_seller_works_through_the_console_in_a_real_browser() {
     b.click(".graphiql-execute-button").await;
     b.wait_text(".result-window, .graphiql-response", "\"admin\": true", 20)
         .await;
+    // and a subscription over /graphql/ws with the same header (the connection_init payload)
+    b.js(
+        "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror\
+         .setValue('subscription { orderEvents(kinds: [\"comment\"]) { kind message } }')",
+        json!([]),
+    )
+    .await;
+    // GraphiQL parses the edited text a moment later; executed before, it takes the old
+    // operation's transport
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    b.click(".graphiql-execute-button").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        app.data(
+            "mutation($o: ID!, $t: String!) { addOrderComment(orderId: $o, text: $t) { id } }",
+            json!({"o": roz["id"], "t": "seen in GraphiQL"}),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let shown = b
+            .js(
+                "return document.querySelector('.result-window').innerText",
+                json!([]),
+            )
+            .await;
+        if shown
+            .as_str()
+            .unwrap_or_default()
+            .contains("seen in GraphiQL")
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "GraphiQL's subscription shows nothing: {shown}"
+        );
+    }
     b.screenshot("7-graphiql").await;
     assert_eq!(b.console_problems().await, Vec::<String>::new(), "GraphiQL");
 
