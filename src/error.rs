@@ -92,6 +92,15 @@ impl From<sea_orm::TransactionError<Error>> for Error {
     }
 }
 
+impl From<crate::domain::order_edit::InputError> for Error {
+    fn from(e: crate::domain::order_edit::InputError) -> Self {
+        Error::BadInput {
+            field: e.field,
+            message: e.message,
+        }
+    }
+}
+
 impl From<crate::domain::InvalidId> for Error {
     fn from(e: crate::domain::InvalidId) -> Self {
         Error::bad_input("id", e.to_string())

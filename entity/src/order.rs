@@ -42,6 +42,10 @@ pub struct Model {
     pub push_error: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The platform lines a person removed here (`domain::merge::RemovedLine`s), so that a re-sync
+    /// does not bring them back (SYNC-2).
+    #[sea_orm(column_type = "JsonBinary")]
+    pub items_removed_here: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

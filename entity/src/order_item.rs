@@ -24,6 +24,12 @@ pub struct Model {
     pub removed_on_platform: bool,
     pub written_off: bool,
     pub created_at: DateTimeUtc,
+    /// Added here by a person (never matched with a platform line by a re-sync, SYNC-2).
+    pub added_here: bool,
+    /// The quantity the platform last showed, when a person changed `quantity` here since
+    /// (`None`: `quantity` is the platform's).
+    #[sea_orm(column_type = "Decimal(Some((19, 4)))")]
+    pub platform_quantity: Option<Decimal>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

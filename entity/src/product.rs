@@ -16,6 +16,9 @@ pub struct Model {
     pub unit: String,
     pub category_id: Option<i64>,
     pub stock_quantity: i64,
+    /// Pieces written off that the stock did not have, since the stock was last set (the stock
+    /// stops at zero; STK-1).
+    pub stock_shortage: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -25,6 +25,9 @@ pub struct Model {
     /// Why the last stock push of this listing failed.
     #[sea_orm(column_type = "Text")]
     pub push_error: Option<String>,
+    /// How `product_id` was linked: `created` (made from this listing), `same_sku` (an existing
+    /// product with the listing's SKU, PRD-1) or `by_hand`; `None` for links made before it was kept.
+    pub product_link: Option<String>,
     pub synced_at: DateTimeUtc,
     pub created_at: DateTimeUtc,
 }

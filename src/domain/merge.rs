@@ -29,6 +29,37 @@ pub struct StoredItem {
     pub sku: Option<String>,
     pub quantity: Decimal,
     pub removed_on_platform: bool,
+    /// Added here by a person: never a platform line (SYNC-2).
+    pub added_here: bool,
+    /// The quantity the platform last showed, when a person changed `quantity` here since.
+    pub platform_quantity: Option<Decimal>,
+    /// A platform line a person removed here (kept only as a [`RemovedLine`]): matched so that it
+    /// is not added again, and nothing else (SYNC-2).
+    pub removed_here: bool,
+}
+
+/// A platform line a person removed here, as much of it as a re-sync matches lines by (its
+/// platform id, SKU and name). Kept with the order so that the line does not come back.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RemovedLine {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
+    pub name: String,
+}
+
+impl RemovedLine {
+    /// The line as the merge matches it.
+    pub fn as_stored(&self) -> StoredItem {
+        StoredItem {
+            external_id: self.external_id.clone(),
+            name: self.name.clone(),
+            sku: self.sku.clone(),
+            removed_here: true,
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -46,13 +77,17 @@ pub enum Change {
     PlatformTracking(String),
     /// SYNC-1: added on the platform; may be marked as upsell.
     ItemAdded(ImportedItem),
-    /// SYNC-3: applied only until write-off.
+    /// SYNC-3: applied only until write-off; a quantity changed here stands until the platform
+    /// changes its own (SYNC-2).
     Quantity {
         item_id: i64,
         name: String,
         from: Decimal,
         to: Decimal,
     },
+    /// The platform now shows the quantity a person set here: remembered as the platform's,
+    /// nothing else changes.
+    PlatformQuantity { item_id: i64 },
     /// SYNC-2: removed on the platform, kept here.
     ItemRemoved { item_id: i64, name: String },
     /// DLV-1: a changed delivery writes a new comment.
@@ -107,12 +142,23 @@ pub fn merge(stored: &StoredOrder, incoming: &ImportedOrder) -> Vec<Change> {
             Some(i) => {
                 matched[i] = true;
                 let s = &stored.items[i];
-                if s.quantity != item.quantity && !s.removed_on_platform {
-                    changes.push(Change::Quantity {
-                        item_id: s.id,
-                        name: s.name.clone(),
-                        from: s.quantity,
-                        to: item.quantity,
+                // removed here: the platform's line stays away (SYNC-2)
+                if s.removed_here || s.removed_on_platform {
+                    continue;
+                }
+                // only a quantity the platform changed counts: one changed here stands while the
+                // platform still shows what it showed before (SYNC-2)
+                let platform_had = s.platform_quantity.unwrap_or(s.quantity);
+                if platform_had != item.quantity {
+                    changes.push(if s.quantity == item.quantity {
+                        Change::PlatformQuantity { item_id: s.id }
+                    } else {
+                        Change::Quantity {
+                            item_id: s.id,
+                            name: s.name.clone(),
+                            from: s.quantity,
+                            to: item.quantity,
+                        }
                     });
                 }
             }
@@ -120,7 +166,12 @@ pub fn merge(stored: &StoredOrder, incoming: &ImportedOrder) -> Vec<Change> {
         }
     }
     for (i, s) in stored.items.iter().enumerate() {
-        if !matched[i] && !s.removed_on_platform && !incoming.items.is_empty() {
+        if !matched[i]
+            && !s.removed_on_platform
+            && !s.added_here
+            && !s.removed_here
+            && !incoming.items.is_empty()
+        {
             changes.push(Change::ItemRemoved {
                 item_id: s.id,
                 name: s.name.clone(),
@@ -138,9 +189,10 @@ pub fn merge(stored: &StoredOrder, incoming: &ImportedOrder) -> Vec<Change> {
     changes
 }
 
-/// Lines match by the platform's line id, else by SKU, else by name.
+/// Lines match by the platform's line id, else by SKU, else by name; lines added here are never
+/// the platform's.
 fn find_item(stored: &[StoredItem], item: &ImportedItem, taken: &[bool]) -> Option<usize> {
-    let free = |i: &usize| !taken[*i];
+    let free = |i: &usize| !taken[*i] && !stored[*i].added_here;
     if let Some(ext) = &item.external_id {
         if let Some(i) = (0..stored.len())
             .filter(free)
@@ -231,6 +283,7 @@ mod tests {
                 sku: Some("SKU-Kettle".into()),
                 quantity: Decimal::from(1),
                 removed_on_platform: false,
+                ..Default::default()
             }],
             ..Default::default()
         }
@@ -333,6 +386,67 @@ mod tests {
             ),
             []
         );
+    }
+
+    // covers: SYNC-2, SYNC-3
+    #[test]
+    fn a_quantity_changed_here_stands_until_the_platform_changes_its_own() {
+        let mut s = stored();
+        s.source_status = Some("26".into());
+        s.items[0].quantity = Decimal::from(3);
+        s.items[0].platform_quantity = Some(Decimal::from(1));
+        // the platform still shows 1: ours stands
+        assert_eq!(merge(&s, &incoming(vec![item("a", "Kettle", 1)])), vec![]);
+        // the platform changed to 2: taken
+        assert_eq!(
+            merge(&s, &incoming(vec![item("a", "Kettle", 2)])),
+            vec![Change::Quantity {
+                item_id: 10,
+                name: "Kettle".into(),
+                from: 3.into(),
+                to: 2.into()
+            }]
+        );
+        // the platform now shows ours: remembered, nothing else
+        assert_eq!(
+            merge(&s, &incoming(vec![item("a", "Kettle", 3)])),
+            vec![Change::PlatformQuantity { item_id: 10 }]
+        );
+    }
+
+    // covers: SYNC-2
+    #[test]
+    fn lines_added_or_removed_here_are_left_alone() {
+        let mut s = stored();
+        s.source_status = Some("26".into());
+        // a line a person added here, with the same goods as a platform line
+        s.items.push(StoredItem {
+            id: 11,
+            name: "Filter".into(),
+            sku: Some("SKU-Filter".into()),
+            quantity: Decimal::from(5),
+            added_here: true,
+            ..Default::default()
+        });
+        // a platform line a person removed here
+        s.items.push(
+            RemovedLine {
+                external_id: Some("c".into()),
+                sku: Some("SKU-Mug".into()),
+                name: "Mug".into(),
+            }
+            .as_stored(),
+        );
+        // the platform still has the removed line, and never had ours: nothing changes
+        let inc = incoming(vec![item("a", "Kettle", 1), item("c", "Mug", 4)]);
+        assert_eq!(merge(&s, &inc), vec![]);
+        // a platform line with the goods of ours is the platform's own new line
+        let inc = incoming(vec![
+            item("a", "Kettle", 1),
+            item("c", "Mug", 4),
+            item("b", "Filter", 1),
+        ]);
+        assert!(matches!(&merge(&s, &inc)[..], [Change::ItemAdded(i)] if i.name == "Filter"));
     }
 
     // covers: SYNC-3

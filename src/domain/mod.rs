@@ -5,6 +5,8 @@ pub mod auth;
 #[deny(clippy::arithmetic_side_effects)]
 pub mod budget;
 #[deny(clippy::arithmetic_side_effects)]
+pub mod changes;
+#[deny(clippy::arithmetic_side_effects)]
 pub mod contact;
 #[deny(clippy::arithmetic_side_effects)]
 pub mod credentials;
@@ -17,6 +19,8 @@ pub mod merge;
 #[deny(clippy::arithmetic_side_effects)]
 pub mod money;
 #[deny(clippy::arithmetic_side_effects)]
+pub mod order_edit;
+#[deny(clippy::arithmetic_side_effects)]
 pub mod orders;
 #[deny(clippy::arithmetic_side_effects)]
 pub mod phone;
@@ -28,6 +32,8 @@ pub mod publication;
 pub mod push;
 #[deny(clippy::arithmetic_side_effects)]
 pub mod status;
+#[deny(clippy::arithmetic_side_effects)]
+pub mod stock;
 #[deny(clippy::arithmetic_side_effects)]
 pub mod time;
 

@@ -1,11 +1,13 @@
 //! The GraphQL API (API-1..5): schema, resolvers, DataLoaders and the error mapping.
 
 pub mod guards;
+pub mod input_errors;
 pub mod health;
 pub mod limits;
 pub mod live;
 pub mod loaders;
 pub mod mutation;
+pub mod order_edit;
 pub mod plan;
 pub mod push;
 pub mod query;
@@ -30,6 +32,7 @@ pub struct MutationRoot(
     mutation::Mutation,
     push::PushMutation,
     tokens::TokenMutation,
+    order_edit::OrderEditMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, live::Subscription>;
@@ -97,9 +100,11 @@ pub fn with_request_data(
 }
 
 /// Errors that left no code (parse and validation errors, bad input values) are the caller's:
-/// they become BAD_INPUT so every error carries a code (API-5).
+/// they become BAD_INPUT so every error carries a code (API-5). A wrong enum value is answered
+/// with the enum's valid values.
 pub fn ensure_error_codes(resp: &mut async_graphql::Response) {
     for err in &mut resp.errors {
+        input_errors::name_valid_enum_values(err);
         let has_code = err
             .extensions
             .as_ref()

@@ -768,7 +768,10 @@ impl Mutation {
         Ok(Order(row))
     }
 
-    /// Writes the order's goods off stock; platform edits stop applying to it (SYNC-3).
+    /// Writes the order's goods off stock; platform edits stop applying to it (SYNC-3). A
+    /// product's stock never goes below zero: pieces it did not have are added to its
+    /// `stockShortage` and named in the order's `written_off` event (its message, and
+    /// `stockShort` in its `data`), and the write-off goes through (STK-1).
     async fn write_off_order(
         &self,
         ctx: &Context<'_>,
@@ -776,13 +779,12 @@ impl Mutation {
     ) -> async_graphql::Result<Order> {
         let scope = principal(ctx)?.scope();
         let order_id: OrderId = parse_id("orderId", &order_id)?;
-        Ok(Order(
-            state(ctx)
-                .store
-                .write_off_order(&scope, order_id, actor(ctx)?)
-                .await
-                .gql()?,
-        ))
+        let (row, _) = state(ctx)
+            .store
+            .write_off_goods(&scope, order_id, actor(ctx)?)
+            .await
+            .gql()?;
+        Ok(Order(row))
     }
 
     /// Marks an item added on the platform after import as an upsell (SYNC-1).

@@ -7,6 +7,7 @@ use super::loaders::{Loaders, ProductKey};
 use super::types::*;
 use crate::domain::push::Rule;
 use crate::domain::SourceId;
+use crate::store::publications::ProductLink;
 use crate::store::rows::*;
 use crate::sync::publications::PublicationSync;
 use crate::Error;
@@ -122,6 +123,28 @@ pub struct StatusRulesPreview {
     pub open_orders: i64,
 }
 
+/// How a listing's product was linked (PUB-3).
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum ProductLinkKind {
+    /// `createProductFromPublication` made the product from this listing.
+    Created,
+    /// `createProductFromPublication` found a catalogue product with the listing's SKU and
+    /// linked it instead of making a duplicate (PRD-1).
+    SameSku,
+    /// `linkPublication` linked it.
+    ByHand,
+}
+
+impl From<ProductLink> for ProductLinkKind {
+    fn from(l: ProductLink) -> Self {
+        match l {
+            ProductLink::Created => ProductLinkKind::Created,
+            ProductLink::SameSku => ProductLinkKind::SameSku,
+            ProductLink::ByHand => ProductLinkKind::ByHand,
+        }
+    }
+}
+
 /// A listing of the seller on a platform (PUB-1..3).
 pub struct Publication(pub PublicationRow);
 
@@ -169,6 +192,15 @@ impl Publication {
     }
     async fn synced_at(&self) -> DateTime<Utc> {
         self.0.synced_at
+    }
+    /// How `product` was linked: made from this listing, an existing product with its SKU
+    /// (PRD-1), or by hand; null when unlinked (or linked before this was kept).
+    async fn product_link_kind(&self) -> Option<ProductLinkKind> {
+        self.0
+            .product_id
+            .and(self.0.product_link.as_deref())
+            .and_then(ProductLink::parse)
+            .map(Into::into)
     }
     /// The linked product of the catalogue (PUB-3).
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
@@ -448,14 +480,17 @@ impl PushMutation {
         ))
     }
 
-    /// Creates a catalogue product from a publication and links them (PUB-3).
+    /// Links a publication to the catalogue product with its SKU (PRD-1: never a duplicate),
+    /// else creates a product from it (name, SKU, its stock) and links them (PUB-3).
+    /// `productLinkKind` in the answer says which: `SAME_SKU` (the existing product keeps its
+    /// stock, which is pushed to the listing, STK-1) or `CREATED`.
     async fn create_product_from_publication(
         &self,
         ctx: &Context<'_>,
         publication_id: ID,
     ) -> async_graphql::Result<Publication> {
         let row = visible_publication(ctx, &publication_id, "publicationId").await?;
-        let (_, row) = state(ctx)
+        let (_, row, _) = state(ctx)
             .store
             .create_product_from_publication(row.id)
             .await

@@ -6,9 +6,9 @@ use super::types::*;
 use crate::domain::money::format_amount;
 use crate::domain::orders::{page_size, OrderCursor};
 use crate::domain::{OrderId, SourceId};
+use crate::graphql::input_errors::DateTimeArg;
 use crate::Error;
 use async_graphql::{Context, ErrorExtensions, Object, ID};
-use chrono::{DateTime, Utc};
 
 #[derive(Default)]
 pub struct Query;
@@ -175,6 +175,8 @@ impl Query {
             .map(Customer))
     }
 
+    /// One order; `null` when it does not exist or the caller may not see it (API-3: the two
+    /// are not told apart). Mutations on such an order answer `NOT_FOUND`.
     async fn order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Order>> {
         let scope = principal(ctx)?.scope();
         let id: OrderId = parse_id("id", &id)?;
@@ -269,11 +271,12 @@ impl Query {
     async fn commission_expenses(
         &self,
         ctx: &Context<'_>,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
+        from: DateTimeArg,
+        to: DateTimeArg,
         group_by: ExpenseGroupingGql,
     ) -> async_graphql::Result<Vec<ExpenseTotal>> {
         let scope = principal(ctx)?.scope();
+        let (from, to) = (from.get("from")?, to.get("to")?);
         if to <= from {
             return Err(Error::bad_input("to", "must be after `from`").extend());
         }

@@ -6,7 +6,7 @@ use crate::graphql::{ensure_error_codes, limits, with_request_data};
 use actix_web::{web, HttpRequest, HttpResponse, Responder};
 use async_graphql_actix_web::{GraphQLResponse, GraphQLSubscription};
 
-fn bearer(req: &HttpRequest) -> Option<&str> {
+pub(super) fn bearer(req: &HttpRequest) -> Option<&str> {
     let value = req.headers().get("authorization")?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme
@@ -25,7 +25,7 @@ async fn principal_for(
 
 /// The answer to an authentication that could not be checked: throttled (429, with `retryAt`
 /// and Retry-After) or the database away (503).
-fn auth_error(e: crate::Error) -> HttpResponse {
+pub(super) fn auth_error(e: crate::Error) -> HttpResponse {
     if let crate::Error::RateLimited {
         retry_at: Some(at), ..
     } = &e
@@ -47,7 +47,11 @@ fn auth_error(e: crate::Error) -> HttpResponse {
 }
 
 /// A GraphQL-shaped error answer for requests that never reached the executor.
-fn request_error(status: actix_web::http::StatusCode, code: &str, message: String) -> HttpResponse {
+pub(super) fn request_error(
+    status: actix_web::http::StatusCode,
+    code: &str,
+    message: String,
+) -> HttpResponse {
     HttpResponse::build(status).json(serde_json::json!({
         "data": null,
         "errors": [{"message": message, "extensions": {"code": code}}]

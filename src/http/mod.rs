@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod console;
+pub mod export;
 pub mod graphql;
 pub mod ops;
 pub mod webhooks;
@@ -51,6 +52,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, cors_origins: &[String]) {
         web::resource("/graphql/ws")
             .wrap(browser_access(cors_origins))
             .route(web::get().to(graphql::subscriptions)),
+    )
+    .service(
+        web::resource("/export/orders.csv")
+            .wrap(browser_access(cors_origins))
+            .route(web::get().to(export::orders_csv)),
     )
     .service(
         web::scope("/webhooks")

@@ -5,15 +5,18 @@ pub mod budget;
 pub mod contacts;
 pub mod customers;
 pub mod expenses;
+pub mod export;
 pub mod inbox;
 pub mod leases;
 pub mod live;
+pub mod order_edit;
 pub mod order_page;
 pub mod orders;
 pub mod publications;
 pub mod push;
 pub mod sources;
 pub mod statuses;
+pub mod stock;
 pub mod sync;
 pub mod users;
 

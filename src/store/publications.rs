@@ -29,6 +29,36 @@ pub struct PublicationCounts {
     pub unlisted: u64,
 }
 
+/// How a listing's product was linked (PUB-3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProductLink {
+    /// Made from the listing by `createProductFromPublication`.
+    Created,
+    /// An existing product with the listing's SKU (PRD-1).
+    SameSku,
+    /// Linked by `linkPublication`.
+    ByHand,
+}
+
+impl ProductLink {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProductLink::Created => "created",
+            ProductLink::SameSku => "same_sku",
+            ProductLink::ByHand => "by_hand",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ProductLink> {
+        match s {
+            "created" => Some(ProductLink::Created),
+            "same_sku" => Some(ProductLink::SameSku),
+            "by_hand" => Some(ProductLink::ByHand),
+            _ => None,
+        }
+    }
+}
+
 /// A linked listing and the stock its product has now.
 #[derive(Clone, Debug)]
 pub struct StockLine {
@@ -223,6 +253,7 @@ impl Store {
         let source_id = row.source_id;
         let mut am: publication::ActiveModel = row.into();
         am.product_id = Set(product_id);
+        am.product_link = Set(product_id.map(|_| ProductLink::ByHand.as_str().to_string()));
         // a new link pushes the product's stock even if an old one was pushed before
         am.pushed_stock = Set(None);
         am.push_error = Set(None);
@@ -236,11 +267,13 @@ impl Store {
         Ok(row)
     }
 
-    /// PUB-3: a product made from a listing (name, SKU, its stock), linked to it.
+    /// PUB-3: links a listing to the catalogue product with its SKU (PRD-1: a product is never
+    /// duplicated), else makes one from it (name, SKU, its stock). An existing product keeps its
+    /// stock, which is then pushed to the listing (STK-1); a new one takes the listing's.
     pub async fn create_product_from_publication(
         &self,
         publication_id: i64,
-    ) -> Result<(ProductRow, PublicationRow)> {
+    ) -> Result<(ProductRow, PublicationRow, ProductLink)> {
         let row = self
             .publication(publication_id)
             .await?
@@ -250,29 +283,68 @@ impl Store {
                 "the publication is already linked to a product".into(),
             ));
         }
+        let sku = row
+            .sku
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
         let t = now();
         let txn = self.write_txn().await?;
-        let product = product::ActiveModel {
-            name: Set(row.name.clone()),
-            description: Set(None),
-            sku: Set(row.sku.clone()),
-            code: Set(None),
-            unit: Set("piece".into()),
-            category_id: Set(None),
-            stock_quantity: Set(row.stock.unwrap_or(0).max(0)),
-            created_at: Set(t),
-            updated_at: Set(t),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
+        let existing = match &sku {
+            Some(sku) => {
+                product::Entity::find()
+                    .filter(product::Column::Sku.eq(sku.as_str()))
+                    .order_by_asc(product::Column::Id)
+                    .one(&txn)
+                    .await?
+            }
+            None => None,
+        };
+        let source_id = row.source_id;
+        let (product, link) = match existing {
+            Some(p) => (p, ProductLink::SameSku),
+            None => (
+                product::ActiveModel {
+                    name: Set(row.name.clone()),
+                    description: Set(None),
+                    sku: Set(sku),
+                    code: Set(None),
+                    unit: Set("piece".into()),
+                    category_id: Set(None),
+                    stock_quantity: Set(row.stock.unwrap_or(0).max(0)),
+                    created_at: Set(t),
+                    updated_at: Set(t),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?,
+                ProductLink::Created,
+            ),
+        };
         let mut am: publication::ActiveModel = row.into();
         am.product_id = Set(Some(product.id));
-        // the platform already shows this stock
-        am.pushed_stock = Set(Some(product.stock_quantity));
+        am.product_link = Set(Some(link.as_str().to_string()));
+        let queued = match link {
+            // the platform already shows this stock
+            ProductLink::Created => {
+                am.pushed_stock = Set(Some(product.stock_quantity));
+                false
+            }
+            // the product's stock is the hub's: the listing follows it
+            _ => {
+                am.pushed_stock = Set(None);
+                am.push_error = Set(None);
+                true
+            }
+        };
         let row = am.update(&txn).await?;
+        let queued = queued && enqueue(&txn, stock_job(source_id, false, STOCK_DEBOUNCE)).await?;
         txn.commit().await?;
-        Ok((product, row))
+        if queued {
+            self.wake_outbox();
+        }
+        Ok((product, row, link))
     }
 
     /// STK-1: sets a product's stock; every listing linked to it is pushed (debounced).
@@ -287,6 +359,8 @@ impl Store {
         let txn = self.write_txn().await?;
         let mut am: product::ActiveModel = row.into();
         am.stock_quantity = Set(quantity);
+        // counted now: what earlier write-offs lacked is settled
+        am.stock_shortage = Set(0);
         am.updated_at = Set(now());
         let row = am.update(&txn).await?;
         let queued = self

@@ -5,8 +5,10 @@
 use super::contacts::note_contacts;
 use super::orders::{add_event, find_or_create_customer, Actor};
 use super::{now, rows::*, Store};
+use crate::domain::changes::{event_data, field, line_text, quantity_text, FieldChange};
 use crate::domain::contact::Contact;
-use crate::domain::merge::{delivery_comment, merge, Change, StoredItem, StoredOrder};
+use crate::domain::merge::{delivery_comment, merge, Change, RemovedLine, StoredItem, StoredOrder};
+use crate::domain::order_edit::buyer_text;
 use crate::domain::orders::incomplete_order_reason;
 use crate::domain::orders::{
     currency_mismatch, next_manager, Delivery, ImportedCustomer, ImportedItem, ImportedOrder,
@@ -40,6 +42,8 @@ struct StatusTargets {
     completed: i64,
     cancelled: i64,
     cancelled_group: Vec<i64>,
+    /// Every status's name, for the feed's changes (SYNC-5).
+    names: HashMap<i64, String>,
 }
 
 impl Store {
@@ -75,6 +79,7 @@ impl Store {
                 .filter(|s| s.status_group == StatusGroup::Cancelled.as_str())
                 .map(|s| s.id)
                 .collect(),
+            names: all.iter().map(|s| (s.id, s.name.clone())).collect(),
         })
     }
 
@@ -588,6 +593,12 @@ pub(crate) async fn start_run<C: ConnectionTrait>(
 }
 
 fn stored_order(row: &OrderRow, items: &[OrderItemRow], targets: &StatusTargets) -> StoredOrder {
+    // lines a person removed here are matched too, so that they do not come back (SYNC-2)
+    let removed_here: Vec<RemovedLine> = row
+        .items_removed_here
+        .clone()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
     StoredOrder {
         source_status: row.source_status.clone(),
         tracking_number: row.tracking_number.clone(),
@@ -604,7 +615,11 @@ fn stored_order(row: &OrderRow, items: &[OrderItemRow], targets: &StatusTargets)
                 sku: i.sku.clone(),
                 quantity: i.quantity,
                 removed_on_platform: i.removed_on_platform,
+                added_here: i.added_here,
+                platform_quantity: i.platform_quantity,
+                removed_here: false,
             })
+            .chain(removed_here.iter().map(RemovedLine::as_stored))
             .collect(),
         has_customer: row.customer_id.is_some(),
         delivery: row
@@ -614,6 +629,9 @@ fn stored_order(row: &OrderRow, items: &[OrderItemRow], targets: &StatusTargets)
     }
 }
 
+/// Applies a re-sync's changes to one stored order: one event per change, naming the sync run
+/// or webhook delivery (the actor) and keeping what it changed as `{field, before, after}`
+/// (SYNC-5).
 async fn apply_changes<C: ConnectionTrait>(
     db: &C,
     src: &SourceRow,
@@ -625,6 +643,7 @@ async fn apply_changes<C: ConnectionTrait>(
 ) -> Result<()> {
     let id = OrderId(row.id);
     let mut am: order::ActiveModel = row.clone().into();
+    let changed = |c: FieldChange| Some(event_data(&[c]));
     for c in changes {
         match c {
             Change::SourceStatus { from, to } => {
@@ -634,29 +653,44 @@ async fn apply_changes<C: ConnectionTrait>(
                     from.as_deref().unwrap_or("—"),
                     to.as_deref().unwrap_or("—")
                 );
-                add_event(db, id, "source_status_changed", msg, None, actor).await?;
+                let data = changed(FieldChange::new(
+                    field::SOURCE_STATUS,
+                    from.clone(),
+                    to.clone(),
+                ));
+                add_event(db, id, "source_status_changed", msg, data, actor).await?;
             }
             Change::CancelHere => {
                 am.status_id = Set(targets.cancelled);
+                let data = changed(FieldChange::new(
+                    field::STATUS,
+                    targets.names.get(&row.status_id).cloned(),
+                    targets.names.get(&targets.cancelled).cloned(),
+                ));
                 add_event(
                     db,
                     id,
                     "cancelled_on_platform",
                     "Cancelled on the platform, so cancelled here too".into(),
-                    None,
+                    data,
                     actor,
                 )
                 .await?;
             }
-            Change::TrackingNumber { to, .. } => {
+            Change::TrackingNumber { from, to } => {
                 am.tracking_number = Set(Some(to.clone()));
                 am.platform_tracking_number = Set(Some(to.clone()));
+                let data = changed(FieldChange::new(
+                    field::TRACKING_NUMBER,
+                    from.clone(),
+                    Some(to.clone()),
+                ));
                 add_event(
                     db,
                     id,
                     "tracking_number_synced",
                     format!("Tracking number {to} set on the platform"),
-                    None,
+                    data,
                     actor,
                 )
                 .await?;
@@ -666,9 +700,15 @@ async fn apply_changes<C: ConnectionTrait>(
             }
             Change::ItemAdded(item) => {
                 let product_id = match_product(db, src, item).await?;
-                insert_item(db, row.id, item, product_id, true).await?;
+                let item_id = insert_item(db, row.id, item, product_id, true).await?;
                 let msg = format!("{} × {} added on the platform", item.quantity, item.name);
-                add_event(db, id, "item_added", msg, None, actor).await?;
+                let data = changed(FieldChange::of_item(
+                    item_id,
+                    field::ITEMS,
+                    None,
+                    Some(line_text(item.quantity, &item.name)),
+                ));
+                add_event(db, id, "item_added", msg, data, actor).await?;
             }
             Change::Quantity {
                 item_id,
@@ -676,20 +716,41 @@ async fn apply_changes<C: ConnectionTrait>(
                 from,
                 to,
             } => {
+                // the platform's quantity now: nothing set here is remembered beside it
                 order_item::Entity::update_many()
                     .col_expr(order_item::Column::Quantity, Expr::value(*to))
+                    .col_expr(
+                        order_item::Column::PlatformQuantity,
+                        Expr::value(Option::<rust_decimal::Decimal>::None),
+                    )
                     .filter(order_item::Column::Id.eq(*item_id))
                     .exec(db)
                     .await?;
+                let data = changed(FieldChange::of_item(
+                    *item_id,
+                    field::QUANTITY,
+                    Some(quantity_text(*from)),
+                    Some(quantity_text(*to)),
+                ));
                 add_event(
                     db,
                     id,
                     "quantity_changed",
                     format!("{name}: quantity {from} → {to} on the platform"),
-                    None,
+                    data,
                     actor,
                 )
                 .await?;
+            }
+            Change::PlatformQuantity { item_id } => {
+                order_item::Entity::update_many()
+                    .col_expr(
+                        order_item::Column::PlatformQuantity,
+                        Expr::value(Option::<rust_decimal::Decimal>::None),
+                    )
+                    .filter(order_item::Column::Id.eq(*item_id))
+                    .exec(db)
+                    .await?;
             }
             Change::ItemRemoved { item_id, name } => {
                 order_item::Entity::update_many()
@@ -697,12 +758,18 @@ async fn apply_changes<C: ConnectionTrait>(
                     .filter(order_item::Column::Id.eq(*item_id))
                     .exec(db)
                     .await?;
+                let data = changed(FieldChange::of_item(
+                    *item_id,
+                    field::REMOVED_ON_PLATFORM,
+                    Some("false".into()),
+                    Some("true".into()),
+                ));
                 add_event(
                     db,
                     id,
                     "item_removed_on_platform",
                     format!("{name} was removed on the platform; kept here"),
-                    None,
+                    data,
                     actor,
                 )
                 .await?;
@@ -710,14 +777,21 @@ async fn apply_changes<C: ConnectionTrait>(
             Change::CustomerRevealed => {
                 if let Some(c) = &o.customer {
                     let customer = find_or_create_customer(db, c).await?;
-                    note_contacts(db, &[(customer, src.id, Contact::of(c))]).await?;
+                    let contact = Contact::of(c);
+                    let after = buyer_text(
+                        contact.first_name.as_deref(),
+                        contact.last_name.as_deref(),
+                        contact.phone.as_deref(),
+                        contact.email.as_deref(),
+                    );
+                    note_contacts(db, &[(customer, src.id, contact)]).await?;
                     am.customer_id = Set(Some(customer));
                     add_event(
                         db,
                         id,
                         "customer_revealed",
                         "The platform now shows the buyer".into(),
-                        None,
+                        changed(FieldChange::new(field::CUSTOMER, None, after)),
                         actor,
                     )
                     .await?;
@@ -725,7 +799,18 @@ async fn apply_changes<C: ConnectionTrait>(
             }
             Change::Delivery(d) => {
                 am.delivery = Set(serde_json::to_value(d).ok());
-                add_event(db, id, "delivery", delivery_comment(d), None, actor).await?;
+                let before = row
+                    .delivery
+                    .clone()
+                    .and_then(|v| serde_json::from_value::<Delivery>(v).ok())
+                    .map(|b| delivery_comment(&b));
+                let comment = delivery_comment(d);
+                let data = changed(FieldChange::new(
+                    field::DELIVERY,
+                    before,
+                    Some(comment.clone()),
+                ));
+                add_event(db, id, "delivery", comment, data, actor).await?;
             }
         }
     }
@@ -1177,8 +1262,8 @@ async fn insert_item<C: ConnectionTrait>(
     item: &ImportedItem,
     product_id: Option<i64>,
     added_by_sync: bool,
-) -> Result<()> {
-    order_item::ActiveModel {
+) -> Result<i64> {
+    let row = order_item::ActiveModel {
         order_id: Set(order_id),
         product_id: Set(product_id),
         external_id: Set(item.external_id.clone()),
@@ -1196,7 +1281,7 @@ async fn insert_item<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    Ok(())
+    Ok(row.id)
 }
 
 /// PRD-1/2: the catalogue product for an order line, by the source's "identify products by";

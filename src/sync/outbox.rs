@@ -562,6 +562,7 @@ mod tests {
                 raw: serde_json::Value::Null,
                 pushed_stock: None,
                 push_error: None,
+                product_link: None,
                 synced_at: Utc::now(),
                 created_at: Utc::now(),
             },

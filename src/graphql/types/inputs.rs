@@ -5,9 +5,9 @@ use crate::domain::credentials::Credentials;
 use crate::domain::orders::OrderFilter as DomainFilter;
 use crate::domain::{SourceId, StatusId};
 use crate::graphql::guards::parse_id;
+use crate::graphql::input_errors::DateTimeArg;
 use crate::graphql::limits::*;
 use async_graphql::{InputObject, ID};
-use chrono::{DateTime, Utc};
 
 #[derive(InputObject, Default)]
 pub struct OrderFilter {
@@ -18,8 +18,10 @@ pub struct OrderFilter {
     pub status_group: Option<StatusGroupGql>,
     /// The platform's status, as shown in brackets (at most 100 characters).
     pub source_status: Option<String>,
-    pub created_from: Option<DateTime<Utc>>,
-    pub created_to: Option<DateTime<Utc>>,
+    /// Orders created at or after this time (RFC 3339, e.g. `2026-11-23T00:00:00Z`).
+    pub created_from: Option<DateTimeArg>,
+    /// Orders created before this time (RFC 3339).
+    pub created_to: Option<DateTimeArg>,
     /// Order number, customer name or phone (at most 200 characters).
     pub search: Option<String>,
     /// Orders managed by this user (`me.id` for "my orders").
@@ -49,8 +51,14 @@ impl OrderFilter {
                 .transpose()?,
             status_group: self.status_group.map(Into::into),
             source_status: self.source_status,
-            created_from: self.created_from,
-            created_to: self.created_to,
+            created_from: self
+                .created_from
+                .map(|t| t.get("filter.createdFrom"))
+                .transpose()?,
+            created_to: self
+                .created_to
+                .map(|t| t.get("filter.createdTo"))
+                .transpose()?,
             search: self.search,
             manager_id: self
                 .manager_id

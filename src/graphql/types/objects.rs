@@ -552,6 +552,22 @@ impl CustomerConnection {
     }
 }
 
+/// One field an order event changed (SYNC-5). `field` names the field of `Order` or
+/// `OrderItem` it changed: `sourceStatus`, `status` (our status's name), `trackingNumber`,
+/// `customer` (`name, phone, e-mail`; `customer.firstName`… for a correction made here),
+/// `delivery` (the delivery comment), `total`, and of a line (`itemId`) `quantity`, `price`,
+/// `name`, `sku`, `removedOnPlatform`, or `items` for a line added (`before` null) or removed
+/// (`after` null), written `2 × name`. Values are as the API shows them (amounts as decimal
+/// strings); null where there was none.
+#[derive(SimpleObject)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    /// The order line (`OrderItem.id`) the change concerns; null for the order's own fields.
+    pub item_id: Option<ID>,
+}
+
 pub struct OrderEvent(pub OrderEventRow);
 
 #[Object]
@@ -567,6 +583,20 @@ impl OrderEvent {
     }
     async fn data(&self) -> Option<async_graphql::Json<serde_json::Value>> {
         self.0.data.clone().map(async_graphql::Json)
+    }
+    /// What the event changed, field by field: every change a sync (poll, webhook delivery,
+    /// re-sync) applied (SYNC-5) and every edit made here; empty for events that change no
+    /// field (imports, comments, pushes).
+    async fn changes(&self) -> Vec<FieldChange> {
+        crate::domain::changes::changes_in(self.0.data.as_ref())
+            .into_iter()
+            .map(|c| FieldChange {
+                field: c.field,
+                before: c.before,
+                after: c.after,
+                item_id: c.item_id.map(|i| ID(i.to_string())),
+            })
+            .collect()
     }
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         match self.0.user_id {
@@ -922,6 +952,9 @@ pub struct Product {
     /// Category path from the most general to the deepest.
     pub category: Vec<String>,
     pub stock_quantity: i64,
+    /// Pieces written off that the stock did not have, since the stock was last set (a write-off
+    /// stops the stock at 0; `setProductStock` settles it). 0 when none.
+    pub stock_shortage: i64,
 }
 
 impl Product {
@@ -934,6 +967,7 @@ impl Product {
             unit: p.unit,
             category,
             stock_quantity: p.stock_quantity,
+            stock_shortage: p.stock_shortage,
         }
     }
 }
