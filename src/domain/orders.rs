@@ -32,29 +32,131 @@ pub struct OrderFilter {
     pub manager_id: Option<super::UserId>,
 }
 
-/// Position in the order list, newest first: (created-at on the platform, id).
+/// What the order list is sorted by (API-2); ties are broken by the order's id, in the same
+/// direction, so a page boundary never splits or repeats orders.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OrderSortField {
+    /// When the order was placed on its platform (or created here).
+    #[default]
+    CreatedAt,
+    /// When orderhub last changed the order (an import, a sync, a person).
+    UpdatedAt,
+    Total,
+    /// The order's number as text.
+    Number,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OrderSort {
+    pub field: OrderSortField,
+    pub descending: bool,
+}
+
+impl Default for OrderSort {
+    /// Newest first.
+    fn default() -> Self {
+        OrderSort {
+            field: OrderSortField::CreatedAt,
+            descending: true,
+        }
+    }
+}
+
+impl OrderSort {
+    /// The cursor's tag: field and direction.
+    fn tag(&self) -> &'static str {
+        use OrderSortField::*;
+        match (self.field, self.descending) {
+            (CreatedAt, true) => "cd",
+            (CreatedAt, false) => "ca",
+            (UpdatedAt, true) => "ud",
+            (UpdatedAt, false) => "ua",
+            (Total, true) => "td",
+            (Total, false) => "ta",
+            (Number, true) => "nd",
+            (Number, false) => "na",
+        }
+    }
+}
+
+/// An order's value of the field the list is sorted by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SortKey {
+    At(DateTime<Utc>),
+    Total(rust_decimal::Decimal),
+    Number(String),
+}
+
+/// Position in the order list: the last order's sort key and id, for the sort it was made for.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderCursor {
-    pub created_at: DateTime<Utc>,
+    pub key: SortKey,
     pub id: i64,
 }
 
 impl OrderCursor {
-    pub fn encode(&self) -> String {
-        let raw = format!("{}:{}", self.created_at.timestamp_micros(), self.id);
+    /// The cursor after an order with these values, in `sort`.
+    pub fn of(
+        sort: OrderSort,
+        id: i64,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+        total: rust_decimal::Decimal,
+        number: &str,
+    ) -> OrderCursor {
+        let key = match sort.field {
+            OrderSortField::CreatedAt => SortKey::At(created_at),
+            OrderSortField::UpdatedAt => SortKey::At(updated_at),
+            OrderSortField::Total => SortKey::Total(total),
+            OrderSortField::Number => SortKey::Number(number.to_owned()),
+        };
+        OrderCursor { key, id }
+    }
+
+    /// Opaque text: the newest-first list keeps the form it always had (`micros:id`), so cursors
+    /// handed out before sorting existed stay valid; other sorts carry their tag.
+    pub fn encode(&self, sort: OrderSort) -> String {
+        let raw = match (&self.key, sort == OrderSort::default()) {
+            (SortKey::At(at), true) => format!("{}:{}", at.timestamp_micros(), self.id),
+            (SortKey::At(at), false) => {
+                format!("{}:{}:{}", sort.tag(), self.id, at.timestamp_micros())
+            }
+            (SortKey::Total(t), _) => format!("{}:{}:{t}", sort.tag(), self.id),
+            (SortKey::Number(n), _) => format!("{}:{}:{n}", sort.tag(), self.id),
+        };
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
     }
 
-    pub fn decode(s: &str) -> Option<OrderCursor> {
+    /// A cursor `encode` made for the same `sort`; `None` for anything else (another sort's
+    /// cursor included: its key means nothing in this order).
+    pub fn decode(s: &str, sort: OrderSort) -> Option<OrderCursor> {
         let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(s.trim())
             .ok()?;
         let raw = String::from_utf8(raw).ok()?;
-        let (ts, id) = raw.split_once(':')?;
-        let created_at = Utc.timestamp_micros(ts.parse().ok()?).single()?;
+        let at = |micros: &str| -> Option<SortKey> {
+            Some(SortKey::At(Utc.timestamp_micros(micros.parse().ok()?).single()?))
+        };
+        let mut parts = raw.splitn(3, ':');
+        let (first, second, rest) = (parts.next()?, parts.next()?, parts.next());
+        let Some(value) = rest else {
+            // micros:id, newest first
+            return (sort == OrderSort::default()).then_some(OrderCursor {
+                key: at(first)?,
+                id: second.parse().ok()?,
+            });
+        };
+        if first != sort.tag() {
+            return None;
+        }
+        let key = match sort.field {
+            OrderSortField::CreatedAt | OrderSortField::UpdatedAt => at(value)?,
+            OrderSortField::Total => SortKey::Total(value.parse().ok()?),
+            OrderSortField::Number => SortKey::Number(value.to_owned()),
+        };
         Some(OrderCursor {
-            created_at,
-            id: id.parse().ok()?,
+            key,
+            id: second.parse().ok()?,
         })
     }
 }
@@ -104,13 +206,37 @@ mod tests {
     // covers: API-2
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
+        let newest = OrderSort::default();
         let c = OrderCursor {
-            created_at: Utc.with_ymd_and_hms(2026, 11, 1, 10, 30, 0).unwrap(),
+            key: SortKey::At(Utc.with_ymd_and_hms(2026, 11, 1, 10, 30, 0).unwrap()),
             id: 77,
         };
-        assert_eq!(OrderCursor::decode(&c.encode()), Some(c));
-        assert_eq!(OrderCursor::decode("not a cursor"), None);
-        assert_eq!(OrderCursor::decode(""), None);
+        assert_eq!(OrderCursor::decode(&c.encode(newest), newest), Some(c.clone()));
+        // the form cursors had before sorting existed
+        let old = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("1793529000000000:77");
+        assert_eq!(OrderCursor::decode(&old, newest), Some(c.clone()));
+        assert_eq!(OrderCursor::decode("not a cursor", newest), None);
+        assert_eq!(OrderCursor::decode("", newest), None);
+        // a cursor belongs to its sort
+        let oldest = OrderSort {
+            field: OrderSortField::CreatedAt,
+            descending: false,
+        };
+        assert_eq!(OrderCursor::decode(&c.encode(newest), oldest), None);
+        assert_eq!(OrderCursor::decode(&c.encode(oldest), oldest), Some(c.clone()));
+        assert_eq!(OrderCursor::decode(&c.encode(oldest), newest), None);
+        for (field, key) in [
+            (OrderSortField::Total, SortKey::Total("1250.50".parse().unwrap())),
+            // a number may hold the separator
+            (OrderSortField::Number, SortKey::Number("A:17:b".into())),
+            (OrderSortField::UpdatedAt, c.key.clone()),
+        ] {
+            for descending in [true, false] {
+                let sort = OrderSort { field, descending };
+                let c = OrderCursor { key: key.clone(), id: 5 };
+                assert_eq!(OrderCursor::decode(&c.encode(sort), sort), Some(c));
+            }
+        }
     }
 
     // covers: API-2

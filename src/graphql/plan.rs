@@ -7,7 +7,7 @@
 
 use crate::store::order_page::{Columns, PageParts};
 use async_graphql::{context::SelectionField, Lookahead};
-use entity::{customer, order, order_item};
+use entity::{customer, order, order_item, source, status};
 use sea_orm::{EntityTrait, IdenStatic, Iterable};
 use std::collections::BTreeSet;
 
@@ -39,6 +39,17 @@ const ORDER_KEYS: &[&str] = &[
 
 const CUSTOMER_READS: Reads = &[("orders", &[]), ("__typename", &[])];
 const CUSTOMER_KEYS: &[&str] = &["id"];
+
+const SOURCE_READS: Reads = &[
+    ("baseUrl", &["base_url", "platform"]),
+    ("defaultStatus", &["default_status_id"]),
+    ("managers", &[]),
+    ("events", &[]),
+    ("syncRuns", &[]),
+    ("__typename", &[]),
+];
+const STATUS_READS: Reads = &[("group", &["status_group"]), ("__typename", &[])];
+const ID_KEY: &[&str] = &["id"];
 
 const ITEM_READS: Reads = &[("upsellCapable", &["added_by_sync"]), ("__typename", &[])];
 const ITEM_KEYS: &[&str] = &["id", "order_id"];
@@ -97,8 +108,24 @@ pub fn orders_page(node: &Lookahead<'_>) -> PageParts {
         customer: named("customer")
             .map(|f| columns::<customer::Entity>(f, CUSTOMER_READS, CUSTOMER_KEYS)),
         items: named("items").map(|f| columns::<order_item::Entity>(f, ITEM_READS, ITEM_KEYS)),
-        source: named("source").is_some() || named("sourceStatusLabel").is_some(),
-        status: named("status").is_some(),
+        // the platform's name of a status needs the source's platform
+        source: match (named("source"), named("sourceStatusLabel")) {
+            (None, None) => None,
+            (fields, label) => Some({
+                let mut cols = columns::<source::Entity>(
+                    fields.unwrap_or_default(),
+                    SOURCE_READS,
+                    ID_KEY,
+                );
+                if label.is_some() {
+                    if let Columns::Only(set) = &mut cols {
+                        set.insert("platform");
+                    }
+                }
+                cols
+            }),
+        },
+        status: named("status").map(|f| columns::<status::Entity>(f, STATUS_READS, ID_KEY)),
     }
 }
 

@@ -84,8 +84,9 @@ impl Query {
             .collect())
     }
 
-    /// Orders, newest first, filtered and paged with cursors (API-2). `first`: 50 when absent,
-    /// at most 200; `after`: at most 200 characters.
+    /// Orders, newest first unless `orderBy` says otherwise, filtered and paged with cursors
+    /// (API-2). `first`: 50 when absent, at most 200; `after`: at most 200 characters, a cursor
+    /// of the same `orderBy`.
     #[graphql(
         complexity = "crate::graphql::limits::optional_page_cost(first, crate::domain::orders::DEFAULT_PAGE_SIZE, crate::domain::orders::MAX_PAGE_SIZE, child_complexity)"
     )]
@@ -95,17 +96,24 @@ impl Query {
         filter: Option<OrderFilter>,
         first: Option<i32>,
         after: Option<String>,
+        order_by: Option<OrderSort>,
     ) -> async_graphql::Result<OrderConnection> {
         let scope = principal(ctx)?.scope();
         let filter = filter.unwrap_or_default().into_domain()?;
+        let sort: crate::domain::orders::OrderSort = order_by.map(Into::into).unwrap_or_default();
         let first = page_size(first)
             .map_err(|m| Error::bad_input("first", m))
             .gql()?;
         check_opt_len("after", after.as_deref(), MAX_CURSOR_LEN)?;
         let after = match after {
             Some(c) => Some(
-                OrderCursor::decode(&c)
-                    .ok_or_else(|| Error::bad_input("after", "not a cursor returned by this API"))
+                OrderCursor::decode(&c, sort)
+                    .ok_or_else(|| {
+                        Error::bad_input(
+                            "after",
+                            "not a cursor this API returned for the same orderBy",
+                        )
+                    })
                     .gql()?,
             ),
             None => None,
@@ -115,7 +123,7 @@ impl Query {
             crate::graphql::plan::orders_page(&ctx.look_ahead().field("edges").field("node"));
         let (page, relations) = state(ctx)
             .store
-            .orders_page_with(&scope, &filter, first, after, &parts)
+            .orders_page_with(&scope, &filter, first, after, sort, &parts)
             .await
             .gql()?;
         if let Some(p) = ctx.data_opt::<crate::graphql::loaders::Prefetched>() {
@@ -126,6 +134,7 @@ impl Query {
             page.has_next,
             scope,
             filter,
+            sort,
         ))
     }
 

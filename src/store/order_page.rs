@@ -1,22 +1,27 @@
 //! The orders page with what each order shows beside it (customer, items, source, status) in one
 //! statement (issue 20): the page is chosen in a subquery (filter, API-3 scope, cursor, limit) and
-//! each of its rows carries its relations as JSON built by the database: the order's items as one
-//! array, and its source, status and buyer only on the first row of the page that names them (a
-//! source shared by 50 orders is sent once). One row per order, nothing repeated; the JSON reads
-//! back into the entities' models with `serde`. A user who sees only some sources reads each
-//! buyer as those sources showed it (their contacts, API-3), in the same statement.
+//! each of its rows carries the planned columns of its order and, joined, of its buyer, source and
+//! status, as plain columns the driver decodes natively; the order's items come as one flat text
+//! array (PostgreSQL) or a JSON array of text rows (SQLite), read back by position. Columns no
+//! selected field shows are not read: the database builds less, sends less, and orderhub decodes
+//! less. A user who sees only some sources reads each buyer as those sources showed it (their
+//! contacts, API-3), in the same statement.
 
-use super::orders::{order_condition, page_after, OrderPage};
+use super::orders::{order_condition, page_after, sort_column, OrderPage};
 use super::{rows::*, Store};
 use crate::domain::auth::SourceScope;
 use crate::domain::contact::Contact;
-use crate::domain::orders::{OrderCursor, OrderFilter};
+use crate::domain::orders::{OrderCursor, OrderFilter, OrderSort};
 use crate::error::Result;
 use entity::{customer, customer_contact, order, order_item, source, status};
-use sea_orm::sea_query::{Alias, Expr, Order as Direction, Query};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, JoinType, Order as Direction, Query, SelectStatement, Value,
+};
 use sea_orm::{
     ColumnTrait, ColumnType, ConnectionTrait, DbBackend, EntityName, EntityTrait, IdenStatic,
-    Iterable, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
+    Iterable, ModelTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -44,8 +49,8 @@ pub struct PageParts {
     pub order: Columns,
     pub customer: Option<Columns>,
     pub items: Option<Columns>,
-    pub source: bool,
-    pub status: bool,
+    pub source: Option<Columns>,
+    pub status: Option<Columns>,
 }
 
 /// The page's relations, read with it. `items` has an entry for every order of the page when
@@ -60,28 +65,209 @@ pub struct PageRelations {
 
 const PAGE: &str = "o";
 
+/// A relation joined to the page: its table alias, the prefix of its columns in the row, and
+/// the page's key naming it.
+struct Joined {
+    alias: &'static str,
+    prefix: &'static str,
+    key: &'static str,
+}
+
+const CUSTOMER: Joined = Joined {
+    alias: "c",
+    prefix: "c__",
+    key: "customer_id",
+};
+const SOURCE: Joined = Joined {
+    alias: "s",
+    prefix: "s__",
+    key: "source_id",
+};
+const STATUS: Joined = Joined {
+    alias: "t",
+    prefix: "t__",
+    key: "status_id",
+};
+
+/// The wanted columns of `E`, in the entity's order.
+fn wanted<E: EntityTrait>(columns: &Columns) -> impl Iterator<Item = E::Column> + '_ {
+    E::Column::iter().filter(move |c| columns.wants(c.as_str()))
+}
+
+/// A column as the page row carries it, `prefix` + name.
+fn select_columns<E: EntityTrait>(q: &mut SelectStatement, from: &str, prefix: &str, columns: &Columns) {
+    for c in wanted::<E>(columns) {
+        let name = c.as_str();
+        q.expr_as(
+            Expr::col((Alias::new(from), Alias::new(name))),
+            Alias::new(format!("{prefix}{name}")),
+        );
+    }
+}
+
+/// One model of `E` from the row's columns `prefix` + name: the wanted columns decoded as the
+/// model's own field types, every other field its default.
+fn read_model<E>(row: &QueryResult, prefix: &str, columns: &Columns) -> Result<E::Model>
+where
+    E: EntityTrait,
+    E::Model: Default,
+{
+    let mut model = E::Model::default();
+    for c in wanted::<E>(columns) {
+        let col = format!("{prefix}{}", c.as_str());
+        let value = match model.get(c) {
+            Value::BigInt(_) => Value::BigInt(row.try_get::<Option<i64>>("", &col)?),
+            Value::Int(_) => Value::Int(row.try_get::<Option<i32>>("", &col)?),
+            Value::String(_) => Value::String(row.try_get::<Option<String>>("", &col)?),
+            Value::Bool(_) => Value::Bool(row.try_get::<Option<bool>>("", &col)?),
+            Value::Decimal(_) => Value::Decimal(row.try_get::<Option<Decimal>>("", &col)?),
+            Value::ChronoDateTimeUtc(_) => {
+                Value::ChronoDateTimeUtc(row.try_get::<Option<DateTime<Utc>>>("", &col)?)
+            }
+            Value::Json(_) => {
+                Value::Json(row.try_get::<Option<serde_json::Value>>("", &col)?.map(Box::new))
+            }
+            other => return Err(unexpected(&col, &other)),
+        };
+        model.try_set(c, value)?;
+    }
+    Ok(model)
+}
+
+fn unexpected(col: &str, v: &Value) -> crate::error::Error {
+    crate::error::Error::Internal(format!("orders page: no reader for {col} ({v:?})"))
+}
+
+/// A column's value written as text (the items' rows), read back as the model's field type.
+fn value_from_text(col: &str, like: Value, text: Option<&str>) -> Result<Value> {
+    let bad = || crate::error::Error::Internal(format!("orders page: unreadable {col}"));
+    Ok(match like {
+        Value::BigInt(_) => Value::BigInt(text.map(str::parse).transpose().map_err(|_| bad())?),
+        Value::Int(_) => Value::Int(text.map(str::parse).transpose().map_err(|_| bad())?),
+        Value::String(_) => Value::String(text.map(str::to_owned)),
+        Value::Bool(_) => Value::Bool(
+            text.map(|t| match t {
+                "t" | "true" | "1" => Ok(true),
+                "f" | "false" | "0" => Ok(false),
+                _ => Err(bad()),
+            })
+            .transpose()?,
+        ),
+        Value::Decimal(_) => Value::Decimal(text.map(str::parse).transpose().map_err(|_| bad())?),
+        Value::ChronoDateTimeUtc(_) => Value::ChronoDateTimeUtc(
+            text.map(|t| {
+                DateTime::parse_from_rfc3339(t)
+                    .or_else(|_| DateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f%#z"))
+                    .map(|d| d.with_timezone(&Utc))
+                    .map_err(|_| bad())
+            })
+            .transpose()?,
+        ),
+        Value::Json(_) => Value::Json(
+            text.map(serde_json::from_str::<serde_json::Value>)
+                .transpose()
+                .map_err(|_| bad())?
+                .map(Box::new),
+        ),
+        other => return Err(unexpected(col, &other)),
+    })
+}
+
+/// An SQL expression giving `column` of the row `from` as text that `value_from_text` reads.
+fn as_text(backend: DbBackend, from: &str, column: &impl ColumnTrait) -> String {
+    let col = format!("\"{from}\".\"{}\"", column.as_str());
+    let sqlite = backend == DbBackend::Sqlite;
+    match (column.def().get_column_type(), sqlite) {
+        (ColumnType::Decimal(_) | ColumnType::Money(_), true) => {
+            format!("CASE WHEN {col} IS NULL THEN NULL ELSE printf('%.4f', {col}) END")
+        }
+        (_, true) => format!("CAST({col} AS TEXT)"),
+        (ColumnType::TimestampWithTimeZone | ColumnType::Timestamp | ColumnType::DateTime, false) => {
+            format!("to_json({col}) #>> '{{}}'")
+        }
+        (_, false) => format!("{col}::text"),
+    }
+}
+
+/// The order's items, oldest first, their wanted columns as text one after the other:
+/// PostgreSQL a flat `text[]` (NULL for an order without items), SQLite a JSON array of arrays.
+fn items_of_order(backend: DbBackend, columns: &Columns) -> String {
+    let table = order_item::Entity.table_name();
+    let values: Vec<String> = wanted::<order_item::Entity>(columns)
+        .map(|c| as_text(backend, "i", &c))
+        .collect();
+    let values = values.join(", ");
+    match backend {
+        DbBackend::Sqlite => format!(
+            "(SELECT json_group_array(json_array({values})) FROM \
+             (SELECT * FROM \"{table}\" WHERE \"order_id\" = \"{PAGE}\".\"id\" ORDER BY \"id\") AS \"i\")"
+        ),
+        _ => format!(
+            "(SELECT array_agg(\"u\".\"v\" ORDER BY \"i\".\"id\", \"u\".\"n\") FROM \"{table}\" AS \"i\" \
+             CROSS JOIN LATERAL unnest(ARRAY[{values}]) WITH ORDINALITY AS \"u\"(\"v\", \"n\") \
+             WHERE \"i\".\"order_id\" = \"{PAGE}\".\"id\")"
+        ),
+    }
+}
+
+/// The items of the row's order from `items_of_order`'s column.
+fn read_items(row: &QueryResult, backend: DbBackend, columns: &Columns) -> Result<Vec<OrderItemRow>> {
+    let cols: Vec<order_item::Column> = wanted::<order_item::Entity>(columns).collect();
+    let flat: Vec<Option<String>> = match backend {
+        DbBackend::Sqlite => {
+            let text: Option<String> = row.try_get("", "i_rows")?;
+            let rows: Vec<Vec<serde_json::Value>> = match text {
+                Some(t) => serde_json::from_str(&t).map_err(|e| {
+                    crate::error::Error::Internal(format!("orders page, items: {e}"))
+                })?,
+                None => vec![],
+            };
+            rows.into_iter()
+                .flatten()
+                .map(|v| match v {
+                    serde_json::Value::Null => None,
+                    serde_json::Value::String(s) => Some(s),
+                    other => Some(other.to_string()),
+                })
+                .collect()
+        }
+        _ => {
+            use sea_orm::sqlx::Row;
+            let pg = row.try_as_pg_row().ok_or_else(|| {
+                crate::error::Error::Internal("orders page: not a PostgreSQL row".into())
+            })?;
+            pg.try_get::<Option<Vec<Option<String>>>, _>("i_rows")
+                .map_err(|e| crate::error::Error::Internal(format!("orders page, items: {e}")))?
+                .unwrap_or_default()
+        }
+    };
+    if cols.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut items = Vec::with_capacity(flat.len() / cols.len());
+    for values in flat.chunks(cols.len()) {
+        let mut item = OrderItemRow::default();
+        for (c, text) in cols.iter().zip(values) {
+            let value = value_from_text(c.as_str(), item.get(*c), text.as_deref())?;
+            item.try_set(*c, value)?;
+        }
+        items.push(item);
+    }
+    Ok(items)
+}
+
 /// An SQL expression giving one row of `E` (the row of table alias `from`) as a JSON object whose
-/// keys are the column names and whose values read back with the model's `Deserialize`: decimals
-/// as text (no float on the way), booleans as JSON booleans and JSON columns as JSON on SQLite too
-/// (SQLite keeps them as integers and text).
+/// keys are the column names and whose values read back with the model's `Deserialize`.
 fn json_row<E: EntityTrait>(backend: DbBackend, from: &str, columns: &Columns) -> String {
     let sqlite = backend == DbBackend::Sqlite;
     let mut pairs = vec![];
-    for c in E::Column::iter() {
+    for c in wanted::<E>(columns) {
         let name = c.as_str();
-        if !columns.wants(name) {
-            continue;
-        }
         let col = format!("\"{from}\".\"{name}\"");
         let value = match (c.def().get_column_type(), sqlite) {
-            (ColumnType::Decimal(_) | ColumnType::Money(_), false) => format!("{col}::text"),
-            (ColumnType::Decimal(_) | ColumnType::Money(_), true) => {
-                format!("CASE WHEN {col} IS NULL THEN NULL ELSE printf('%.4f', {col}) END")
-            }
             (ColumnType::Boolean, true) => format!(
                 "json(CASE WHEN {col} IS NULL THEN 'null' WHEN {col} THEN 'true' ELSE 'false' END)"
             ),
-            (ColumnType::Json | ColumnType::JsonBinary, true) => format!("json({col})"),
             _ => col,
         };
         pairs.push(format!("'{name}', {value}"));
@@ -94,33 +280,11 @@ fn json_row<E: EntityTrait>(backend: DbBackend, from: &str, columns: &Columns) -
     }
 }
 
-/// `value` (a scalar subquery on the page row) only on the first row of the page whose `key`
-/// names that row: a source, status or buyer shared by many orders is sent once.
-fn first_mention(key: &str, value: &str) -> String {
-    format!(
-        "CASE WHEN \"{PAGE}\".\"{key}\" IS NOT NULL AND row_number() OVER (PARTITION BY \
-         \"{PAGE}\".\"{key}\" ORDER BY \"{PAGE}\".\"platform_created_at\" DESC, \"{PAGE}\".\"id\" DESC) = 1 \
-         THEN {value} END"
-    )
-}
-
-/// The row of `E` whose id is the page row's `key`, as JSON text.
-fn row_by_key<E: EntityTrait>(backend: DbBackend, key: &str, columns: &Columns) -> String {
-    let table = E::default().table_name().to_string();
-    let cast = if backend == DbBackend::Sqlite {
-        ""
-    } else {
-        "::text"
-    };
-    format!(
-        "(SELECT {json}{cast} FROM \"{table}\" AS \"r\" WHERE \"r\".\"id\" = \"{PAGE}\".\"{key}\")",
-        json = json_row::<E>(backend, "r", columns),
-    )
-}
-
 /// The contacts of the page row's buyer that `sources` showed (API-3: a user who sees only some
-/// sources sees a buyer as those sources did), as a JSON array, oldest first.
-fn contacts_of_buyer(backend: DbBackend, sources: &[i64]) -> String {
+/// sources sees a buyer as those sources did), as a JSON array, oldest first, only on the first
+/// row of the page that names the buyer.
+/// `order_by` is the page's order, so the first mention is the row read first.
+fn contacts_of_buyer(backend: DbBackend, sources: &[i64], order_by: &str) -> String {
     let table = customer_contact::Entity.table_name();
     let columns = Columns::Only(
         [
@@ -140,26 +304,45 @@ fn contacts_of_buyer(backend: DbBackend, sources: &[i64]) -> String {
     };
     // the caller's own source ids, numbers: written into the statement
     let ids: Vec<String> = sources.iter().map(i64::to_string).collect();
-    format!(
+    let contacts = format!(
         "(SELECT {agg} FROM \"{table}\" AS \"cc\" WHERE \"cc\".\"customer_id\" = \"{PAGE}\".\"customer_id\" \
          AND \"cc\".\"source_id\" IN ({}))",
         ids.join(", ")
+    );
+    format!(
+        "CASE WHEN \"{PAGE}\".\"customer_id\" IS NOT NULL AND row_number() OVER (PARTITION BY \
+         \"{PAGE}\".\"customer_id\" ORDER BY {order_by}) = 1 \
+         THEN {contacts} END"
     )
 }
 
-/// The order's items as one JSON array of rows, oldest first; `[]` for an order without any.
-fn items_of_order(backend: DbBackend, columns: &Columns) -> String {
-    let table = order_item::Entity.table_name();
-    let row = json_row::<order_item::Entity>(backend, "i", columns);
-    match backend {
-        DbBackend::Sqlite => format!(
-            "(SELECT json_group_array(json({row}) ORDER BY \"i\".\"id\") FROM \"{table}\" AS \"i\" \
-             WHERE \"i\".\"order_id\" = \"{PAGE}\".\"id\")"
-        ),
-        _ => format!(
-            "(SELECT COALESCE(json_agg({row} ORDER BY \"i\".\"id\"), '[]')::text FROM \"{table}\" AS \"i\" \
-             WHERE \"i\".\"order_id\" = \"{PAGE}\".\"id\")"
-        ),
+/// Joins `E` to the page by `j.key` and selects its wanted columns.
+fn join<E: EntityTrait>(q: &mut SelectStatement, j: &Joined, columns: &Columns) {
+    q.join_as(
+        JoinType::LeftJoin,
+        Alias::new(E::default().table_name()),
+        Alias::new(j.alias),
+        Expr::col((Alias::new(j.alias), Alias::new("id")))
+            .equals((Alias::new(PAGE), Alias::new(j.key))),
+    );
+    select_columns::<E>(q, j.alias, j.prefix, columns);
+}
+
+/// The model of the row's joined `E`, once per id (`seen`); none when the page row names none.
+fn read_joined<E>(
+    row: &QueryResult,
+    j: &Joined,
+    columns: &Columns,
+    seen: &mut BTreeSet<i64>,
+) -> Result<Option<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Default,
+{
+    let id: Option<i64> = row.try_get("", &format!("{}id", j.prefix))?;
+    match id {
+        Some(id) if seen.insert(id) => Ok(Some(read_model::<E>(row, j.prefix, columns)?)),
+        _ => Ok(None),
     }
 }
 
@@ -173,6 +356,18 @@ fn json_col<M: serde::de::DeserializeOwned>(row: &QueryResult, col: &str) -> Res
     .transpose()
 }
 
+/// `columns` with `id`: a joined relation is told apart by it.
+fn with_id(columns: &Columns) -> Columns {
+    match columns {
+        Columns::All => Columns::All,
+        Columns::Only(set) => {
+            let mut set = set.clone();
+            set.insert("id");
+            Columns::Only(set)
+        }
+    }
+}
+
 impl Store {
     /// A page of orders with the columns and relations `parts` names, in one statement.
     pub async fn orders_page_with(
@@ -181,6 +376,7 @@ impl Store {
         filter: &OrderFilter,
         first: u64,
         after: Option<OrderCursor>,
+        sort: OrderSort,
         parts: &PageParts,
     ) -> Result<(OrderPage, PageRelations)> {
         let Some(mut cond) = order_condition(scope, filter) else {
@@ -193,98 +389,89 @@ impl Store {
             ));
         };
         if let Some(c) = after {
-            cond = cond.add(page_after(&c));
+            cond = cond.add(page_after(&c, sort));
         }
+        let direction = if sort.descending {
+            Direction::Desc
+        } else {
+            Direction::Asc
+        };
+        let sort_column = sort_column(sort.field);
         let page = order::Entity::find()
             .filter(cond)
-            .order_by_desc(order::Column::PlatformCreatedAt)
-            .order_by_desc(order::Column::Id)
+            .order_by(sort_column, direction.clone())
+            .order_by(order::Column::Id, direction.clone())
             .limit(first.saturating_add(1))
             .into_query();
         let backend = self.db.get_database_backend();
         let o = Alias::new(PAGE);
         let mut q = Query::select();
         q.from_subquery(page, o.clone());
-        let cast = if backend == DbBackend::Sqlite {
-            ""
-        } else {
-            "::text"
+        // the cursor of each order: its id and the sort's column
+        let order_columns = match with_id(&parts.order) {
+            Columns::Only(mut set) => {
+                set.insert(sort_column.as_str());
+                Columns::Only(set)
+            }
+            all => all,
         };
-        q.expr_as(
-            Expr::cust(format!(
-                "{}{cast}",
-                json_row::<order::Entity>(backend, PAGE, &parts.order)
-            )),
-            Alias::new("o_json"),
-        );
+        select_columns::<order::Entity>(&mut q, PAGE, "", &order_columns);
         // a user of some sources: the buyers as those sources showed them
         let seen_by = match scope {
             SourceScope::All => None,
             SourceScope::Only(ids) => Some(ids.iter().map(|s| s.0).collect::<Vec<i64>>()),
         };
-        if let Some(columns) = &parts.customer {
-            q.expr_as(
-                Expr::cust(first_mention(
-                    "customer_id",
-                    &row_by_key::<customer::Entity>(backend, "customer_id", columns),
-                )),
-                Alias::new("c_json"),
-            );
+        let customer_columns = parts.customer.as_ref().map(with_id);
+        if let Some(columns) = &customer_columns {
+            join::<customer::Entity>(&mut q, &CUSTOMER, columns);
             if let Some(sources) = seen_by.as_deref().filter(|s| !s.is_empty()) {
                 q.expr_as(
-                    Expr::cust(first_mention(
-                        "customer_id",
-                        &contacts_of_buyer(backend, sources),
+                    Expr::cust(contacts_of_buyer(
+                        backend,
+                        sources,
+                        &format!(
+                            "\"{PAGE}\".\"{col}\" {dir}, \"{PAGE}\".\"id\" {dir}",
+                            col = sort_column.as_str(),
+                            dir = if sort.descending { "DESC" } else { "ASC" },
+                        ),
                     )),
                     Alias::new("cc_json"),
                 );
             }
         }
-        if parts.source {
-            q.expr_as(
-                Expr::cust(first_mention(
-                    "source_id",
-                    &row_by_key::<source::Entity>(backend, "source_id", &Columns::All),
-                )),
-                Alias::new("s_json"),
-            );
+        let source_columns = parts.source.as_ref().map(with_id);
+        if let Some(columns) = &source_columns {
+            join::<source::Entity>(&mut q, &SOURCE, columns);
         }
-        if parts.status {
-            q.expr_as(
-                Expr::cust(first_mention(
-                    "status_id",
-                    &row_by_key::<status::Entity>(backend, "status_id", &Columns::All),
-                )),
-                Alias::new("t_json"),
-            );
+        let status_columns = parts.status.as_ref().map(with_id);
+        if let Some(columns) = &status_columns {
+            join::<status::Entity>(&mut q, &STATUS, columns);
         }
         if let Some(columns) = &parts.items {
             q.expr_as(
                 Expr::cust(items_of_order(backend, columns)),
-                Alias::new("i_json"),
+                Alias::new("i_rows"),
             );
         }
-        q.order_by(
-            (o.clone(), Alias::new("platform_created_at")),
-            Direction::Desc,
-        )
-        .order_by((o.clone(), Alias::new("id")), Direction::Desc);
+        q.order_by((o.clone(), Alias::new(sort_column.as_str())), direction.clone())
+            .order_by((o.clone(), Alias::new("id")), direction);
         let rows = self.db.query_all(&q).await?;
 
         let mut orders: Vec<OrderRow> = Vec::with_capacity(rows.len());
         let mut rel = PageRelations::default();
         let mut customers: Vec<CustomerRow> = vec![];
         let mut contacts: HashMap<i64, Vec<Contact>> = HashMap::new();
+        let (mut seen_customers, mut seen_sources, mut seen_statuses) =
+            (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
         for row in &rows {
-            let order: OrderRow = json_col(row, "o_json")?.ok_or_else(|| {
-                crate::error::Error::Internal("orders page: a row without its order".into())
-            })?;
-            if parts.items.is_some() {
-                let items: Vec<OrderItemRow> = json_col(row, "i_json")?.unwrap_or_default();
-                rel.items.insert(order.id, items);
+            let order: OrderRow = read_model::<order::Entity>(row, "", &order_columns)?;
+            if let Some(columns) = &parts.items {
+                rel.items.insert(order.id, read_items(row, backend, columns)?);
             }
-            if parts.customer.is_some() {
-                if let Some(c) = json_col::<CustomerRow>(row, "c_json")? {
+            if let Some(columns) = &customer_columns {
+                if let Some(c) =
+                    read_joined::<customer::Entity>(row, &CUSTOMER, columns, &mut seen_customers)?
+                {
                     if seen_by.is_some() {
                         let shown: Vec<Contact> = json_col(row, "cc_json")?.unwrap_or_default();
                         contacts.insert(c.id, shown);
@@ -292,11 +479,21 @@ impl Store {
                     customers.push(c);
                 }
             }
-            if parts.source {
-                rel.sources.extend(json_col::<SourceRow>(row, "s_json")?);
+            if let Some(columns) = &source_columns {
+                rel.sources.extend(read_joined::<source::Entity>(
+                    row,
+                    &SOURCE,
+                    columns,
+                    &mut seen_sources,
+                )?);
             }
-            if parts.status {
-                rel.statuses.extend(json_col::<StatusRow>(row, "t_json")?);
+            if let Some(columns) = &status_columns {
+                rel.statuses.extend(read_joined::<status::Entity>(
+                    row,
+                    &STATUS,
+                    columns,
+                    &mut seen_statuses,
+                )?);
             }
             orders.push(order);
         }

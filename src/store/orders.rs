@@ -6,6 +6,7 @@ use crate::domain::auth::SourceScope;
 use crate::domain::orders::ImportedItem;
 use crate::domain::orders::{
     check_write_off, customer_search_text, ImportedCustomer, ImportedOrder, OrderCursor,
+    OrderSort, OrderSortField, SortKey,
     OrderFilter, Origin,
 };
 use crate::domain::push::TrackingMoment;
@@ -544,14 +545,34 @@ fn visible(scope: &SourceScope, source_id: Option<i64>) -> bool {
 }
 
 /// The orders after `c` in the list's order (newest first, then by id).
-pub(crate) fn page_after(c: &OrderCursor) -> Condition {
-    Condition::any()
-        .add(order::Column::PlatformCreatedAt.lt(c.created_at))
-        .add(
-            Condition::all()
-                .add(order::Column::PlatformCreatedAt.eq(c.created_at))
-                .add(order::Column::Id.lt(c.id)),
-        )
+/// The orders after cursor `c` in `sort`: a later key, or the same key and a later id.
+pub(crate) fn page_after(c: &OrderCursor, sort: OrderSort) -> Condition {
+    let column = sort_column(sort.field);
+    let key: sea_orm::Value = match &c.key {
+        SortKey::At(at) => (*at).into(),
+        SortKey::Total(t) => (*t).into(),
+        SortKey::Number(n) => n.clone().into(),
+    };
+    let (beyond, id_beyond) = if sort.descending {
+        (column.lt(key.clone()), order::Column::Id.lt(c.id))
+    } else {
+        (column.gt(key.clone()), order::Column::Id.gt(c.id))
+    };
+    Condition::any().add(beyond).add(
+        Condition::all()
+            .add(column.eq(key))
+            .add(id_beyond),
+    )
+}
+
+/// The column the list is sorted by.
+pub(crate) fn sort_column(field: OrderSortField) -> order::Column {
+    match field {
+        OrderSortField::CreatedAt => order::Column::PlatformCreatedAt,
+        OrderSortField::UpdatedAt => order::Column::UpdatedAt,
+        OrderSortField::Total => order::Column::Total,
+        OrderSortField::Number => order::Column::Number,
+    }
 }
 
 /// The WHERE clause of the order list; `None` when the scope can see nothing at all.

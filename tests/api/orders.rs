@@ -64,6 +64,108 @@ async fn cursor_pages_walk_every_order_once_newest_first() {
     assert_eq!(bad["errors"][0]["extensions"]["field"], "after");
 }
 
+/// Every page of `orders(orderBy: $sort)`, `first` at a time, as numbers.
+async fn walk(app: &TestApp, sort: Value, first: i64, scoped: Option<&str>) -> Vec<String> {
+    const SORTED: &str = r#"query($first: Int, $after: String, $sort: OrderSort) {
+      orders(first: $first, after: $after, orderBy: $sort) {
+        edges { cursor node { number customer { firstName phone } } }
+        pageInfo { hasNextPage endCursor }
+      } }"#;
+    let mut seen = vec![];
+    let mut after: Option<String> = None;
+    loop {
+        let vars = json!({"first": first, "after": after, "sort": sort});
+        let body = app.gql_as(Some(scoped.unwrap_or(ADMIN_TOKEN)), SORTED, vars).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        let d = &body["data"];
+        for e in d["orders"]["edges"].as_array().unwrap() {
+            assert_eq!(e["node"]["customer"]["firstName"], "Олена", "{e}");
+        }
+        seen.extend(numbers(d));
+        let info = &d["orders"]["pageInfo"];
+        if !info["hasNextPage"].as_bool().unwrap() {
+            break;
+        }
+        after = info["endCursor"].as_str().map(str::to_string);
+    }
+    seen
+}
+
+// covers: API-2, API-3 (issue 19: sorting by created, updated, total and number, both ways)
+#[tokio::test]
+async fn orders_sort_by_created_updated_total_and_number_both_ways() {
+    let app = spawn_app().await;
+    let src = app
+        .create_source("Rozetka shop", "ROZETKA", json!({}))
+        .await;
+    // totals not in the order of creation, two equal (ties go by id), numbers "10" < "9" as text
+    let totals = ["500.00", "75.50", "1200.00", "75.50", "9.99", "20000.00", "310.00"];
+    for (i, total) in totals.iter().enumerate() {
+        let mut o = sample_order(&format!("{}", i + 5), at(i as i64), "Олена", "0501234500");
+        o.total = dec(total);
+        app.import(src, o).await;
+    }
+    let by_number = |v: &[&str]| -> Vec<String> { v.iter().map(|s| s.to_string()).collect() };
+    let created_desc = by_number(&["R-5", "R-6", "R-7", "R-8", "R-9", "R-10", "R-11"]);
+    assert_eq!(walk(&app, json!(null), 3, None).await, created_desc);
+    assert_eq!(
+        walk(&app, json!({"field": "CREATED_AT", "direction": "DESC"}), 2, None).await,
+        created_desc
+    );
+    let mut created_asc = created_desc.clone();
+    created_asc.reverse();
+    assert_eq!(
+        walk(&app, json!({"direction": "ASC"}), 3, None).await,
+        created_asc
+    );
+    // R-6 and R-8 have the same total: the later id (R-8) first when descending
+    let total_desc = by_number(&["R-10", "R-7", "R-5", "R-11", "R-8", "R-6", "R-9"]);
+    assert_eq!(
+        walk(&app, json!({"field": "TOTAL", "direction": "DESC"}), 2, None).await,
+        total_desc
+    );
+    let mut total_asc = total_desc.clone();
+    total_asc.reverse();
+    assert_eq!(
+        walk(&app, json!({"field": "TOTAL", "direction": "ASC"}), 3, None).await,
+        total_asc
+    );
+    let number_asc = by_number(&["R-10", "R-11", "R-5", "R-6", "R-7", "R-8", "R-9"]);
+    assert_eq!(
+        walk(&app, json!({"field": "NUMBER", "direction": "ASC"}), 4, None).await,
+        number_asc
+    );
+    // imported oldest-changed last: R-5 was imported first, so it was updated first
+    let updated_desc = by_number(&["R-11", "R-10", "R-9", "R-8", "R-7", "R-6", "R-5"]);
+    assert_eq!(
+        walk(&app, json!({"field": "UPDATED_AT"}), 3, None).await,
+        updated_desc
+    );
+    // a user of the source reads the buyer as the source showed it, in any order
+    let (_, token) = app.create_user("manager-sort", &[src]).await;
+    assert_eq!(
+        walk(&app, json!({"field": "TOTAL", "direction": "ASC"}), 3, Some(&token)).await,
+        total_asc
+    );
+
+    // a cursor belongs to its order
+    let d = app
+        .data(
+            "{ orders(first: 1, orderBy: {field: TOTAL}) { pageInfo { endCursor } } }",
+            json!({}),
+        )
+        .await;
+    let cursor = d["orders"]["pageInfo"]["endCursor"].as_str().unwrap().to_string();
+    let bad = app
+        .gql(
+            "query($a: String) { orders(first: 1, after: $a) { edges { cursor } } }",
+            json!({"a": cursor}),
+        )
+        .await;
+    assert_eq!(bad["errors"][0]["extensions"]["code"], "BAD_INPUT", "{bad}");
+    assert_eq!(bad["errors"][0]["extensions"]["field"], "after");
+}
+
 // covers: API-2
 #[tokio::test]
 async fn filters_by_source_platform_status_dates_and_text() {

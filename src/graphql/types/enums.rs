@@ -143,3 +143,32 @@ impl From<OrderOrigin> for domain::orders::Origin {
         }
     }
 }
+
+/// What `orders` is sorted by (API-2).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum OrderSortField {
+    /// When the order was placed on its platform (created here: when it was created).
+    CreatedAt,
+    /// When orderhub last changed the order: an import, a sync, a person.
+    UpdatedAt,
+    Total,
+    /// The order's number, as text (so "10" comes before "9").
+    Number,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum SortDirection {
+    Asc,
+    Desc,
+}
+
+impl From<OrderSortField> for domain::orders::OrderSortField {
+    fn from(f: OrderSortField) -> Self {
+        match f {
+            OrderSortField::CreatedAt => domain::orders::OrderSortField::CreatedAt,
+            OrderSortField::UpdatedAt => domain::orders::OrderSortField::UpdatedAt,
+            OrderSortField::Total => domain::orders::OrderSortField::Total,
+            OrderSortField::Number => domain::orders::OrderSortField::Number,
+        }
+    }
+}

@@ -194,3 +194,22 @@ pub struct UpdateStatusInput {
     pub group: Option<StatusGroupGql>,
     pub position: Option<i32>,
 }
+
+/// The order of `orders` (API-2): newest first unless asked otherwise. Ties are broken by the
+/// order's id in the same direction; a cursor belongs to the order it was handed out for.
+#[derive(InputObject, Clone, Copy)]
+pub struct OrderSort {
+    #[graphql(default_with = "super::enums::OrderSortField::CreatedAt")]
+    pub field: super::enums::OrderSortField,
+    #[graphql(default_with = "super::enums::SortDirection::Desc")]
+    pub direction: super::enums::SortDirection,
+}
+
+impl From<OrderSort> for crate::domain::orders::OrderSort {
+    fn from(s: OrderSort) -> Self {
+        crate::domain::orders::OrderSort {
+            field: s.field.into(),
+            descending: s.direction == super::enums::SortDirection::Desc,
+        }
+    }
+}

@@ -811,15 +811,20 @@ impl OrderConnection {
         has_next: bool,
         scope: SourceScope,
         filter: DomainFilter,
+        sort: crate::domain::orders::OrderSort,
     ) -> Self {
         let edges: Vec<OrderEdge> = rows
             .into_iter()
             .map(|o| OrderEdge {
-                cursor: OrderCursor {
-                    created_at: o.platform_created_at,
-                    id: o.id,
-                }
-                .encode(),
+                cursor: OrderCursor::of(
+                    sort,
+                    o.id,
+                    o.platform_created_at,
+                    o.updated_at,
+                    o.total,
+                    &o.number,
+                )
+                .encode(sort),
                 node: Order(o),
             })
             .collect();
