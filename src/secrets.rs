@@ -62,6 +62,31 @@ impl SecretKey {
         B64.encode(out)
     }
 
+    /// The key of a platform account (issue 19: one account, one source unless asked): an
+    /// HMAC-SHA256 of the platform and the account's identity (`platforms::account_identity`),
+    /// under a subkey of this key, in hex. Equal accounts have equal keys, so a second source of
+    /// one account is found by an indexed lookup; without `ORDERHUB_SECRET_KEY` a stored key
+    /// tells nothing of the token or login, unlike a plain hash, which a low-entropy login would
+    /// give away to a guesser.
+    pub fn account_key(&self, platform: crate::domain::Platform, identity: &str) -> String {
+        use hmac::{Hmac, Mac};
+        type HmacSha256 = Hmac<sha2::Sha256>;
+        let mut sub =
+            <HmacSha256 as Mac>::new_from_slice(&self.0).expect("HMAC accepts any key length");
+        sub.update(b"orderhub/source-account/v1");
+        let subkey = sub.finalize().into_bytes();
+        let mut mac =
+            <HmacSha256 as Mac>::new_from_slice(&subkey).expect("HMAC accepts any key length");
+        mac.update(platform.as_str().as_bytes());
+        mac.update(b"\0");
+        mac.update(identity.as_bytes());
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// Fails when the value was written with another key or was tampered with.
     pub fn decrypt_credentials(&self, stored: &str) -> Result<Credentials, String> {
         let raw = B64

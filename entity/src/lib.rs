@@ -14,6 +14,7 @@ pub mod outbox_job;
 pub mod product;
 pub mod publication;
 pub mod source;
+pub mod source_account;
 pub mod source_call_budget;
 pub mod source_event;
 pub mod source_manager;

@@ -12,6 +12,7 @@ mod m20261206_000010_source_call_budget;
 mod m20261206_000011_customer_contacts;
 mod m20261206_000020_source_next_due;
 mod m20261206_000030_sync_runs_running_index;
+mod m20261207_000015_source_accounts;
 mod m20261207_000020_local_order_edits;
 
 /// Runs all orderhub migrations in order.
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000011_customer_contacts::Migration),
             Box::new(m20261206_000020_source_next_due::Migration),
             Box::new(m20261206_000030_sync_runs_running_index::Migration),
+            Box::new(m20261207_000015_source_accounts::Migration),
             Box::new(m20261207_000020_local_order_edits::Migration),
         ]
     }

@@ -32,6 +32,7 @@ pub struct MutationRoot(
     mutation::Mutation,
     push::PushMutation,
     tokens::TokenMutation,
+    sources::SourceMutation,
     order_edit::OrderEditMutation,
 );
 

@@ -3,11 +3,9 @@
 use super::guards::{admin, parse_id, principal, state, GqlResult};
 use super::limits::*;
 use super::types::*;
-use crate::domain::credentials::Credentials;
 use crate::domain::money::Currency;
 use crate::domain::orders::manual_sync_allowed;
 use crate::domain::{OrderId, OrderItemId, Platform, SourceId, StatusId, UserId};
-use crate::platforms::PlatformError;
 use crate::store::orders::Actor;
 use crate::store::sources::SourceSettings;
 use crate::sync::RunKind;
@@ -91,7 +89,7 @@ fn check_name(name: &str) -> async_graphql::Result<String> {
     Ok(name.to_string())
 }
 
-fn check_base_url(url: &str) -> async_graphql::Result<Option<String>> {
+pub(super) fn check_base_url(url: &str) -> async_graphql::Result<Option<String>> {
     check_len("baseUrl", url, MAX_URL_LEN)?;
     let url = url.trim().trim_end_matches('/');
     if url.is_empty() {
@@ -129,7 +127,7 @@ fn check_currency(c: &str) -> async_graphql::Result<String> {
 
 /// The settings common to create and update, parsed and checked.
 #[allow(clippy::too_many_arguments)]
-fn settings(
+pub(super) fn settings(
     name: Option<String>,
     currency: Option<String>,
     base_url: Option<String>,
@@ -181,7 +179,7 @@ fn settings(
 }
 
 /// Platform options must be a JSON object of the platform's keys, each of its type (SRC-1).
-fn check_settings(
+pub(super) fn check_settings(
     platform: Platform,
     v: Option<async_graphql::Json<serde_json::Value>>,
 ) -> async_graphql::Result<Option<serde_json::Value>> {
@@ -216,113 +214,6 @@ fn actor(ctx: &Context<'_>) -> async_graphql::Result<Actor> {
 
 #[Object]
 impl Mutation {
-    /// Connects a shop or marketplace account (admins only). Credentials are checked for
-    /// completeness and stored encrypted (SRC-2, SRC-3).
-    async fn create_source(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateSourceInput,
-    ) -> async_graphql::Result<Source> {
-        admin(ctx)?;
-        let platform: Platform = input.platform.into();
-        input.credentials.check()?;
-        let creds: Credentials = input.credentials.into();
-        if let Err(missing) = creds.check_complete(platform) {
-            return Err(Error::bad_input(
-                &format!("credentials.{missing}"),
-                format!("{platform} needs `{missing}` to connect"),
-            )
-            .extend());
-        }
-        let mut s = settings(
-            Some(input.name),
-            Some(input.currency),
-            input.base_url,
-            input.language,
-            input.manager_ids,
-            input.send_tracking,
-            input.tracking_status_ids,
-            input.store_commission,
-            input.expense_type,
-            input.identify_products_by,
-            input.default_status_id,
-        )?;
-        s.settings = check_settings(platform, input.settings)?;
-        if s.base_url.as_ref().is_none_or(|u| u.is_none())
-            && platform.production_base_url().is_none()
-        {
-            let hint = match platform {
-                Platform::Shopify => creds.shop_domain.as_ref().map(|d| format!("https://{d}")),
-                _ => None,
-            };
-            match hint {
-                Some(url) => s.base_url = Some(check_base_url(&url)?),
-                None => {
-                    return Err(Error::bad_input(
-                        "baseUrl",
-                        format!("{platform} runs on the seller's own domain: give the shop's URL"),
-                    )
-                    .extend())
-                }
-            }
-        }
-        let st = state(ctx);
-        // bad references are the caller's mistake: say so before asking the platform anything
-        st.store.check_source_refs(&s).await.gql()?;
-        {
-            // SRC-2: a source is saved only after the platform accepted its credentials
-            let base_url = s
-                .base_url
-                .clone()
-                .flatten()
-                .or_else(|| platform.production_base_url().map(str::to_string))
-                .unwrap_or_default();
-            let client = st
-                .engine
-                .client_for_new(
-                    platform,
-                    base_url,
-                    creds.clone(),
-                    s.language.clone().flatten(),
-                    s.settings.clone().unwrap_or_else(|| serde_json::json!({})),
-                )
-                .gql()?;
-            match client.authorize().await {
-                Ok(()) => {}
-                Err(PlatformError::Unsupported(_)) => {}
-                Err(PlatformError::Unauthorized(m)) => {
-                    return Err(Error::Platform {
-                        platform: platform.to_string(),
-                        message: format!("credentials rejected: {m}"),
-                    }
-                    .extend())
-                }
-                Err(e) => {
-                    return Err(Error::Platform {
-                        platform: platform.to_string(),
-                        message: format!("could not check the credentials: {e}"),
-                    }
-                    .extend())
-                }
-            }
-        }
-        s.credentials_enc = Some(st.secret_key.encrypt_credentials(&creds));
-        let row = st.store.create_source(platform, s).await.gql()?;
-        // IMP-1: the backfill runs in the background (webhook platforms subscribe first, so
-        // nothing created meanwhile is missed); its progress is a sync run
-        let engine = st.engine.clone();
-        let id = SourceId(row.id);
-        tokio::spawn(async move {
-            if !platform.is_polled() {
-                engine.ensure_webhooks(id).await;
-            }
-            if let Err(e) = engine.run(id, RunKind::Backfill).await {
-                tracing::warn!(source_id = id.0, error = %e, "backfill failed");
-            }
-        });
-        Ok(Source(row))
-    }
-
     /// Re-reads a source's changed orders now (SYNC-4: at most once per 10 minutes per source).
     /// On Shopify and WooCommerce this is the reconciliation (WH-6) run at once: the webhook
     /// subscriptions are checked (re-created or re-activated where the platform dropped them,
@@ -466,96 +357,6 @@ impl Mutation {
             results.push(answer);
         }
         Ok(results)
-    }
-
-    async fn update_source(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        input: UpdateSourceInput,
-    ) -> async_graphql::Result<Source> {
-        admin(ctx)?;
-        let id: SourceId = parse_id("id", &id)?;
-        let st = state(ctx);
-        let mut s = settings(
-            input.name,
-            input.currency,
-            input.base_url,
-            input.language,
-            input.manager_ids,
-            input.send_tracking,
-            input.tracking_status_ids,
-            input.store_commission,
-            input.expense_type,
-            input.identify_products_by,
-            input.default_status_id,
-        )?;
-        s.enabled = input.enabled;
-        let platform = || async {
-            let row = st
-                .store
-                .source_row(id)
-                .await
-                .gql()?
-                .ok_or_else(|| Error::not_found("source").extend())?;
-            row.platform
-                .parse::<Platform>()
-                .map_err(|_| Error::Internal("bad platform".into()).extend())
-        };
-        if input.settings.is_some() {
-            s.settings = check_settings(platform().await?, input.settings)?;
-        }
-        if let Some(c) = input.credentials {
-            let platform = platform().await?;
-            c.check()?;
-            let creds: Credentials = c.into();
-            if let Err(missing) = creds.check_complete(platform) {
-                return Err(Error::bad_input(
-                    &format!("credentials.{missing}"),
-                    format!("{platform} needs `{missing}`"),
-                )
-                .extend());
-            }
-            s.credentials_enc = Some(st.secret_key.encrypt_credentials(&creds));
-        }
-        let row = st.store.update_source(id, s).await.gql()?;
-        st.webhook_sources.forget(id);
-        Ok(Source(row))
-    }
-
-    /// Stops polling and parks webhooks of a source until it is enabled again (SRC-5).
-    async fn disable_source(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Source> {
-        admin(ctx)?;
-        let id: SourceId = parse_id("id", &id)?;
-        let s = SourceSettings {
-            enabled: Some(false),
-            ..Default::default()
-        };
-        let row = state(ctx).store.update_source(id, s).await.gql()?;
-        state(ctx).webhook_sources.forget(id);
-        Ok(Source(row))
-    }
-
-    async fn enable_source(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Source> {
-        admin(ctx)?;
-        let id: SourceId = parse_id("id", &id)?;
-        let s = SourceSettings {
-            enabled: Some(true),
-            ..Default::default()
-        };
-        let row = state(ctx).store.update_source(id, s).await.gql()?;
-        state(ctx).webhook_sources.forget(id);
-        Ok(Source(row))
-    }
-
-    /// Removes a source; its orders stay (SRC-5).
-    async fn delete_source(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
-        admin(ctx)?;
-        let id: SourceId = parse_id("id", &id)?;
-        state(ctx).store.delete_source(id).await.gql()?;
-        state(ctx).webhook_sources.forget(id);
-        state(ctx).engine.forget_client(id);
-        Ok(true)
     }
 
     async fn create_status(

@@ -396,6 +396,55 @@ pub fn client_for(config: SourceConfig) -> Result<Arc<dyn PlatformClient>, Platf
     })
 }
 
+/// The platform account credentials connect to, the same text for the same account however it
+/// was typed (issue 19): Prom's and Epicentr's token, Rozetka's login, Cartum's login, Shopify's
+/// shop domain, each on the API it was given (`base_url`: the production one, or a shop's own
+/// address), and WooCommerce's site. `None` when the credentials name none. Never logged or
+/// stored in clear: the store keeps only its keyed hash.
+pub fn account_identity(
+    platform: Platform,
+    credentials: &crate::domain::credentials::Credentials,
+    base_url: Option<&str>,
+) -> Option<String> {
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let on = |account: String| match base_url {
+        Some(url) => format!("{account}@{}", site(url)),
+        None => account,
+    };
+    match platform {
+        Platform::Prom | Platform::Epicentr => given(&credentials.token).map(on),
+        Platform::Rozetka => given(&credentials.login).map(|l| on(l.to_lowercase())),
+        Platform::Cartum => given(&credentials.login).map(on),
+        Platform::Shopify => given(&credentials.shop_domain).map(|d| on(site(&d))),
+        Platform::Woocommerce => base_url.map(site),
+    }
+}
+
+/// A shop's address as one text for one site: `https://WWW.Shop.com.ua/` and `shop.com.ua` are
+/// both `shop.com.ua`; a path (a shop under a folder) stays.
+fn site(url: &str) -> String {
+    let url = url.trim();
+    let with_scheme = if url.contains("://") {
+        url.to_string()
+    } else {
+        format!("https://{url}")
+    };
+    match reqwest::Url::parse(&with_scheme) {
+        Ok(u) => {
+            let host = u.host_str().unwrap_or_default();
+            let host = host.strip_prefix("www.").unwrap_or(host);
+            let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
+            format!("{host}{port}{}", u.path().trim_end_matches('/'))
+        }
+        Err(_) => url.trim_end_matches('/').to_lowercase(),
+    }
+}
+
 /// What the mapping of a delivery produced.
 pub enum Mapped {
     Order(Box<crate::domain::orders::ImportedOrder>),

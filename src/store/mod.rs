@@ -14,6 +14,7 @@ pub mod order_page;
 pub mod orders;
 pub mod publications;
 pub mod push;
+pub mod source_accounts;
 pub mod sources;
 pub mod statuses;
 pub mod stock;

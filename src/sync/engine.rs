@@ -232,6 +232,11 @@ impl SyncEngine {
         &self.instance
     }
 
+    /// The key credentials are encrypted with, for the source service.
+    pub(super) fn key(&self) -> &SecretKey {
+        &self.key
+    }
+
     /// A client for credentials that are not stored yet (SRC-2 on create).
     pub fn client_for_new(
         &self,

@@ -7,6 +7,7 @@ pub mod inbox;
 pub mod outbox;
 pub mod publications;
 pub mod scheduler;
+pub mod sources;
 pub mod supervisor;
 
 pub use engine::{RunKind, SyncEngine};

@@ -29,6 +29,7 @@ mod push;
 mod push_feed;
 mod reconcile_now;
 mod resync_cost;
+mod same_account;
 mod schema;
 mod source_settings;
 mod sources;

@@ -15,7 +15,8 @@ async fn rozetka_source(app: &TestApp, sim: &SimUnderTest, name: &str) -> String
             "mutation($i: CreateSourceInput!) { createSource(input: $i) { id } }",
             json!({"i": {"name": name, "platform": "ROZETKA", "currency": "UAH",
                 "baseUrl": sim.source_url, "credentials": sim.credentials,
-                "settings": {"min_interval_ms": 0, "manual_call_burst": 3, "manual_calls_per_minute": 1}}}),
+                "settings": {"min_interval_ms": 0, "manual_call_burst": 3, "manual_calls_per_minute": 1},
+                "allowSameAccount": true}}),
         )
         .await;
     assert!(created.get("errors").is_none(), "{created}");

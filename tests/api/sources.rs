@@ -65,7 +65,8 @@ async fn a_planted_secret_never_reaches_responses_logs_or_the_database_in_clear(
     responses.push(app.gql(create, json!({"i": missing})).await.to_string());
     // the platform refuses a planted token: the refusal names the platform's words, not the token
     let refused = json!({"name": "x", "platform": "SHOPIFY", "currency": "UAH", "baseUrl": sim.base_url(),
-        "credentials": {"shopDomain": "demo-store.myshopify.com", "accessToken": PLANTED, "webhookSecret": PLANTED}});
+        "credentials": {"shopDomain": "demo-store.myshopify.com", "accessToken": PLANTED, "webhookSecret": PLANTED},
+        "allowSameAccount": true});
     let refusal = app.gql(create, json!({"i": refused})).await;
     assert_eq!(
         refusal["errors"][0]["extensions"]["code"], "PLATFORM_ERROR",

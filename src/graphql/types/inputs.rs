@@ -147,6 +147,9 @@ pub struct CreateSourceInput {
     /// the keys `platformSettings(platform)` lists, each of its type (SRC-1); any other key, or a
     /// value of the wrong type, is `BAD_INPUT` naming it.
     pub settings: Option<async_graphql::Json<serde_json::Value>>,
+    /// Connect even when another source already has this platform account (the same token,
+    /// login, shop domain or site): refused with `CONFLICT` naming that source otherwise.
+    pub allow_same_account: Option<bool>,
 }
 
 /// The same bounds as `CreateSourceInput`.
@@ -168,6 +171,8 @@ pub struct UpdateSourceInput {
     pub enabled: Option<bool>,
     /// Replaces the platform options (checked as in `createSource`).
     pub settings: Option<async_graphql::Json<serde_json::Value>>,
+    /// Take new credentials (or a new `baseUrl`) even when another source has that account.
+    pub allow_same_account: Option<bool>,
 }
 
 /// `name` at most 200 characters; `sourceIds` at most 200 ids.
