@@ -358,15 +358,15 @@ async fn next_chunk(mut e: Export) -> Option<(Result<web::Bytes, actix_web::Erro
     }
     match e
         .store
-        .export_page(&e.scope, &e.filter, e.after, PAGE)
+        .export_page(&e.scope, &e.filter, e.after.take(), PAGE)
         .await
     {
         Ok((orders, next)) => {
             for o in &orders {
                 row(&mut out, &cells_of(o), e.delimiter);
             }
-            e.after = next;
             e.done = next.is_none();
+            e.after = next;
             Some((Ok(web::Bytes::from(out)), e))
         }
         Err(err) => {

@@ -6,7 +6,7 @@
 use super::orders::{order_condition, page_after};
 use super::{rows::*, Store};
 use crate::domain::auth::SourceScope;
-use crate::domain::orders::{OrderCursor, OrderFilter};
+use crate::domain::orders::{OrderCursor, OrderFilter, OrderSort, SortKey};
 use crate::error::Result;
 use entity::{customer, order, order_item, source, status, user};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -38,7 +38,7 @@ impl Store {
             return Ok((vec![], None));
         };
         if let Some(c) = &after {
-            cond = cond.add(page_after(c));
+            cond = cond.add(page_after(c, OrderSort::default()));
         }
         let orders = order::Entity::find()
             .filter(cond)
@@ -54,7 +54,7 @@ impl Store {
             .then(|| orders.last())
             .flatten()
             .map(|o| OrderCursor {
-                created_at: o.platform_created_at,
+                key: SortKey::At(o.platform_created_at),
                 id: o.id,
             });
         let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
