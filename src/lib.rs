@@ -14,4 +14,7 @@ pub mod secrets;
 pub mod store;
 pub mod sync;
 
+#[cfg(test)]
+mod layering;
+
 pub use error::{Error, Result};
