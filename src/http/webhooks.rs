@@ -70,14 +70,13 @@ async fn receive(
         }
         Err(_) => return HttpResponse::ServiceUnavailable().finish(),
     };
-    let sig_header = match platform {
-        Platform::Shopify => "x-shopify-hmac-sha256",
-        _ => "x-wc-webhook-signature",
+    let Some(headers) = crate::platforms::webhook_headers(platform) else {
+        count(state, platform, "unknown_source");
+        return HttpResponse::NotFound().finish();
     };
-    let signature = header(req, sig_header);
-    // WH-7: WooCommerce pings a new webhook with an unsigned form body `webhook_id=N`
-    if platform == Platform::Woocommerce && signature.is_none() && body.starts_with(b"webhook_id=")
-    {
+    let signature = header(req, headers.signature);
+    // WH-7: a platform's unsigned test of a new subscription (WooCommerce's `webhook_id=N`)
+    if signature.is_none() && headers.unsigned_ping.is_some_and(|p| body.starts_with(p)) {
         count(state, platform, "ping");
         return HttpResponse::Ok().finish();
     }
@@ -119,35 +118,17 @@ fn describe(
     body: &[u8],
     enabled: bool,
 ) -> NewDelivery {
-    let names: &[&str] = match platform {
-        Platform::Shopify => &[
-            "x-shopify-topic",
-            "x-shopify-shop-domain",
-            "x-shopify-api-version",
-            "x-shopify-webhook-id",
-            "x-shopify-event-id",
-            "x-shopify-triggered-at",
-        ],
-        _ => &[
-            "x-wc-webhook-source",
-            "x-wc-webhook-topic",
-            "x-wc-webhook-resource",
-            "x-wc-webhook-event",
-            "x-wc-webhook-id",
-            "x-wc-webhook-delivery-id",
-        ],
-    };
+    let scheme = crate::platforms::webhook_headers(platform);
+    let names: &[&str] = scheme.map_or(&[], |h| h.kept);
     let mut headers = serde_json::Map::new();
     for n in names {
         if let Some(v) = header(req, n) {
             headers.insert((*n).to_string(), v.into());
         }
     }
-    let topic = match platform {
-        Platform::Shopify => header(req, "x-shopify-topic"),
-        _ => header(req, "x-wc-webhook-topic"),
-    }
-    .map(str::to_string);
+    let topic = scheme
+        .and_then(|h| header(req, h.topic))
+        .map(str::to_string);
     let is_order = topic.as_deref().is_some_and(|t| t.starts_with("order"));
     let (external_order_id, updated_at, error) = match serde_json::from_slice::<Keys>(body) {
         Ok(keys) => {
@@ -179,11 +160,15 @@ fn describe(
         source_id,
         platform: platform.as_str().to_string(),
         topic,
-        webhook_id: header(req, "x-shopify-webhook-id")
-            .filter(|id| platform == Platform::Shopify && usable_key(id))
+        webhook_id: scheme
+            .and_then(|h| h.webhook_id)
+            .and_then(|name| header(req, name))
+            .filter(|id| usable_key(id))
             .map(str::to_string),
-        event_id: header(req, "x-shopify-event-id")
-            .filter(|id| platform == Platform::Shopify && usable_key(id))
+        event_id: scheme
+            .and_then(|h| h.event_id)
+            .and_then(|name| header(req, name))
+            .filter(|id| usable_key(id))
             .map(str::to_string),
         external_order_id,
         platform_updated_at: updated_at,

@@ -445,6 +445,32 @@ fn site(url: &str) -> String {
     }
 }
 
+/// A webhook platform's delivery headers (WH-1, WH-3), kept in its folder.
+#[derive(Debug)]
+pub struct WebhookHeaders {
+    /// The HMAC-SHA256 of the raw body, base64.
+    pub signature: &'static str,
+    /// What the delivery is about (`orders/create`, `order.updated`).
+    pub topic: &'static str,
+    /// The headers stored with a delivery.
+    pub kept: &'static [&'static str],
+    /// The delivery's own id and its event's id, where the platform sends them (duplicates).
+    pub webhook_id: Option<&'static str>,
+    pub event_id: Option<&'static str>,
+    /// The start of an unsigned body the platform sends to test a new subscription, answered
+    /// 200 without being stored.
+    pub unsigned_ping: Option<&'static [u8]>,
+}
+
+/// The delivery headers of a platform that sends webhooks; `None` for the polled ones.
+pub fn webhook_headers(platform: Platform) -> Option<&'static WebhookHeaders> {
+    match platform {
+        Platform::Shopify => Some(&shopify::WEBHOOK_HEADERS),
+        Platform::Woocommerce => Some(&woocommerce::WEBHOOK_HEADERS),
+        _ => None,
+    }
+}
+
 /// What the mapping of a delivery produced.
 pub enum Mapped {
     Order(Box<crate::domain::orders::ImportedOrder>),

@@ -7,6 +7,23 @@ pub mod settings;
 pub mod sim;
 pub mod wire;
 
+/// Shopify's delivery headers (shopify.md, webhooks).
+pub const WEBHOOK_HEADERS: super::WebhookHeaders = super::WebhookHeaders {
+    signature: "x-shopify-hmac-sha256",
+    topic: "x-shopify-topic",
+    kept: &[
+        "x-shopify-topic",
+        "x-shopify-shop-domain",
+        "x-shopify-api-version",
+        "x-shopify-webhook-id",
+        "x-shopify-event-id",
+        "x-shopify-triggered-at",
+    ],
+    webhook_id: Some("x-shopify-webhook-id"),
+    event_id: Some("x-shopify-event-id"),
+    unsigned_ping: None,
+};
+
 /// Shopify's words for an order's payment state (`financial_status`, shopify.md §2.5).
 const FINANCIAL_LABELS: &[(&str, &str)] = &[
     ("pending", "Payment pending"),

@@ -8,6 +8,24 @@ pub mod settings;
 pub mod sim;
 pub mod wire;
 
+/// WooCommerce's delivery headers (woocommerce.md, webhooks). A new webhook is pinged with an
+/// unsigned form body `webhook_id=N` (WH-7).
+pub const WEBHOOK_HEADERS: super::WebhookHeaders = super::WebhookHeaders {
+    signature: "x-wc-webhook-signature",
+    topic: "x-wc-webhook-topic",
+    kept: &[
+        "x-wc-webhook-source",
+        "x-wc-webhook-topic",
+        "x-wc-webhook-resource",
+        "x-wc-webhook-event",
+        "x-wc-webhook-id",
+        "x-wc-webhook-delivery-id",
+    ],
+    webhook_id: None,
+    event_id: None,
+    unsigned_ping: Some(b"webhook_id="),
+};
+
 /// WooCommerce's names of its core order statuses (woocommerce.md §2.3); statuses plugins
 /// register have no name here.
 const STATUS_LABELS: &[(&str, &str)] = &[
