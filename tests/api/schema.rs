@@ -23,7 +23,8 @@ fn the_contract_names_are_in_the_schema() {
         "APPROVAL",
         "sources: [Source!]!",
         "source(id: ID!): Source",
-        "orders(filter: OrderFilter, first: Int, after: String): OrderConnection!",
+        // `orderBy` (issue 19) came after the contract's three, optional: queries without it work
+        "orders(filter: OrderFilter, first: Int, after: String, orderBy: OrderSort): OrderConnection!",
         "order(id: ID!): Order",
         "statuses: [Status!]!",
         "commissionExpenses(from: DateTime!, to: DateTime!, groupBy: ExpenseGrouping!)",
