@@ -135,7 +135,9 @@ impl OrderCursor {
             .ok()?;
         let raw = String::from_utf8(raw).ok()?;
         let at = |micros: &str| -> Option<SortKey> {
-            Some(SortKey::At(Utc.timestamp_micros(micros.parse().ok()?).single()?))
+            Some(SortKey::At(
+                Utc.timestamp_micros(micros.parse().ok()?).single()?,
+            ))
         };
         let mut parts = raw.splitn(3, ':');
         let (first, second, rest) = (parts.next()?, parts.next()?, parts.next());
@@ -211,7 +213,10 @@ mod tests {
             key: SortKey::At(Utc.with_ymd_and_hms(2026, 11, 1, 10, 30, 0).unwrap()),
             id: 77,
         };
-        assert_eq!(OrderCursor::decode(&c.encode(newest), newest), Some(c.clone()));
+        assert_eq!(
+            OrderCursor::decode(&c.encode(newest), newest),
+            Some(c.clone())
+        );
         // the form cursors had before sorting existed
         let old = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("1793529000000000:77");
         assert_eq!(OrderCursor::decode(&old, newest), Some(c.clone()));
@@ -223,17 +228,26 @@ mod tests {
             descending: false,
         };
         assert_eq!(OrderCursor::decode(&c.encode(newest), oldest), None);
-        assert_eq!(OrderCursor::decode(&c.encode(oldest), oldest), Some(c.clone()));
+        assert_eq!(
+            OrderCursor::decode(&c.encode(oldest), oldest),
+            Some(c.clone())
+        );
         assert_eq!(OrderCursor::decode(&c.encode(oldest), newest), None);
         for (field, key) in [
-            (OrderSortField::Total, SortKey::Total("1250.50".parse().unwrap())),
+            (
+                OrderSortField::Total,
+                SortKey::Total("1250.50".parse().unwrap()),
+            ),
             // a number may hold the separator
             (OrderSortField::Number, SortKey::Number("A:17:b".into())),
             (OrderSortField::UpdatedAt, c.key.clone()),
         ] {
             for descending in [true, false] {
                 let sort = OrderSort { field, descending };
-                let c = OrderCursor { key: key.clone(), id: 5 };
+                let c = OrderCursor {
+                    key: key.clone(),
+                    id: 5,
+                };
                 assert_eq!(OrderCursor::decode(&c.encode(sort), sort), Some(c));
             }
         }

@@ -1,8 +1,8 @@
 //! The GraphQL API (API-1..5): schema, resolvers, DataLoaders and the error mapping.
 
 pub mod guards;
-pub mod input_errors;
 pub mod health;
+pub mod input_errors;
 pub mod limits;
 pub mod live;
 pub mod loaders;

@@ -112,11 +112,8 @@ pub fn orders_page(node: &Lookahead<'_>) -> PageParts {
         source: match (named("source"), named("sourceStatusLabel")) {
             (None, None) => None,
             (fields, label) => Some({
-                let mut cols = columns::<source::Entity>(
-                    fields.unwrap_or_default(),
-                    SOURCE_READS,
-                    ID_KEY,
-                );
+                let mut cols =
+                    columns::<source::Entity>(fields.unwrap_or_default(), SOURCE_READS, ID_KEY);
                 if label.is_some() {
                     if let Columns::Only(set) = &mut cols {
                         set.insert("platform");

@@ -13,8 +13,8 @@ use crate::domain::auth::SourceScope;
 use crate::domain::contact::Contact;
 use crate::domain::orders::{OrderCursor, OrderFilter, OrderSort};
 use crate::error::Result;
-use entity::{customer, customer_contact, order, order_item, source, status};
 use chrono::{DateTime, Utc};
+use entity::{customer, customer_contact, order, order_item, source, status};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, JoinType, Order as Direction, Query, SelectStatement, Value,
@@ -95,7 +95,12 @@ fn wanted<E: EntityTrait>(columns: &Columns) -> impl Iterator<Item = E::Column> 
 }
 
 /// A column as the page row carries it, `prefix` + name.
-fn select_columns<E: EntityTrait>(q: &mut SelectStatement, from: &str, prefix: &str, columns: &Columns) {
+fn select_columns<E: EntityTrait>(
+    q: &mut SelectStatement,
+    from: &str,
+    prefix: &str,
+    columns: &Columns,
+) {
     for c in wanted::<E>(columns) {
         let name = c.as_str();
         q.expr_as(
@@ -124,9 +129,10 @@ where
             Value::ChronoDateTimeUtc(_) => {
                 Value::ChronoDateTimeUtc(row.try_get::<Option<DateTime<Utc>>>("", &col)?)
             }
-            Value::Json(_) => {
-                Value::Json(row.try_get::<Option<serde_json::Value>>("", &col)?.map(Box::new))
-            }
+            Value::Json(_) => Value::Json(
+                row.try_get::<Option<serde_json::Value>>("", &col)?
+                    .map(Box::new),
+            ),
             other => return Err(unexpected(&col, &other)),
         };
         model.try_set(c, value)?;
@@ -182,7 +188,10 @@ fn as_text(backend: DbBackend, from: &str, column: &impl ColumnTrait) -> String 
             format!("CASE WHEN {col} IS NULL THEN NULL ELSE printf('%.4f', {col}) END")
         }
         (_, true) => format!("CAST({col} AS TEXT)"),
-        (ColumnType::TimestampWithTimeZone | ColumnType::Timestamp | ColumnType::DateTime, false) => {
+        (
+            ColumnType::TimestampWithTimeZone | ColumnType::Timestamp | ColumnType::DateTime,
+            false,
+        ) => {
             format!("to_json({col}) #>> '{{}}'")
         }
         (_, false) => format!("{col}::text"),
@@ -213,7 +222,11 @@ fn items_of_order(backend: DbBackend, columns: &Columns) -> String {
 }
 
 /// The items of the row's order from `items_of_order`'s column.
-fn read_items(row: &QueryResult, backend: DbBackend, columns: &Columns) -> Result<Vec<OrderItemRow>> {
+fn read_items(
+    row: &QueryResult,
+    backend: DbBackend,
+    columns: &Columns,
+) -> Result<Vec<OrderItemRow>> {
     let cols: Vec<order_item::Column> = wanted::<order_item::Entity>(columns).collect();
     let flat: Vec<Option<String>> = match backend {
         DbBackend::Sqlite => {
@@ -455,8 +468,11 @@ impl Store {
                 Alias::new("i_rows"),
             );
         }
-        q.order_by((o.clone(), Alias::new(sort_column.as_str())), direction.clone())
-            .order_by((o.clone(), Alias::new("id")), direction);
+        q.order_by(
+            (o.clone(), Alias::new(sort_column.as_str())),
+            direction.clone(),
+        )
+        .order_by((o.clone(), Alias::new("id")), direction);
         let rows = self.db.query_all(&q).await?;
 
         let mut orders: Vec<OrderRow> = Vec::with_capacity(rows.len());
@@ -468,7 +484,8 @@ impl Store {
         for row in &rows {
             let order: OrderRow = read_model::<order::Entity>(row, "", &order_columns)?;
             if let Some(columns) = &parts.items {
-                rel.items.insert(order.id, read_items(row, backend, columns)?);
+                rel.items
+                    .insert(order.id, read_items(row, backend, columns)?);
             }
             if let Some(columns) = &customer_columns {
                 if let Some(c) =

@@ -6,8 +6,7 @@ use crate::domain::auth::SourceScope;
 use crate::domain::orders::ImportedItem;
 use crate::domain::orders::{
     check_write_off, customer_search_text, ImportedCustomer, ImportedOrder, OrderCursor,
-    OrderSort, OrderSortField, SortKey,
-    OrderFilter, Origin,
+    OrderFilter, OrderSort, OrderSortField, Origin, SortKey,
 };
 use crate::domain::push::TrackingMoment;
 use crate::domain::Platform;
@@ -558,11 +557,9 @@ pub(crate) fn page_after(c: &OrderCursor, sort: OrderSort) -> Condition {
     } else {
         (column.gt(key.clone()), order::Column::Id.gt(c.id))
     };
-    Condition::any().add(beyond).add(
-        Condition::all()
-            .add(column.eq(key))
-            .add(id_beyond),
-    )
+    Condition::any()
+        .add(beyond)
+        .add(Condition::all().add(column.eq(key)).add(id_beyond))
 }
 
 /// The column the list is sorted by.

@@ -75,7 +75,9 @@ async fn walk(app: &TestApp, sort: Value, first: i64, scoped: Option<&str>) -> V
     let mut after: Option<String> = None;
     loop {
         let vars = json!({"first": first, "after": after, "sort": sort});
-        let body = app.gql_as(Some(scoped.unwrap_or(ADMIN_TOKEN)), SORTED, vars).await;
+        let body = app
+            .gql_as(Some(scoped.unwrap_or(ADMIN_TOKEN)), SORTED, vars)
+            .await;
         assert!(body.get("errors").is_none(), "unexpected errors: {body}");
         let d = &body["data"];
         for e in d["orders"]["edges"].as_array().unwrap() {
@@ -99,7 +101,9 @@ async fn orders_sort_by_created_updated_total_and_number_both_ways() {
         .create_source("Rozetka shop", "ROZETKA", json!({}))
         .await;
     // totals not in the order of creation, two equal (ties go by id), numbers "10" < "9" as text
-    let totals = ["500.00", "75.50", "1200.00", "75.50", "9.99", "20000.00", "310.00"];
+    let totals = [
+        "500.00", "75.50", "1200.00", "75.50", "9.99", "20000.00", "310.00",
+    ];
     for (i, total) in totals.iter().enumerate() {
         let mut o = sample_order(&format!("{}", i + 5), at(i as i64), "Олена", "0501234500");
         o.total = dec(total);
@@ -109,7 +113,13 @@ async fn orders_sort_by_created_updated_total_and_number_both_ways() {
     let created_desc = by_number(&["R-5", "R-6", "R-7", "R-8", "R-9", "R-10", "R-11"]);
     assert_eq!(walk(&app, json!(null), 3, None).await, created_desc);
     assert_eq!(
-        walk(&app, json!({"field": "CREATED_AT", "direction": "DESC"}), 2, None).await,
+        walk(
+            &app,
+            json!({"field": "CREATED_AT", "direction": "DESC"}),
+            2,
+            None
+        )
+        .await,
         created_desc
     );
     let mut created_asc = created_desc.clone();
@@ -121,7 +131,13 @@ async fn orders_sort_by_created_updated_total_and_number_both_ways() {
     // have the same total: the later id first when descending
     let total_desc = by_number(&["R-10", "R-7", "R-5", "R-11", "R-8", "R-6", "R-9"]);
     assert_eq!(
-        walk(&app, json!({"field": "TOTAL", "direction": "DESC"}), 2, None).await,
+        walk(
+            &app,
+            json!({"field": "TOTAL", "direction": "DESC"}),
+            2,
+            None
+        )
+        .await,
         total_desc
     );
     let mut total_asc = total_desc.clone();
@@ -132,7 +148,13 @@ async fn orders_sort_by_created_updated_total_and_number_both_ways() {
     );
     let number_asc = by_number(&["R-10", "R-11", "R-5", "R-6", "R-7", "R-8", "R-9"]);
     assert_eq!(
-        walk(&app, json!({"field": "NUMBER", "direction": "ASC"}), 4, None).await,
+        walk(
+            &app,
+            json!({"field": "NUMBER", "direction": "ASC"}),
+            4,
+            None
+        )
+        .await,
         number_asc
     );
     // imported oldest-changed last: R-5 was imported first, so it was updated first
@@ -144,7 +166,13 @@ async fn orders_sort_by_created_updated_total_and_number_both_ways() {
     // a user of the source reads the buyer as the source showed it, in any order
     let (_, token) = app.create_user("manager-sort", &[src]).await;
     assert_eq!(
-        walk(&app, json!({"field": "TOTAL", "direction": "ASC"}), 3, Some(&token)).await,
+        walk(
+            &app,
+            json!({"field": "TOTAL", "direction": "ASC"}),
+            3,
+            Some(&token)
+        )
+        .await,
         total_asc
     );
 
@@ -155,7 +183,10 @@ async fn orders_sort_by_created_updated_total_and_number_both_ways() {
             json!({}),
         )
         .await;
-    let cursor = d["orders"]["pageInfo"]["endCursor"].as_str().unwrap().to_string();
+    let cursor = d["orders"]["pageInfo"]["endCursor"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let bad = app
         .gql(
             "query($a: String) { orders(first: 1, after: $a) { edges { cursor } } }",
