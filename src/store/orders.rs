@@ -5,15 +5,14 @@ use super::{like_pattern, now, rows::*, Store};
 use crate::domain::auth::SourceScope;
 use crate::domain::orders::ImportedItem;
 use crate::domain::orders::{
-    check_write_off, customer_search_text, ImportedCustomer, ImportedOrder, OrderCursor,
-    OrderFilter, OrderSort, OrderSortField, Origin, SortKey,
+    customer_search_text, ImportedCustomer, ImportedOrder, OrderCursor, OrderFilter, OrderSort,
+    OrderSortField, Origin, SortKey,
 };
 use crate::domain::push::TrackingMoment;
-use crate::domain::Platform;
 use crate::domain::{OrderId, OrderItemId, SourceId, StatusGroup, StatusId, SyncRunId, UserId};
 use crate::error::{Error, Result};
 use crate::store::push::{queue_status_push, queue_tracking_push};
-use entity::{customer, customer_contact, order, order_event, order_item, product, source, status};
+use entity::{customer, customer_contact, order, order_event, order_item, source, status};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -325,96 +324,6 @@ impl Store {
         let mut queued = false;
         if let Some(ctx) = &push {
             queued = queue_tracking_push(&txn, ctx, &row, TrackingMoment::NumberSet, actor).await?;
-        }
-        txn.commit().await?;
-        if queued {
-            self.wake_outbox();
-        }
-        Ok(row)
-    }
-
-    /// SYNC-3: deducts the goods from stock; afterwards platform edits no longer apply.
-    pub async fn write_off_order(
-        &self,
-        scope: &SourceScope,
-        id: OrderId,
-        actor: Actor,
-    ) -> Result<OrderRow> {
-        let order = self.visible_order(scope, id).await?;
-        let items = order_item::Entity::find()
-            .filter(order_item::Column::OrderId.eq(id.0))
-            .all(&self.db)
-            .await?;
-        check_write_off(order.written_off, items.len()).map_err(|m| Error::Conflict(m.into()))?;
-        let push = self.push_context(&order).await?;
-        let txn = self.write_txn().await?;
-        // the guard on `written_off` makes two concurrent write-offs deduct stock once
-        let claimed = order::Entity::update_many()
-            .col_expr(order::Column::WrittenOff, Expr::value(true))
-            .col_expr(order::Column::WrittenOffAt, Expr::value(now()))
-            .col_expr(order::Column::UpdatedAt, Expr::value(now()))
-            .filter(order::Column::Id.eq(id.0))
-            .filter(order::Column::WrittenOff.eq(false))
-            .exec(&txn)
-            .await?;
-        if claimed.rows_affected == 0 {
-            return Err(Error::Conflict(
-                "the order's goods are already written off".into(),
-            ));
-        }
-        order_item::Entity::update_many()
-            .col_expr(order_item::Column::WrittenOff, Expr::value(true))
-            .filter(order_item::Column::OrderId.eq(id.0))
-            .exec(&txn)
-            .await?;
-        for item in items.iter().filter(|i| !i.removed_on_platform) {
-            if let Some(pid) = item.product_id {
-                let qty: i64 = item.quantity.trunc().try_into().unwrap_or(0);
-                product::Entity::update_many()
-                    .col_expr(
-                        product::Column::StockQuantity,
-                        Expr::col(product::Column::StockQuantity).sub(qty),
-                    )
-                    .filter(product::Column::Id.eq(pid))
-                    .exec(&txn)
-                    .await?;
-            }
-        }
-        add_event(
-            &txn,
-            id,
-            "written_off",
-            format!("{} items written off from stock", items.len()),
-            None,
-            actor,
-        )
-        .await?;
-        let row = order::Entity::find_by_id(id.0)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| Error::not_found("order"))?;
-        // STK-1: the stock shown on every marketplace follows
-        let products: Vec<i64> = items
-            .iter()
-            .filter(|i| !i.removed_on_platform)
-            .filter_map(|i| i.product_id)
-            .collect();
-        let mut queued = self
-            .queue_stock_pushes(&txn, &products, STOCK_DEBOUNCE)
-            .await?
-            > 0;
-        // ST-7: WooCommerce "completed" waited for this write-off
-        if let Some(ctx) = push
-            .as_ref()
-            .filter(|c| c.platform == Platform::Woocommerce)
-        {
-            let group = self
-                .status(StatusId(row.status_id))
-                .await?
-                .and_then(|s| s.status_group.parse().ok());
-            if let Some(group) = group.filter(|g: &StatusGroup| *g == StatusGroup::Completed) {
-                queued |= queue_status_push(&txn, ctx, &row, group, None, actor).await?;
-            }
         }
         txn.commit().await?;
         if queued {
