@@ -23,6 +23,8 @@ pub mod order_edit;
 #[deny(clippy::arithmetic_side_effects)]
 pub mod orders;
 #[deny(clippy::arithmetic_side_effects)]
+pub mod paging;
+#[deny(clippy::arithmetic_side_effects)]
 pub mod phone;
 #[deny(clippy::arithmetic_side_effects)]
 pub mod platform;

@@ -307,14 +307,14 @@ impl PushQuery {
                 node: Publication(r),
             })
             .collect();
-        let end_cursor = edges.last().map(|e| e.cursor.clone());
-        Ok(PublicationConnection {
-            edges,
-            page_info: PageInfo {
-                has_next_page: more,
-                end_cursor,
-            },
-        })
+        let page_info = PageInfo {
+            // forward only: Relay allows false when the server does not look behind `after`
+            has_previous_page: false,
+            has_next_page: more,
+            start_cursor: edges.first().map(|e| e.cursor.clone()),
+            end_cursor: edges.last().map(|e| e.cursor.clone()),
+        };
+        Ok(PublicationConnection { edges, page_info })
     }
 
     /// A source's status rules (ST-3).

@@ -140,9 +140,10 @@ impl Query {
 
     /// Buyers of the orders the caller may see (CUS-1: one per phone, else e-mail), newest
     /// first; `search` (at most 200 characters) matches name, e-mail or phone in any form.
-    /// `first`: 50 when absent, at most 200.
+    /// A Relay connection both ways: `first` (50 when neither is given) with `after`, or `last`
+    /// with `before`, at most 200; cursors are opaque and belong to this list only.
     #[graphql(
-        complexity = "crate::graphql::limits::optional_page_cost(first, crate::domain::orders::DEFAULT_PAGE_SIZE, crate::domain::orders::MAX_PAGE_SIZE, child_complexity)"
+        complexity = "crate::graphql::limits::optional_page_cost(first.or(last), crate::domain::paging::DEFAULT_PAGE_SIZE, crate::domain::paging::MAX_PAGE_SIZE, child_complexity)"
     )]
     async fn customers(
         &self,
@@ -150,27 +151,29 @@ impl Query {
         search: Option<String>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> async_graphql::Result<CustomerConnection> {
+        use crate::domain::paging::{KeysetPage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
         let scope = principal(ctx)?.scope();
         check_opt_len("search", search.as_deref(), MAX_SEARCH_LEN)?;
-        check_opt_len("after", after.as_deref(), MAX_CURSOR_LEN)?;
-        let first = page_size(first)
-            .map_err(|m| Error::bad_input("first", m))
+        let after = customer_cursor("after", after.as_deref())?;
+        let before = customer_cursor("before", before.as_deref())?;
+        let page = KeysetPage::new(first, last, after, before, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+            .map_err(|e| Error::bad_input(e.field, e.message))
             .gql()?;
-        let after = match after {
-            Some(c) => Some(
-                c.parse::<i64>()
-                    .map_err(|_| Error::bad_input("after", "not a cursor returned by this API"))
-                    .gql()?,
-            ),
-            None => None,
-        };
-        let (rows, has_next) = state(ctx)
+        let (rows, has_next, has_previous) = state(ctx)
             .store
-            .customers_page(&scope, search.as_deref(), first, after)
+            .customers_page(&scope, search.as_deref(), page)
             .await
             .gql()?;
-        Ok(CustomerConnection::new(rows, has_next, scope, search))
+        Ok(customer_connection(
+            rows,
+            has_next,
+            has_previous,
+            scope,
+            search,
+        ))
     }
 
     async fn customer(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Customer>> {
@@ -304,4 +307,18 @@ impl Query {
             })
             .collect())
     }
+}
+
+/// A customer-list cursor argument (`after` / `before`): at most 200 characters, one this list
+/// handed out (`BAD_INPUT` naming the argument otherwise: raw ids and other lists' cursors too).
+fn customer_cursor(field: &str, cursor: Option<&str>) -> async_graphql::Result<Option<i64>> {
+    use async_graphql::connection::CursorType;
+    check_opt_len(field, cursor, MAX_CURSOR_LEN)?;
+    cursor
+        .map(|c| {
+            CustomerCursor::decode_cursor(c)
+                .map(|c| c.0)
+                .map_err(|m| Error::bad_input(field, m).extend())
+        })
+        .transpose()
 }

@@ -3,6 +3,7 @@
 
 use super::{orders::customers_matching, rows::*, Store};
 use crate::domain::auth::SourceScope;
+use crate::domain::paging::KeysetPage;
 use crate::error::Result;
 use entity::{customer, order};
 use sea_orm::sea_query::Query;
@@ -34,29 +35,76 @@ fn customer_condition(scope: &SourceScope, search: Option<&str>) -> Option<Condi
 }
 
 impl Store {
-    /// Newest first; `after` is the id of the last customer of the page before.
+    /// Newest first, one page as `page` asks for it (API-1: Relay paging both ways). Answers
+    /// the rows, whether older ones follow (`hasNextPage`) and whether newer ones precede
+    /// (`hasPreviousPage`); the side the page did not travel towards is looked at only when a
+    /// cursor bounds it (without one nothing lies there).
     pub async fn customers_page(
         &self,
         scope: &SourceScope,
         search: Option<&str>,
-        first: u64,
-        after: Option<i64>,
-    ) -> Result<(Vec<CustomerRow>, bool)> {
-        let Some(mut cond) = customer_condition(scope, search) else {
-            return Ok((vec![], false));
+        page: KeysetPage,
+    ) -> Result<(Vec<CustomerRow>, bool, bool)> {
+        let Some(cond) = customer_condition(scope, search) else {
+            return Ok((vec![], false, false));
         };
-        if let Some(id) = after {
-            cond = cond.add(customer::Column::Id.lt(id));
+        let mut window = cond.clone();
+        if let Some(id) = page.after {
+            window = window.add(customer::Column::Id.lt(id));
         }
-        let mut rows = customer::Entity::find()
-            .filter(cond)
-            .order_by_desc(customer::Column::Id)
-            .limit(first + 1)
-            .all(&self.db)
-            .await?;
-        let has_next = rows.len() as u64 > first;
-        rows.truncate(first as usize);
-        Ok((self.customers_as_seen(scope, rows).await?, has_next))
+        if let Some(id) = page.before {
+            window = window.add(customer::Column::Id.gt(id));
+        }
+        let find = customer::Entity::find().filter(window);
+        let rows = if page.backward {
+            find.order_by_asc(customer::Column::Id)
+        } else {
+            find.order_by_desc(customer::Column::Id)
+        }
+        .limit(page.fetch())
+        .all(&self.db)
+        .await?;
+        let (rows, more) = page.trim(rows);
+        // the other side: rows at or beyond the cursor the page started from
+        let other = match (page.backward, page.after, page.before) {
+            (false, Some(after), before) => Some(
+                before
+                    .map_or(cond.clone(), |b| {
+                        cond.clone().add(customer::Column::Id.gt(b))
+                    })
+                    .add(customer::Column::Id.gte(after)),
+            ),
+            (true, after, Some(before)) => Some(
+                after
+                    .map_or(cond.clone(), |a| {
+                        cond.clone().add(customer::Column::Id.lt(a))
+                    })
+                    .add(customer::Column::Id.lte(before)),
+            ),
+            _ => None,
+        };
+        let other = match other {
+            Some(c) => customer::Entity::find()
+                .select_only()
+                .column(customer::Column::Id)
+                .filter(c)
+                .limit(1)
+                .into_tuple::<i64>()
+                .one(&self.db)
+                .await?
+                .is_some(),
+            None => false,
+        };
+        let (has_next, has_previous) = if page.backward {
+            (other, more)
+        } else {
+            (more, other)
+        };
+        Ok((
+            self.customers_as_seen(scope, rows).await?,
+            has_next,
+            has_previous,
+        ))
     }
 
     pub async fn customers_count(&self, scope: &SourceScope, search: Option<&str>) -> Result<u64> {

@@ -6,6 +6,7 @@ mod sims;
 mod api_limits;
 mod auth_permissions;
 mod catalogue_stock;
+mod connections;
 mod console;
 mod cors;
 mod customer_visibility;

@@ -8,6 +8,10 @@ use crate::domain::{Platform, SourceId, StatusGroup};
 use crate::graphql::guards::{principal, state, GqlResult};
 use crate::graphql::loaders::*;
 use crate::store::rows::*;
+use async_graphql::connection::{
+    Connection, CursorType, DefaultConnectionName, DefaultEdgeName, DisableNodesField, Edge,
+    EmptyFields,
+};
 use async_graphql::{ComplexObject, Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -495,26 +499,33 @@ impl Customer {
     }
 }
 
-#[derive(SimpleObject)]
-pub struct CustomerEdge {
-    pub cursor: String,
-    pub node: Customer,
+/// A customer's place in the customer list: opaque text, refused by other lists (issue 17).
+pub struct CustomerCursor(pub i64);
+
+impl CursorType for CustomerCursor {
+    type Error = &'static str;
+
+    fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
+        crate::domain::paging::decode_cursor(CUSTOMER_LIST, s)
+            .map(CustomerCursor)
+            .ok_or("not a cursor the customer list returned")
+    }
+
+    fn encode_cursor(&self) -> String {
+        crate::domain::paging::encode_cursor(CUSTOMER_LIST, self.0)
+    }
 }
 
-/// A page of customers, newest first.
-#[derive(SimpleObject)]
-#[graphql(complex)]
-pub struct CustomerConnection {
-    pub edges: Vec<CustomerEdge>,
-    pub page_info: PageInfo,
-    #[graphql(skip)]
-    pub scope: SourceScope,
-    #[graphql(skip)]
-    pub search: Option<String>,
+const CUSTOMER_LIST: &str = "customer";
+
+/// What the customer list shows beside its edges and page info.
+pub struct CustomerListFields {
+    scope: SourceScope,
+    search: Option<String>,
 }
 
-#[ComplexObject]
-impl CustomerConnection {
+#[Object]
+impl CustomerListFields {
     /// All customers matching the search, whatever the cursor; counted only when asked for.
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         Ok(state(ctx)
@@ -525,31 +536,35 @@ impl CustomerConnection {
     }
 }
 
-impl CustomerConnection {
-    pub fn new(
-        rows: Vec<CustomerRow>,
-        has_next: bool,
-        scope: SourceScope,
-        search: Option<String>,
-    ) -> Self {
-        let edges: Vec<CustomerEdge> = rows
-            .into_iter()
-            .map(|c| CustomerEdge {
-                cursor: c.id.to_string(),
-                node: Customer(c),
-            })
-            .collect();
-        let end_cursor = edges.last().map(|e| e.cursor.clone());
-        CustomerConnection {
-            edges,
-            page_info: PageInfo {
-                has_next_page: has_next,
-                end_cursor,
-            },
-            scope,
-            search,
-        }
-    }
+/// A page of customers, newest first (async-graphql's Relay connection).
+pub type CustomerConnection = Connection<
+    CustomerCursor,
+    Customer,
+    CustomerListFields,
+    EmptyFields,
+    DefaultConnectionName,
+    DefaultEdgeName,
+    DisableNodesField,
+>;
+
+/// The page of customers the store read, with what lies beyond it either way.
+pub fn customer_connection(
+    rows: Vec<CustomerRow>,
+    has_next: bool,
+    has_previous: bool,
+    scope: SourceScope,
+    search: Option<String>,
+) -> CustomerConnection {
+    let mut c = Connection::with_additional_fields(
+        has_previous,
+        has_next,
+        CustomerListFields { scope, search },
+    );
+    c.edges = rows
+        .into_iter()
+        .map(|row| Edge::new(CustomerCursor(row.id), Customer(row)))
+        .collect();
+    c
 }
 
 /// One field an order event changed (SYNC-5). `field` names the field of `Order` or
@@ -770,11 +785,8 @@ pub struct CreatedUser {
     pub token: String,
 }
 
-#[derive(SimpleObject)]
-pub struct PageInfo {
-    pub has_next_page: bool,
-    pub end_cursor: Option<String>,
-}
+/// Relay's page info, as async-graphql's connections show it (issue 17).
+pub use async_graphql::connection::PageInfo;
 
 #[derive(SimpleObject)]
 pub struct OrderEdge {
@@ -828,13 +840,17 @@ impl OrderConnection {
                 node: Order(o),
             })
             .collect();
-        let end_cursor = edges.last().map(|e| e.cursor.clone());
+        // forward paging only: Relay lets `hasPreviousPage` be false when the server cannot
+        // tell cheaply, and the orders page does not look behind its cursor
+        let page_info = PageInfo {
+            has_previous_page: false,
+            has_next_page: has_next,
+            start_cursor: edges.first().map(|e| e.cursor.clone()),
+            end_cursor: edges.last().map(|e| e.cursor.clone()),
+        };
         OrderConnection {
             edges,
-            page_info: PageInfo {
-                has_next_page: has_next,
-                end_cursor,
-            },
+            page_info,
             scope,
             filter,
         }
