@@ -17,7 +17,8 @@
 //! (PostGraphile 5 and Node 22 are installed from npm into `ORDERHUB_BENCH_PG5_DIR`, default
 //! `<temp>/orderhub-bench-postgraphile5`, on the first run) and `wrk` or `hey`; without one of
 //! them it says which and stops without failing. `ORDERHUB_BENCH_SECONDS` (10) per run,
-//! `ORDERHUB_BENCH_ROUNDS` (2) turns per connection count, `ORDERHUB_BENCH_ORDERS` (2 000). Linux
+//! `ORDERHUB_BENCH_ROUNDS` (2) turns per connection count, `ORDERHUB_BENCH_ORDERS` (2 000);
+//! `ORDERHUB_BENCH_KEEP` set keeps the databases (and says where) for a look afterwards. Linux
 //! only (CPU and memory from /proc).
 
 use chrono::{DateTime, Duration, Utc};
@@ -770,12 +771,16 @@ fn main() {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         measure(&bench, &pg5, &db_url, &sqlite_url, seconds, rounds)
     }));
-    bench.rt.block_on(async {
-        let _ = admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
-            .await;
-    });
-    let _ = std::fs::remove_dir_all(&work);
+    if std::env::var_os("ORDERHUB_BENCH_KEEP").is_some() {
+        println!("kept: PostgreSQL database {db_url}, SQLite {sqlite_url}");
+    } else {
+        bench.rt.block_on(async {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+                .await;
+        });
+        let _ = std::fs::remove_dir_all(&work);
+    }
     if let Err(panic) = result {
         std::panic::resume_unwind(panic);
     }

@@ -58,6 +58,7 @@ impl App {
             store: store.clone(),
             schema,
             fast_schema,
+            documents: Default::default(),
             metrics: metrics.clone(),
             secret_key: settings.secret_key.clone(),
             inbox_wakeup: inbox_wakeup.clone(),

@@ -14,6 +14,7 @@ pub mod query;
 pub mod sources;
 pub mod tokens;
 pub mod types;
+pub mod walk;
 
 use crate::domain::auth::Principal;
 use crate::store::Store;

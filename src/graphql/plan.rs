@@ -123,6 +123,7 @@ pub fn orders_page(node: &Lookahead<'_>) -> PageParts {
             }),
         },
         status: named("status").map(|f| columns::<status::Entity>(f, STATUS_READS, ID_KEY)),
+        total: false,
     }
 }
 

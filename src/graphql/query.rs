@@ -119,8 +119,10 @@ impl Query {
             None => None,
         };
         // the columns and relations the page shows are read with it, in one statement (issue 20)
-        let parts =
-            crate::graphql::plan::orders_page(&ctx.look_ahead().field("edges").field("node"));
+        let look = ctx.look_ahead();
+        let mut parts = crate::graphql::plan::orders_page(&look.field("edges").field("node"));
+        // counted in the same statement when selected
+        parts.total = look.field("totalCount").exists();
         let (page, relations) = state(ctx)
             .store
             .orders_page_with(&scope, &filter, first, after, sort, &parts)
@@ -129,13 +131,7 @@ impl Query {
         if let Some(p) = ctx.data_opt::<crate::graphql::loaders::Prefetched>() {
             p.fill(&scope, relations);
         }
-        Ok(OrderConnection::new(
-            page.rows,
-            page.has_next,
-            scope,
-            filter,
-            sort,
-        ))
+        Ok(OrderConnection::new(page, scope, filter, sort))
     }
 
     /// Buyers of the orders the caller may see (CUS-1: one per phone, else e-mail), newest

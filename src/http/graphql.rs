@@ -5,6 +5,8 @@ use crate::domain::auth::Principal;
 use crate::graphql::{ensure_error_codes, limits, with_request_data};
 use actix_web::{web, HttpRequest, HttpResponse, Responder};
 use async_graphql_actix_web::{GraphQLResponse, GraphQLSubscription};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 pub(super) fn bearer(req: &HttpRequest) -> Option<&str> {
     let value = req.headers().get("authorization")?.to_str().ok()?;
@@ -61,6 +63,48 @@ pub(super) fn request_error(
 /// Largest GraphQL request body accepted; bigger ones answer 413 without being buffered.
 pub const MAX_BODY: usize = 1 << 20;
 
+/// Documents parsed for earlier requests, by their text, with whether their shape is within the
+/// limits (issue 20): a frontend sends the same few queries over and over, and parsing one costs
+/// more than copying its parsed form. Bounded: only texts up to `MAX_TEXT` bytes are kept, at
+/// most `MAX_DOCUMENTS` of them; when full it starts again empty.
+#[derive(Clone, Default)]
+pub struct Documents(
+    Arc<
+        std::sync::Mutex<HashMap<String, (async_graphql::parser::types::ExecutableDocument, bool)>>,
+    >,
+);
+
+impl Documents {
+    const MAX_TEXT: usize = 16 * 1024;
+    const MAX_DOCUMENTS: usize = 128;
+
+    /// Gives `req` its parsed document and says whether its shape is within the limits; a text
+    /// that does not parse is left for the schema to answer.
+    pub fn prepare(&self, req: &mut async_graphql::Request) -> bool {
+        let cached = self.0.lock().ok().and_then(|m| m.get(&req.query).cloned());
+        if let Some((doc, within)) = cached {
+            req.set_parsed_query(doc);
+            return within;
+        }
+        let keep = req.query.len() <= Self::MAX_TEXT;
+        let text = keep.then(|| req.query.clone());
+        let Ok(doc) = req.parsed_query() else {
+            return false;
+        };
+        let within = limits::shape_within(doc);
+        if let Some(text) = text {
+            let doc = doc.clone();
+            if let Ok(mut m) = self.0.lock() {
+                if m.len() >= Self::MAX_DOCUMENTS {
+                    m.clear();
+                }
+                m.insert(text, (doc, within));
+            }
+        }
+        within
+    }
+}
+
 pub async fn execute(
     state: web::Data<HttpState>,
     req: HttpRequest,
@@ -80,9 +124,10 @@ pub async fn execute(
         Ok(p) => p,
         Err(e) => return auth_error(e),
     };
-    // parsed once here (the schema reuses it); a request within the limits' shape runs on the
-    // schema without extensions, any other on the one that names each refusal
-    let fast = gql.parsed_query().is_ok_and(limits::shape_within);
+    // parsed once here (the schema reuses it), or taken parsed from the last requests; a request
+    // within the limits' shape runs on the schema without extensions, any other on the one that
+    // names each refusal
+    let fast = state.documents.prepare(&mut gql);
     let schema = if fast {
         &state.fast_schema
     } else {

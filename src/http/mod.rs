@@ -23,6 +23,8 @@ pub struct HttpState {
     pub schema: AppSchema,
     /// Requests whose shape is within the limits (`graphql::build_fast_schema`).
     pub fast_schema: AppSchema,
+    /// Parsed GraphQL documents of the last requests.
+    pub documents: graphql::Documents,
     pub metrics: Arc<Metrics>,
     pub secret_key: crate::secrets::SecretKey,
     /// Woken when a delivery is stored, so the inbox worker does not wait for its next tick.

@@ -12,6 +12,7 @@ pub mod live;
 pub mod order_edit;
 pub mod order_page;
 pub mod orders;
+mod pg_array;
 pub mod publications;
 pub mod push;
 pub mod source_accounts;
@@ -170,6 +171,11 @@ impl Store {
             inbox_applying: Default::default(),
             auth_epoch: Default::default(),
         })
+    }
+
+    /// The process's metrics, which the store's statements count into.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// How many webhook deliveries wait for their commit right now. The inbox worker applies short

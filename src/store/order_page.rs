@@ -17,7 +17,8 @@ use chrono::{DateTime, Utc};
 use entity::{customer, customer_contact, order, order_item, source, status};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{
-    Alias, Expr, ExprTrait, JoinType, Order as Direction, Query, SelectStatement, Value,
+    Alias, Expr, ExprTrait, JoinType, Order as Direction, Query, QueryStatementBuilder,
+    SelectStatement, Value,
 };
 use sea_orm::{
     ColumnTrait, ColumnType, ConnectionTrait, DbBackend, EntityName, EntityTrait, IdenStatic,
@@ -51,6 +52,8 @@ pub struct PageParts {
     pub items: Option<Columns>,
     pub source: Option<Columns>,
     pub status: Option<Columns>,
+    /// Count every order the filter matches (whatever the cursor) in the same statement.
+    pub total: bool,
 }
 
 /// The page's relations, read with it. `items` has an entry for every order of the page when
@@ -199,7 +202,7 @@ fn as_text(backend: DbBackend, from: &str, column: &impl ColumnTrait) -> String 
 }
 
 /// The order's items, oldest first, their wanted columns as text one after the other:
-/// PostgreSQL a flat `text[]` (empty for an order without items), SQLite a JSON array of arrays.
+/// PostgreSQL a two-dimensional `text[]` as text, SQLite a JSON array of arrays.
 fn items_of_order(backend: DbBackend, columns: &Columns) -> String {
     let table = order_item::Entity.table_name();
     let values: Vec<String> = wanted::<order_item::Entity>(columns)
@@ -211,12 +214,12 @@ fn items_of_order(backend: DbBackend, columns: &Columns) -> String {
             "(SELECT json_group_array(json_array({values})) FROM \
              (SELECT * FROM \"{table}\" WHERE \"order_id\" = \"{PAGE}\".\"id\" ORDER BY \"id\") AS \"i\")"
         ),
-        // each item's values in turn, items in id order (a set-returning function emits its
-        // values row by row, in the order of its input); cheaper for PostgreSQL than
-        // `array_agg(… ORDER BY …)` over `unnest … WITH ORDINALITY`, and far cheaper than JSON
+        // one row of text per item, in id order, the whole as text (PostgreSQL's array literal,
+        // read by `pg_array`): cheaper for PostgreSQL than unnesting into one flat array,
+        // `array_agg` or JSON, and the shape PostGraphile 5 asks for
         _ => format!(
-            "ARRAY(SELECT unnest(ARRAY[{values}]) FROM (SELECT * FROM \"{table}\" \
-             WHERE \"order_id\" = \"{PAGE}\".\"id\" ORDER BY \"id\") AS \"i\")"
+            "ARRAY(SELECT ARRAY[{values}] FROM \"{table}\" AS \"i\" \
+             WHERE \"i\".\"order_id\" = \"{PAGE}\".\"id\" ORDER BY \"i\".\"id\")::text"
         ),
     }
 }
@@ -246,18 +249,21 @@ fn read_items(
                 })
                 .collect()
         }
-        _ => {
-            use sea_orm::sqlx::Row;
-            let pg = row.try_as_pg_row().ok_or_else(|| {
-                crate::error::Error::Internal("orders page: not a PostgreSQL row".into())
-            })?;
-            pg.try_get::<Option<Vec<Option<String>>>, _>("i_rows")
-                .map_err(|e| crate::error::Error::Internal(format!("orders page, items: {e}")))?
-                .unwrap_or_default()
-        }
+        _ => match row.try_get::<Option<String>>("", "i_rows")? {
+            Some(text) => super::pg_array::parse_flat(&text)
+                .map_err(|e| crate::error::Error::Internal(format!("orders page, items: {e}")))?,
+            None => vec![],
+        },
     };
     if cols.is_empty() {
         return Ok(vec![]);
+    }
+    if !flat.len().is_multiple_of(cols.len()) {
+        return Err(crate::error::Error::Internal(format!(
+            "orders page, items: {} values for rows of {}",
+            flat.len(),
+            cols.len()
+        )));
     }
     let mut items = Vec::with_capacity(flat.len() / cols.len());
     for values in flat.chunks(cols.len()) {
@@ -399,10 +405,21 @@ impl Store {
                 OrderPage {
                     rows: vec![],
                     has_next: false,
+                    total: Some(0),
                 },
                 PageRelations::default(),
             ));
         };
+        // the count: every order of the filter, whatever the cursor; PostgreSQL and SQLite
+        // both run a subquery that names nothing of the row once per statement
+        let count = parts.total.then(|| {
+            order::Entity::find()
+                .filter(cond.clone())
+                .select_only()
+                .expr(Expr::cust("count(*)"))
+                .into_query()
+        });
+        let from_start = after.is_none();
         if let Some(c) = after {
             cond = cond.add(page_after(&c, sort));
         }
@@ -468,6 +485,12 @@ impl Store {
                 Alias::new("i_rows"),
             );
         }
+        if let Some(count) = count {
+            q.expr_as(
+                Expr::SubQuery(None, Box::new(count.into_sub_query_statement())),
+                Alias::new("total_count"),
+            );
+        }
         q.order_by(
             (o.clone(), Alias::new(sort_column.as_str())),
             direction.clone(),
@@ -516,6 +539,13 @@ impl Store {
             }
             orders.push(order);
         }
+        // an empty page after a cursor (past the end) carries no count: the caller counts apart
+        let total = match rows.first() {
+            _ if !parts.total => None,
+            Some(row) => Some(u64::try_from(row.try_get::<i64>("", "total_count")?).unwrap_or(0)),
+            None if from_start => Some(0),
+            None => None,
+        };
         let has_next = orders.len() as u64 > first;
         if has_next {
             if let Some(extra) = orders.pop() {
@@ -530,6 +560,7 @@ impl Store {
             OrderPage {
                 rows: orders,
                 has_next,
+                total,
             },
             rel,
         ))

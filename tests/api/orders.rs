@@ -976,3 +976,161 @@ async fn the_planned_page_shows_every_relation_field_as_the_order_alone_does() {
         }
     }
 }
+
+/// The `orderhub_graphql_walked_lists_total` series of `result`.
+fn walked(app: &TestApp, result: &str) -> u64 {
+    let series = format!("orderhub_graphql_walked_lists_total{{result=\"{result}\"}} ");
+    app.metrics
+        .render(None)
+        .lines()
+        .find_map(|l| l.strip_prefix(&series))
+        .map_or(0, |n| n.trim().parse().unwrap())
+}
+
+// covers: API-1, API-2, API-3 (issue 20: the page resolved in one pass over its selection answers
+// exactly as async-graphql's own resolution of the same fields, for an admin and a user of one
+// source, with fragments, aliases, __typename, @include and totalCount)
+#[tokio::test]
+async fn the_walked_page_answers_as_async_graphql_does() {
+    let app = spawn_app().await;
+    let roz = app.create_source("Rozetka", "ROZETKA", json!({})).await;
+    let prom = app.create_source("Prom", "PROM", json!({})).await;
+    for i in 0..7 {
+        let src = if i % 2 == 0 { roz } else { prom };
+        let mut order = sample_order(&format!("w{i}"), at(i), "Ірина", &format!("067000000{i}"));
+        if i == 2 {
+            order.customer = None;
+        }
+        if i == 4 {
+            order.items.clear();
+        }
+        order.source_status = Some(if i % 2 == 0 { "26" } else { "pending" }.into());
+        app.import(src, order).await;
+    }
+    // an item whose text PostgreSQL must quote and escape in the page's array literal
+    let nasty = ImportedItem {
+        external_id: Some("w0-nasty".into()),
+        name: "Сукня \"Літо\", {42} \\ NULL ".into(),
+        sku: Some("NULL".into()),
+        quantity: dec("2"),
+        price: dec("10.5"),
+        ..Default::default()
+    };
+    let first = app
+        .data("{ orders(first: 1) { edges { node { id } } } }", json!({}))
+        .await;
+    let first: i64 = first["orders"]["edges"][0]["node"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    app.app_store
+        .add_item_from_platform(orderhub::domain::OrderId(first), &nasty)
+        .await
+        .unwrap();
+    let (_, user) = app.create_user("Rozetka only", &[roz]).await;
+    let page = |extra: &str| {
+        format!(
+            r#"query($items: Boolean!) {{ orders(first: 5) {{ totalCount edges {{ ...E }}
+              pageInfo {{ hasNextPage endCursor }} }} }}
+            fragment E on OrderEdge {{ __typename cursor node {{ __typename id n: number
+              ... on Order {{ total currency }} ...O {extra}
+              customer {{ __typename firstName last: lastName phone }}
+              status {{ name group }} source {{ name platform baseUrl }}
+              items @include(if: $items) {{ __typename name sku quantity price upsellCapable }} }} }}
+            fragment O on Order {{ sourceStatus sourceStatusLabel platformCreatedAt writtenOff }}"#
+        )
+    };
+    for token in [ADMIN_TOKEN, user.as_str()] {
+        for items in [true, false] {
+            let vars = json!({ "items": items });
+            let (walked_before, given_up_before) =
+                (walked(&app, "walked"), walked(&app, "given_up"));
+            let fast = app.gql_as(Some(token), &page(""), vars.clone()).await;
+            assert!(fast.get("errors").is_none(), "{fast}");
+            assert_eq!(
+                walked(&app, "walked"),
+                walked_before + 1,
+                "the page was not walked"
+            );
+            assert_eq!(walked(&app, "given_up"), given_up_before);
+
+            // the order's events wait for a DataLoader: the walk gives the list to async-graphql
+            let slow = app
+                .gql_as(Some(token), &page("events { id }"), vars.clone())
+                .await;
+            assert!(slow.get("errors").is_none(), "{slow}");
+            assert_eq!(walked(&app, "given_up"), given_up_before + 1);
+            let mut slow = slow["data"].clone();
+            for e in slow["orders"]["edges"].as_array_mut().unwrap() {
+                e["node"].as_object_mut().unwrap().remove("events").unwrap();
+            }
+            assert_eq!(fast["data"], slow, "walked and resolved pages differ");
+            let edges = fast["data"]["orders"]["edges"].as_array().unwrap();
+            assert_eq!(edges.len(), 5.min(if token == ADMIN_TOKEN { 7 } else { 4 }));
+            assert_eq!(
+                fast["data"]["orders"]["totalCount"],
+                if token == ADMIN_TOKEN { 7 } else { 4 }
+            );
+            assert_eq!(edges[0]["__typename"], "OrderEdge");
+            assert_eq!(edges[0]["node"]["__typename"], "Order");
+            assert_eq!(edges[0]["node"]["items"].is_array(), items);
+            assert!(edges.iter().any(|e| e["node"]["customer"].is_null()));
+            assert!(edges
+                .iter()
+                .any(|e| e["node"]["sourceStatusLabel"].is_string()));
+            if items {
+                let items = edges[0]["node"]["items"].as_array().unwrap();
+                let item = items.last().unwrap();
+                assert_eq!(item["name"], nasty.name.as_str(), "{item}");
+                assert_eq!(item["sku"], "NULL");
+                assert_eq!(item["price"], "10.50");
+            }
+        }
+    }
+}
+
+// covers: API-2 (issue 20: totalCount comes with the page in its one statement, whatever the
+// cursor; past the last order it is still the filter's count)
+#[tokio::test]
+async fn total_count_is_counted_in_the_page_statement() {
+    let app = spawn_app().await;
+    let roz = app.create_source("Rozetka", "ROZETKA", json!({})).await;
+    for i in 0..12 {
+        app.import(
+            roz,
+            sample_order(&format!("t{i}"), at(i), "Олег", "0501234567"),
+        )
+        .await;
+    }
+    let q =
+        "query($after: String, $f: OrderFilter) { orders(first: 5, after: $after, filter: $f) { \
+             totalCount edges { node { number } } pageInfo { endCursor } } }";
+    let mut after = Value::Null;
+    let mut pages = 0;
+    loop {
+        let mut cheapest = u64::MAX;
+        let mut d = Value::Null;
+        for _ in 0..4 {
+            let before = app.db_statements();
+            d = app.data(q, json!({ "after": after })).await;
+            cheapest = cheapest.min(app.db_statements() - before);
+        }
+        assert_eq!(d["orders"]["totalCount"], 12, "{d}");
+        let edges = d["orders"]["edges"].as_array().unwrap().len();
+        if edges == 0 {
+            break;
+        }
+        assert_eq!(
+            cheapest, 1,
+            "a page with totalCount cost {cheapest} statements"
+        );
+        pages += 1;
+        after = d["orders"]["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(pages, 3);
+    let none = app
+        .data(q, json!({ "f": { "search": "nobody at all" } }))
+        .await;
+    assert_eq!(none["orders"]["totalCount"], 0);
+}

@@ -7,6 +7,7 @@ use crate::domain::orders::{OrderCursor, OrderFilter as DomainFilter};
 use crate::domain::{Platform, SourceId, StatusGroup};
 use crate::graphql::guards::{principal, state, GqlResult};
 use crate::graphql::loaders::*;
+use crate::graphql::walk::{self, ready, Nested, Walk, Walked};
 use crate::store::rows::*;
 use async_graphql::connection::{
     Connection, CursorType, DefaultConnectionName, DefaultEdgeName, DisableNodesField, Edge,
@@ -794,38 +795,81 @@ pub struct OrderEdge {
     pub node: Order,
 }
 
+impl Walk for OrderEdge {
+    fn nested(&self, ctx: &Context<'_>) -> Nested {
+        match ctx.item.node.name.node.as_str() {
+            "node" => Nested::Walked(walk::optional(ctx, Some(&self.node))),
+            _ => Nested::Leaf,
+        }
+    }
+}
+
+/// The relations of the orders page were read with it: the walk resolves them in place.
+impl Walk for Order {
+    fn nested(&self, ctx: &Context<'_>) -> Nested {
+        Nested::Walked(match ctx.item.node.name.node.as_str() {
+            "customer" => ready(self.customer(ctx))
+                .and_then(Result::ok)
+                .and_then(|c| walk::optional(ctx, c.as_ref())),
+            "source" => ready(self.source(ctx))
+                .and_then(Result::ok)
+                .and_then(|s| walk::optional(ctx, s.as_ref())),
+            "status" => ready(self.status(ctx))
+                .and_then(Result::ok)
+                .and_then(|s| walk::optional(ctx, Some(&s))),
+            "items" => ready(self.items(ctx))
+                .and_then(Result::ok)
+                .and_then(|items| walk::list(ctx, items.iter())),
+            _ => return Nested::Leaf,
+        })
+    }
+}
+
+impl Walk for Customer {}
+impl Walk for Source {}
+impl Walk for Status {}
+impl Walk for OrderItem {}
+
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct OrderConnection {
-    pub edges: Vec<OrderEdge>,
+    // resolved in one pass over the selection when it can be (`graphql::walk`, issue 20)
+    pub edges: Walked<OrderEdge>,
     pub page_info: PageInfo,
     #[graphql(skip)]
     pub scope: SourceScope,
     #[graphql(skip)]
     pub filter: DomainFilter,
+    /// Counted with the page when `totalCount` was selected.
+    #[graphql(skip)]
+    pub total: Option<u64>,
 }
 
 #[ComplexObject]
 impl OrderConnection {
     /// All orders matching the filter, whatever the cursor; counted only when asked for.
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        Ok(state(ctx)
-            .store
-            .orders_count(&self.scope, &self.filter)
-            .await
-            .gql()? as i64)
+        let n = match self.total {
+            Some(n) => n,
+            None => state(ctx)
+                .store
+                .orders_count(&self.scope, &self.filter)
+                .await
+                .gql()?,
+        };
+        Ok(i64::try_from(n).unwrap_or(i64::MAX))
     }
 }
 
 impl OrderConnection {
     pub fn new(
-        rows: Vec<OrderRow>,
-        has_next: bool,
+        page: crate::store::orders::OrderPage,
         scope: SourceScope,
         filter: DomainFilter,
         sort: crate::domain::orders::OrderSort,
     ) -> Self {
-        let edges: Vec<OrderEdge> = rows
+        let edges: Vec<OrderEdge> = page
+            .rows
             .into_iter()
             .map(|o| OrderEdge {
                 cursor: OrderCursor::of(
@@ -844,15 +888,16 @@ impl OrderConnection {
         // tell cheaply, and the orders page does not look behind its cursor
         let page_info = PageInfo {
             has_previous_page: false,
-            has_next_page: has_next,
+            has_next_page: page.has_next,
             start_cursor: edges.first().map(|e| e.cursor.clone()),
             end_cursor: edges.last().map(|e| e.cursor.clone()),
         };
         OrderConnection {
-            edges,
+            edges: Walked(edges),
             page_info,
             scope,
             filter,
+            total: page.total,
         }
     }
 }
