@@ -29,7 +29,12 @@ impl App {
             .validate()
             .map_err(|e| crate::Error::bad_input("settings", e))?;
         let metrics = Arc::new(Metrics::default());
-        let store = Store::connect(&settings.database_url, metrics.clone()).await?;
+        let store = Store::connect(
+            &settings.database_url,
+            metrics.clone(),
+            crate::platforms::push_facts,
+        )
+        .await?;
         store.migrate().await?;
         let new_admin_token = store
             .ensure_admin(settings.admin_token.as_ref().map(|t| t.expose()))
@@ -118,7 +123,7 @@ impl App {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        use crate::sync::supervisor::{supervise, RestartPolicy};
+        use crate::sync::supervisor::{supervise, AbortOnDrop, RestartPolicy};
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let policy = RestartPolicy::default();
         // each background worker is supervised: one that ends unexpectedly starts again
@@ -191,27 +196,6 @@ impl App {
         live.join().await;
         self.store.close().await;
         result
-    }
-}
-
-/// A task that is aborted when its handle is dropped.
-pub(crate) struct AbortOnDrop<T>(pub(crate) tokio::task::JoinHandle<T>);
-
-impl<T> AbortOnDrop<T> {
-    /// Waits for the task to end.
-    pub(crate) async fn wait(&mut self) -> Result<T, tokio::task::JoinError> {
-        (&mut self.0).await
-    }
-
-    /// Waits for the task to end (its result is not needed).
-    pub(crate) async fn join(mut self) {
-        let _ = self.wait().await;
-    }
-}
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 

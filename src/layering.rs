@@ -33,7 +33,7 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
         &["sync", "graphql", "http", "platforms", "app", "demo"],
         &["actix_web", "async_graphql", "reqwest"],
     ),
-    ("sync", &["graphql", "http", "demo"], &["async_graphql"]),
+    ("sync", &["graphql", "http", "app", "demo"], &["async_graphql"]),
     ("graphql", &["demo", "app"], &[]),
     ("http", &["demo", "app"], &[]),
 ];

@@ -12,6 +12,27 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
+/// A task that is aborted when its handle is dropped.
+pub(crate) struct AbortOnDrop<T>(pub(crate) tokio::task::JoinHandle<T>);
+
+impl<T> AbortOnDrop<T> {
+    /// Waits for the task to end.
+    pub(crate) async fn wait(&mut self) -> Result<T, tokio::task::JoinError> {
+        (&mut self.0).await
+    }
+
+    /// Waits for the task to end (its result is not needed).
+    pub(crate) async fn join(mut self) {
+        let _ = self.wait().await;
+    }
+}
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// The text of a panic's payload (`panic!("…")` carries a `&str` or a `String`).
 pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     let text = if let Some(s) = payload.downcast_ref::<&str>() {
@@ -74,7 +95,7 @@ pub async fn supervise<F, Fut>(
         metrics.worker_up(name, true);
         let began = Instant::now();
         // the worker's task ends with this supervisor (dropped when its instance's app is)
-        let ended = crate::app::AbortOnDrop(tokio::spawn(start())).wait().await;
+        let ended = AbortOnDrop(tokio::spawn(start())).wait().await;
         if *stop.borrow() {
             break;
         }
