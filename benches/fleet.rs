@@ -259,9 +259,13 @@ async fn bench(db_url: String, n: usize) {
     let sim = prom::sim::start_accounts(0, Default::default(), n, 3).expect("Prom simulator");
     sim.faults.set_latency(PLATFORM_LATENCY);
     let key = SecretKey::generate();
-    let store = Store::connect(&db_url, Arc::new(Metrics::default()))
-        .await
-        .expect("connect");
+    let store = Store::connect(
+        &db_url,
+        Arc::new(Metrics::default()),
+        orderhub::platforms::push_facts,
+    )
+    .await
+    .expect("connect");
     store.migrate().await.expect("migrations");
     let started = Instant::now();
     let mut ids = Vec::with_capacity(n);

@@ -101,9 +101,13 @@ fn order(i: usize, now: DateTime<Utc>) -> ImportedOrder {
 /// Migrates the database at `url` and stores `orders` orders in two sources, which are disabled
 /// and point at a closed loopback port, so the servers never call a platform.
 async fn seed(url: &str, orders: usize, now: DateTime<Utc>) {
-    let store = Store::connect(url, Arc::new(Metrics::default()))
-        .await
-        .expect("the bench database opens");
+    let store = Store::connect(
+        url,
+        Arc::new(Metrics::default()),
+        orderhub::platforms::push_facts,
+    )
+    .await
+    .expect("the bench database opens");
     store.migrate().await.expect("migrations");
     let mut sources: Vec<SourceId> = vec![];
     for p in [Platform::Rozetka, Platform::Prom] {

@@ -72,9 +72,14 @@ pub async fn run(config: &crate::config::Config) -> crate::Result<()> {
     let mut ids = vec![];
     for s in &sources {
         // the webhook platforms' reconciliation every 5 minutes (a setting only they take)
-        let settings = match s.platform {
-            "SHOPIFY" | "WOOCOMMERCE" => json!({"min_interval_ms": 0, "reconcile_minutes": 5}),
-            _ => json!({"min_interval_ms": 0}),
+        let webhooks = s
+            .platform
+            .parse::<crate::domain::Platform>()
+            .is_ok_and(|p| crate::platforms::descriptor(p).webhooks().is_some());
+        let settings = if webhooks {
+            json!({"min_interval_ms": 0, "reconcile_minutes": 5})
+        } else {
+            json!({"min_interval_ms": 0})
         };
         let answer = gql(
             "mutation($i: CreateSourceInput!) { createSource(input: $i) { id } }",

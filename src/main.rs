@@ -90,7 +90,9 @@ async fn main() -> anyhow::Result<()> {
             init_tracing();
             let url = config.database_url();
             let metrics = std::sync::Arc::new(orderhub::metrics::Metrics::default());
-            let store = orderhub::store::Store::connect(&url, metrics).await?;
+            let store =
+                orderhub::store::Store::connect(&url, metrics, orderhub::platforms::push_facts)
+                    .await?;
             store.migrate().await?;
             println!("migrations applied");
         }

@@ -1,7 +1,6 @@
 //! Platform credentials (SRC-3): write-only. `Debug` never prints a value, and nothing serialises
 //! them except the encryption at rest in `crate::secrets`.
 
-use super::Platform;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -32,17 +31,6 @@ impl fmt::Debug for Credentials {
 }
 
 impl Credentials {
-    /// The fields a platform cannot work without, by their GraphQL names.
-    pub fn required_fields(platform: Platform) -> &'static [&'static str] {
-        match platform {
-            Platform::Rozetka => &["login", "password"],
-            Platform::Prom | Platform::Epicentr => &["token"],
-            Platform::Cartum => &["login", "password"],
-            Platform::Shopify => &["shopDomain", "accessToken", "webhookSecret"],
-            Platform::Woocommerce => &["consumerKey", "consumerSecret", "webhookSecret"],
-        }
-    }
-
     fn field(&self, name: &str) -> Option<&str> {
         let v = match name {
             "token" => &self.token,
@@ -58,12 +46,10 @@ impl Credentials {
         v.as_deref().filter(|s| !s.trim().is_empty())
     }
 
-    /// Names the first missing field, so the error can say exactly what to fill in.
-    pub fn check_complete(&self, platform: Platform) -> Result<(), &'static str> {
-        match Credentials::required_fields(platform)
-            .iter()
-            .find(|f| self.field(f).is_none())
-        {
+    /// Names the first of `required` (the fields a platform cannot work without, by their GraphQL
+    /// names, from its descriptor) that is missing, so the error can say exactly what to fill in.
+    pub fn check_complete(&self, required: &[&'static str]) -> Result<(), &'static str> {
+        match required.iter().find(|f| self.field(f).is_none()) {
             Some(missing) => Err(missing),
             None => Ok(()),
         }
@@ -105,14 +91,16 @@ mod tests {
             login: Some("me".into()),
             ..Default::default()
         };
-        assert_eq!(c.check_complete(Platform::Rozetka), Err("password"));
-        assert_eq!(c.check_complete(Platform::Prom), Err("token"));
+        assert_eq!(c.check_complete(&["login", "password"]), Err("password"));
+        assert_eq!(c.check_complete(&["token"]), Err("token"));
+        assert_eq!(c.check_complete(&["login"]), Ok(()));
         let shop = Credentials {
             shop_domain: Some("x.myshopify.com".into()),
             access_token: Some("shpat".into()),
             webhook_secret: Some(" ".into()),
             ..Default::default()
         };
-        assert_eq!(shop.check_complete(Platform::Shopify), Err("webhookSecret"));
+        let shopify = ["shopDomain", "accessToken", "webhookSecret"];
+        assert_eq!(shop.check_complete(&shopify), Err("webhookSecret"));
     }
 }

@@ -34,6 +34,54 @@ pub struct RuleTargets {
     pub cancellation_reasons: Vec<String>,
 }
 
+/// What a platform takes from status rules and when it takes pushes, from its platform note:
+/// each platform's folder gives its own (`platforms/<name>/descriptor.rs`), and the rules here
+/// read them as data.
+#[derive(Clone, Debug)]
+pub struct PushFacts {
+    /// What a status rule may name (ST-5..7).
+    pub targets: RuleTargets,
+    /// A platform status sent only after the order's goods are written off (WooCommerce
+    /// "completed", ST-7).
+    pub after_write_off: Option<&'static str>,
+    /// When the platform takes a tracking number (TRK-2).
+    pub tracking: TrackingRule,
+}
+
+/// The platforms' push facts by platform, as the store is given them (the values live in the
+/// platforms' folders, which `domain` does not import).
+pub type PushFactsOf = fn(Platform) -> PushFacts;
+
+/// TRK-2: the platform state in which a tracking number is taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrackingRule {
+    /// In any state.
+    Always,
+    /// Only while the order has this platform status; `wait` says so, `{state}` standing for the
+    /// order's status now.
+    OnlyIn {
+        status: &'static str,
+        wait: &'static str,
+    },
+    /// Never, for the reason given.
+    Never(&'static str),
+}
+
+impl RuleTargets {
+    /// A platform whose shops define their own statuses: a rule may name any (Cartum,
+    /// WooCommerce), with no cancellation reasons of its own.
+    pub fn any_status() -> RuleTargets {
+        RuleTargets {
+            supported: true,
+            by_group: false,
+            statuses: None,
+            never: vec![],
+            cancel_status: None,
+            cancellation_reasons: vec![],
+        }
+    }
+}
+
 /// A rule the platform would not take, naming the input field at fault.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleError {
@@ -213,15 +261,35 @@ pub enum StatusPush {
     NotSent(String),
 }
 
+/// ST-7: why `target` is not sent yet, where the platform takes it only after the order's goods
+/// are written off (WooCommerce "completed") and they are not.
+pub fn held_for_write_off(
+    platform: Platform,
+    facts: &PushFacts,
+    target: &str,
+    written_off: bool,
+) -> Option<String> {
+    (facts.after_write_off == Some(target) && !written_off).then(|| {
+        format!(
+            "{} \"{target}\" is sent only after the order's goods are written off (ST-7)",
+            platform.title()
+        )
+    })
+}
+
 /// ST-4 and ST-7: decides the push of an order that entered a status.
 pub fn plan_status_push(
     platform: Platform,
+    facts: &PushFacts,
     rules_enabled: bool,
     rule: Option<&Rule>,
     order: &OrderFacts<'_>,
 ) -> StatusPush {
-    if platform == Platform::Shopify {
-        return StatusPush::NotSent("Shopify statuses are not synchronised (ST-7)".into());
+    if !facts.targets.supported {
+        return StatusPush::NotSent(format!(
+            "{} statuses are not synchronised (ST-7)",
+            platform.title()
+        ));
     }
     if !rules_enabled {
         return StatusPush::NotSent("status rules are off for this source".into());
@@ -236,11 +304,8 @@ pub fn plan_status_push(
             platform.title()
         ));
     }
-    if platform == Platform::Woocommerce && target == "completed" && !order.written_off {
-        return StatusPush::NotSent(
-            "WooCommerce \"completed\" is sent only after the order's goods are written off (ST-7)"
-                .into(),
-        );
+    if let Some(why) = held_for_write_off(platform, facts, target, order.written_off) {
+        return StatusPush::NotSent(why);
     }
     StatusPush::Send {
         platform_status: target.to_string(),
@@ -285,20 +350,14 @@ pub enum TrackingReadiness {
     Never(String),
 }
 
-pub fn tracking_readiness(platform: Platform, source_status: Option<&str>) -> TrackingReadiness {
+pub fn tracking_readiness(rule: TrackingRule, source_status: Option<&str>) -> TrackingReadiness {
     let state = source_status.unwrap_or("unknown");
-    match platform {
-        Platform::Rozetka if state != "2" => TrackingReadiness::Wait(format!(
-            "Rozetka takes a tracking number only in status 2 (packing, data confirmed); the order is in status {state}"
-        )),
-        Platform::Epicentr if state != "confirmed" => TrackingReadiness::Wait(format!(
-            "Epicentr takes a tracking number only when the order is confirmed; it is {state}"
-        )),
-        Platform::Shopify => TrackingReadiness::Never(
-            "Shopify tracking numbers belong to fulfilments, which orderhub does not create (ST-7)"
-                .into(),
-        ),
-        _ => TrackingReadiness::Ready,
+    match rule {
+        TrackingRule::OnlyIn { status, wait } if state != status => {
+            TrackingReadiness::Wait(wait.replace("{state}", state))
+        }
+        TrackingRule::Never(why) => TrackingReadiness::Never(why.into()),
+        TrackingRule::OnlyIn { .. } | TrackingRule::Always => TrackingReadiness::Ready,
     }
 }
 
@@ -329,17 +388,22 @@ pub struct OpenOrder {
 }
 
 /// ST-3: what enabling `rules` would do to the source's open orders, changing nothing.
-pub fn preview(platform: Platform, rules: &[Rule], orders: &[OpenOrder]) -> Preview {
+pub fn preview(
+    platform: Platform,
+    facts: &PushFacts,
+    rules: &[Rule],
+    orders: &[OpenOrder],
+) -> Preview {
     let mut moves: BTreeMap<(String, Option<String>), u64> = BTreeMap::new();
     let mut not_sent: BTreeMap<String, u64> = BTreeMap::new();
     let mut unchanged: u64 = 0;
     for o in orders {
         let rule = rule_for(rules, o.status_id, o.group, None);
-        let facts = OrderFacts {
+        let order = OrderFacts {
             source_status: o.source_status.as_deref(),
             written_off: o.written_off,
         };
-        match plan_status_push(platform, true, rule, &facts) {
+        match plan_status_push(platform, facts, true, rule, &order) {
             StatusPush::Send {
                 platform_status,
                 cancellation_reason,
@@ -352,7 +416,7 @@ pub fn preview(platform: Platform, rules: &[Rule], orders: &[OpenOrder]) -> Prev
             }
             StatusPush::NotSent(_)
                 if rule
-                    .is_some_and(|r| facts.source_status == Some(r.platform_status.as_str())) =>
+                    .is_some_and(|r| order.source_status == Some(r.platform_status.as_str())) =>
             {
                 unchanged = unchanged.saturating_add(1)
             }
@@ -493,6 +557,15 @@ mod tests {
         }
     }
 
+    /// Push facts with the given rule targets, sending at any time.
+    fn facts(targets: RuleTargets) -> PushFacts {
+        PushFacts {
+            targets,
+            after_write_off: None,
+            tracking: TrackingRule::Always,
+        }
+    }
+
     fn known(id: i64) -> Option<StatusGroup> {
         (id < 100).then_some(StatusGroup::New)
     }
@@ -587,49 +660,63 @@ mod tests {
         assert_eq!(rule_for(&ok, 9, StatusGroup::Delivery, None), None);
     }
 
-    // covers: ST-7
+    // covers: ST-7 (the platforms' own facts: platforms/mod.rs descriptor_tests)
     #[test]
-    fn shopify_has_no_rules_and_woocommerce_completes_only_after_write_off() {
+    fn no_status_sync_sends_nothing_and_a_write_off_status_waits_for_the_write_off() {
         let none = RuleTargets {
             supported: false,
-            by_group: false,
-            statuses: None,
-            never: vec![],
-            cancel_status: None,
-            cancellation_reasons: vec![],
+            ..RuleTargets::any_status()
         };
         assert!(validate_rules(Platform::Shopify, &none, &[], known).is_err());
+        let woo = PushFacts {
+            after_write_off: Some("completed"),
+            ..facts(RuleTargets::any_status())
+        };
         let done = rule(5, "completed");
         let open = OrderFacts {
             source_status: Some("processing"),
             written_off: false,
         };
         assert!(matches!(
-            plan_status_push(Platform::Woocommerce, true, Some(&done), &open),
-            StatusPush::NotSent(m) if m.contains("written off")
+            plan_status_push(Platform::Woocommerce, &woo, true, Some(&done), &open),
+            StatusPush::NotSent(m) if m == "WooCommerce \"completed\" is sent only after the order's goods are written off (ST-7)"
         ));
+        assert_eq!(
+            plan_status_push(
+                Platform::Woocommerce,
+                &woo,
+                true,
+                Some(&rule(5, "processing")),
+                &OrderFacts::default()
+            ),
+            StatusPush::Send {
+                platform_status: "processing".into(),
+                cancellation_reason: None
+            }
+        );
         let written = OrderFacts {
             written_off: true,
             ..open.clone()
         };
         assert_eq!(
-            plan_status_push(Platform::Woocommerce, true, Some(&done), &written),
+            plan_status_push(Platform::Woocommerce, &woo, true, Some(&done), &written),
             StatusPush::Send {
                 platform_status: "completed".into(),
                 cancellation_reason: None
             }
         );
-        assert!(matches!(
-            plan_status_push(Platform::Shopify, true, Some(&done), &written),
-            StatusPush::NotSent(_)
-        ));
+        assert_eq!(
+            plan_status_push(Platform::Shopify, &facts(none), true, Some(&done), &written),
+            StatusPush::NotSent("Shopify statuses are not synchronised (ST-7)".into())
+        );
     }
 
     // covers: ST-3, ST-4
     #[test]
     fn a_push_says_why_it_is_not_made() {
         let r = rule(1, "26");
-        let facts = OrderFacts {
+        let rz = facts(rozetka());
+        let order = OrderFacts {
             source_status: Some("1"),
             written_off: false,
         };
@@ -637,17 +724,30 @@ mod tests {
             StatusPush::NotSent(m) => m,
             other => panic!("{other:?}"),
         };
-        assert!(why(plan_status_push(Platform::Rozetka, false, Some(&r), &facts)).contains("off"));
+        assert!(why(plan_status_push(
+            Platform::Rozetka,
+            &rz,
+            false,
+            Some(&r),
+            &order
+        ))
+        .contains("off"));
         assert!(
-            why(plan_status_push(Platform::Rozetka, true, None, &facts)).contains("no status rule")
+            why(plan_status_push(Platform::Rozetka, &rz, true, None, &order))
+                .contains("no status rule")
         );
         let there = OrderFacts {
             source_status: Some("26"),
             written_off: false,
         };
-        assert!(
-            why(plan_status_push(Platform::Rozetka, true, Some(&r), &there)).contains("already")
-        );
+        assert!(why(plan_status_push(
+            Platform::Rozetka,
+            &rz,
+            true,
+            Some(&r),
+            &there
+        ))
+        .contains("already"));
     }
 
     // covers: ST-3
@@ -662,6 +762,7 @@ mod tests {
         };
         let p = preview(
             Platform::Rozetka,
+            &facts(rozetka()),
             &rules,
             &[o(1, "1"), o(1, "1"), o(1, "26"), o(2, "1"), o(3, "1")],
         );
@@ -727,27 +828,30 @@ mod tests {
         assert!(!tracking_triggered(true, &[], 3, false, NumberSet));
         assert!(tracking_triggered(true, &[], 3, true, NumberSet));
         assert!(!tracking_triggered(true, &[4], 3, true, NumberSet));
+        let only_in_2 = TrackingRule::OnlyIn {
+            status: "2",
+            wait: "takes it only in status 2; the order is in status {state}",
+        };
         assert_eq!(
-            tracking_readiness(Platform::Rozetka, Some("2")),
+            tracking_readiness(only_in_2, Some("2")),
             TrackingReadiness::Ready
         );
-        assert!(
-            matches!(tracking_readiness(Platform::Rozetka, Some("26")), TrackingReadiness::Wait(m) if m.contains("status 2"))
+        assert_eq!(
+            tracking_readiness(only_in_2, Some("26")),
+            TrackingReadiness::Wait("takes it only in status 2; the order is in status 26".into())
         );
         assert_eq!(
-            tracking_readiness(Platform::Epicentr, Some("confirmed")),
-            TrackingReadiness::Ready
+            tracking_readiness(only_in_2, None),
+            TrackingReadiness::Wait(
+                "takes it only in status 2; the order is in status unknown".into()
+            )
         );
-        assert!(matches!(
-            tracking_readiness(Platform::Epicentr, Some("new")),
-            TrackingReadiness::Wait(_)
-        ));
-        assert!(matches!(
-            tracking_readiness(Platform::Shopify, None),
-            TrackingReadiness::Never(_)
-        ));
         assert_eq!(
-            tracking_readiness(Platform::Prom, Some("received")),
+            tracking_readiness(TrackingRule::Never("fulfilments"), Some("2")),
+            TrackingReadiness::Never("fulfilments".into())
+        );
+        assert_eq!(
+            tracking_readiness(TrackingRule::Always, Some("received")),
             TrackingReadiness::Ready
         );
     }

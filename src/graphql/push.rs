@@ -341,12 +341,6 @@ impl PushQuery {
 #[derive(Default)]
 pub struct PushMutation;
 
-/// What the source's platform takes as a rule's target (its platform note, ST-5..7).
-fn rule_targets(src: &SourceRow) -> async_graphql::Result<crate::domain::push::RuleTargets> {
-    let platform = crate::store::sources::platform_of(src).map_err(|e| e.extend())?;
-    Ok(crate::platforms::rule_targets(platform))
-}
-
 #[Object]
 impl PushMutation {
     /// Replaces a source's status rules (ST-3, ST-5..7). Rules start off; see enableStatusRules.
@@ -361,7 +355,7 @@ impl PushMutation {
         let rules = rules_of(rules)?;
         Ok(state(ctx)
             .store
-            .set_status_rules(&src, &rule_targets(&src)?, &rules)
+            .set_status_rules(&src, &rules)
             .await
             .gql()?
             .into_iter()
@@ -381,7 +375,7 @@ impl PushMutation {
         let rules = rules_of(rules)?;
         let p = state(ctx)
             .store
-            .preview_status_rules(&src, &rule_targets(&src)?, &rules)
+            .preview_status_rules(&src, &rules)
             .await
             .gql()?;
         let moved: u64 = p.moves.iter().map(|m| m.count).sum();
@@ -418,10 +412,9 @@ impl PushMutation {
     ) -> async_graphql::Result<Source> {
         admin(ctx)?;
         let src = visible_source(ctx, &source_id, "sourceId").await?;
-        let targets = rule_targets(&src)?;
         let (row, _) = state(ctx)
             .store
-            .enable_status_rules(src, &targets, enabled)
+            .enable_status_rules(src, enabled)
             .await
             .gql()?;
         Ok(Source(row))

@@ -77,7 +77,9 @@ impl SourceMutation {
         let platform: Platform = input.platform.into();
         input.credentials.check()?;
         let creds: Credentials = input.credentials.into();
-        if let Err(missing) = creds.check_complete(platform) {
+        if let Err(missing) =
+            creds.check_complete(crate::platforms::descriptor(platform).required_credentials())
+        {
             return Err(Error::bad_input(
                 &format!("credentials.{missing}"),
                 format!("{platform} needs `{missing}` to connect"),
@@ -101,10 +103,7 @@ impl SourceMutation {
         if s.base_url.as_ref().is_none_or(|u| u.is_none())
             && platform.production_base_url().is_none()
         {
-            let hint = match platform {
-                Platform::Shopify => creds.shop_domain.as_ref().map(|d| format!("https://{d}")),
-                _ => None,
-            };
+            let hint = crate::platforms::descriptor(platform).base_url_from_credentials(&creds);
             match hint {
                 Some(url) => s.base_url = Some(check_base_url(&url)?),
                 None => {
@@ -164,7 +163,9 @@ impl SourceMutation {
                 let platform = platform().await?;
                 c.check()?;
                 let creds: Credentials = c.into();
-                if let Err(missing) = creds.check_complete(platform) {
+                if let Err(missing) = creds
+                    .check_complete(crate::platforms::descriptor(platform).required_credentials())
+                {
                     return Err(Error::bad_input(
                         &format!("credentials.{missing}"),
                         format!("{platform} needs `{missing}`"),

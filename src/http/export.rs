@@ -255,10 +255,9 @@ fn cells_of(o: &ExportOrder) -> Vec<String> {
         .source
         .as_ref()
         .and_then(|s| s.platform.parse::<Platform>().ok());
-    let label = match (platform, o.order.source_status.as_deref()) {
-        (Some(p), Some(code)) => crate::platforms::source_status_label(p, code),
-        _ => None,
-    };
+    let label = platform
+        .zip(o.order.source_status.as_deref())
+        .and_then(|(p, code)| crate::platforms::source_status_label(p, code));
     let c = o.customer.as_ref();
     let items: Vec<String> = o
         .items

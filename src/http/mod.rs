@@ -63,11 +63,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, cors_origins: &[String]) {
     .service(
         web::scope("/webhooks")
             .app_data(web::PayloadConfig::new(webhooks::MAX_WEBHOOK_BODY))
-            .route("/shopify/{source_id}", web::post().to(webhooks::shopify))
-            .route(
-                "/woocommerce/{source_id}",
-                web::post().to(webhooks::woocommerce),
-            ),
+            .route("/{platform}/{source_id}", web::post().to(webhooks::deliver)),
     )
     .configure(console::configure)
     .route("/healthz", web::get().to(ops::healthz))

@@ -4,10 +4,12 @@
 
 use super::HttpState;
 use crate::domain::{Platform, SourceId};
-use crate::platforms::signature;
+use crate::platforms::{signature, TimeFormat, Webhooks};
 use crate::store::inbox::{InboxConnection, NewDelivery, Stored, PG_LANES};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -15,22 +17,23 @@ use std::time::Instant;
 /// Bodies above this answer 413 without being buffered (orders with many lines stay far below).
 pub const MAX_WEBHOOK_BODY: usize = 2 << 20;
 
-pub async fn shopify(
+/// `POST /webhooks/{platform}/{source_id}`: a delivery from a platform that sends webhooks (its
+/// descriptor's [`crate::platforms::Webhooks`]); any other platform's path is not found.
+pub async fn deliver(
     state: web::Data<HttpState>,
-    path: web::Path<String>,
+    path: web::Path<(String, String)>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    receive(&state, Platform::Shopify, &path, &req, body).await
-}
-
-pub async fn woocommerce(
-    state: web::Data<HttpState>,
-    path: web::Path<String>,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> HttpResponse {
-    receive(&state, Platform::Woocommerce, &path, &req, body).await
+    let (platform, source) = path.into_inner();
+    let sends = Platform::ALL
+        .into_iter()
+        .find(|p| p.as_str() == platform)
+        .filter(|p| crate::platforms::descriptor(*p).webhooks().is_some());
+    match sends {
+        Some(platform) => receive(&state, platform, &source, &req, body).await,
+        None => HttpResponse::NotFound().finish(),
+    }
 }
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
@@ -70,10 +73,11 @@ async fn receive(
         }
         Err(_) => return HttpResponse::ServiceUnavailable().finish(),
     };
-    let Some(headers) = crate::platforms::webhook_headers(platform) else {
+    let Some(webhooks) = crate::platforms::descriptor(platform).webhooks() else {
         count(state, platform, "unknown_source");
         return HttpResponse::NotFound().finish();
     };
+    let headers = &webhooks.headers;
     let signature = header(req, headers.signature);
     // WH-7: a platform's unsigned test of a new subscription (WooCommerce's `webhook_id=N`)
     if signature.is_none() && headers.unsigned_ping.is_some_and(|p| body.starts_with(p)) {
@@ -91,7 +95,7 @@ async fn receive(
         tracing::warn!(source_id = source_id.0, %platform, "webhook with a missing or wrong signature refused");
         return HttpResponse::Unauthorized().finish();
     }
-    let delivery = describe(platform, source_id, req, &body, src.enabled);
+    let delivery = describe(platform, webhooks, source_id, req, &body, src.enabled);
     match state.inbox_writer.store(delivery).await {
         Ok(Stored::New) => {
             count(state, platform, "stored");
@@ -113,41 +117,40 @@ async fn receive(
 /// The stored form of a delivery: headers that matter, raw body, keys for duplicate detection.
 fn describe(
     platform: Platform,
+    webhooks: &Webhooks,
     source_id: SourceId,
     req: &HttpRequest,
     body: &[u8],
     enabled: bool,
 ) -> NewDelivery {
-    let scheme = crate::platforms::webhook_headers(platform);
-    let names: &[&str] = scheme.map_or(&[], |h| h.kept);
+    let scheme = &webhooks.headers;
+    let names: &[&str] = scheme.kept;
     let mut headers = serde_json::Map::new();
     for n in names {
         if let Some(v) = header(req, n) {
             headers.insert((*n).to_string(), v.into());
         }
     }
-    let topic = scheme
-        .and_then(|h| header(req, h.topic))
-        .map(str::to_string);
+    let topic = header(req, scheme.topic).map(str::to_string);
     let is_order = topic.as_deref().is_some_and(|t| t.starts_with("order"));
-    let (external_order_id, updated_at, error) = match serde_json::from_slice::<Keys>(body) {
+    let seed = KeysOf {
+        updated_at_key: webhooks.updated_at_key,
+    };
+    let mut reader = serde_json::Deserializer::from_slice(body);
+    let keys = seed
+        .deserialize(&mut reader)
+        .and_then(|keys| reader.end().map(|()| keys));
+    let (external_order_id, updated_at, error) = match keys {
         Ok(keys) => {
             let id = keys
                 .id
                 .as_ref()
                 .and_then(json_id)
                 .filter(|id| is_order && usable_key(id));
-            let updated = match platform {
-                Platform::Shopify => keys
-                    .updated_at
-                    .and_then(|u| DateTime::parse_from_rfc3339(&u).ok())
-                    .map(|d| d.with_timezone(&Utc)),
-                _ => keys
-                    .date_modified_gmt
-                    .and_then(|u| NaiveDateTime::parse_from_str(&u, "%Y-%m-%dT%H:%M:%S").ok())
-                    .map(|n| n.and_utc()),
-            }
-            .filter(|_| is_order);
+            let updated = keys
+                .updated_at
+                .and_then(|u| time_of(&u, webhooks.updated_at_format))
+                .filter(|_| is_order);
             (id, updated, None)
         }
         // valid JSON that is not an object carries no keys; processing says what is wrong with it
@@ -161,12 +164,12 @@ fn describe(
         platform: platform.as_str().to_string(),
         topic,
         webhook_id: scheme
-            .and_then(|h| h.webhook_id)
+            .webhook_id
             .and_then(|name| header(req, name))
             .filter(|id| usable_key(id))
             .map(str::to_string),
         event_id: scheme
-            .and_then(|h| h.event_id)
+            .event_id
             .and_then(|name| header(req, name))
             .filter(|id| usable_key(id))
             .map(str::to_string),
@@ -185,15 +188,93 @@ fn describe(
     }
 }
 
+/// A time as a webhook body writes it.
+fn time_of(text: &str, format: TimeFormat) -> Option<DateTime<Utc>> {
+    match format {
+        TimeFormat::Rfc3339 => DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|d| d.with_timezone(&Utc)),
+        TimeFormat::UtcWithoutOffset => NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
+            .ok()
+            .map(|n| n.and_utc()),
+    }
+}
+
 /// The keys duplicate detection needs; the rest of the body is skipped, not built.
-#[derive(serde::Deserialize)]
 struct Keys<'a> {
-    #[serde(default)]
     id: Option<serde_json::Value>,
-    #[serde(default, borrow)]
-    updated_at: Option<std::borrow::Cow<'a, str>>,
-    #[serde(default, borrow)]
-    date_modified_gmt: Option<std::borrow::Cow<'a, str>>,
+    /// The value of the platform's updated-at key ([`Webhooks::updated_at_key`]).
+    updated_at: Option<Cow<'a, str>>,
+}
+
+/// Reads [`Keys`] out of a body, the updated-at key being the platform's.
+struct KeysOf {
+    updated_at_key: &'static str,
+}
+
+impl<'de> DeserializeSeed<'de> for KeysOf {
+    type Value = Keys<'de>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Keys<'de>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeysOf {
+    type Value = Keys<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Keys<'de>, A::Error> {
+        let mut keys = Keys {
+            id: None,
+            updated_at: None,
+        };
+        // a key given twice makes the body carry no keys, as it is no order to trust
+        let (mut seen_id, mut seen_updated_at) = (false, false);
+        while let Some(BorrowedOrOwned(key)) = map.next_key()? {
+            if key == "id" {
+                if std::mem::replace(&mut seen_id, true) {
+                    return Err(serde::de::Error::duplicate_field("id"));
+                }
+                keys.id = map.next_value()?;
+            } else if key == self.updated_at_key {
+                if std::mem::replace(&mut seen_updated_at, true) {
+                    return Err(serde::de::Error::duplicate_field("updated at"));
+                }
+                keys.updated_at = map
+                    .next_value::<Option<BorrowedOrOwned<'de>>>()?
+                    .map(|v| v.0);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(keys)
+    }
+}
+
+/// A string borrowed from the body where it has no escapes, else owned.
+struct BorrowedOrOwned<'a>(Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for BorrowedOrOwned<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl<'de> Visitor<'de> for Text {
+            type Value = BorrowedOrOwned<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(BorrowedOrOwned(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(BorrowedOrOwned(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(Text)
+    }
 }
 
 /// The platforms' ids are short printable text (UUIDs, integers). Anything else is no key to

@@ -23,6 +23,7 @@ mod fuzz_tests;
 
 use crate::domain::credentials::Credentials;
 use crate::domain::orders::ImportedOrder;
+use crate::domain::push::PushFacts;
 use crate::domain::{Platform, SourceId};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -305,67 +306,99 @@ pub trait PlatformClient: Send + Sync {
     }
 }
 
-/// PUB-2: whether a listing read from the platform counts as a publication. Rozetka: only goods
-/// whose sell status is "call" (2), "running out" (3) or "in stock" (4); WooCommerce: not trashed.
-pub fn publication_listed(platform: Platform, p: &RemotePublication) -> bool {
-    match platform {
-        Platform::Rozetka => p
-            .state
-            .as_deref()
-            .is_some_and(|s| rozetka::PUBLISHED_SELL_STATUSES.contains(&s)),
-        // the listing leaves trashed products out; read by id, they still answer
-        Platform::Woocommerce => p.state.as_deref() != Some("trash"),
-        _ => true,
+/// Everything orderhub knows about one platform, kept in the platform's folder
+/// (`platforms/<name>/descriptor.rs`): the rest of the crate asks [`descriptor`] and holds no
+/// `match` on the platform. A new platform is a new folder with its client, wire types, mapping,
+/// simulator, settings and descriptor, plus one line in [`descriptor`] (and its [`Platform`]
+/// variant).
+pub trait PlatformDescriptor: Send + Sync {
+    /// A client for one source of the platform.
+    fn client(&self, config: SourceConfig) -> Result<Arc<dyn PlatformClient>, PlatformError>;
+
+    /// The credential fields the platform cannot work without, by their GraphQL names (SRC-2).
+    fn required_credentials(&self) -> &'static [&'static str];
+
+    /// The platform account the credentials connect to (see [`account_identity`]), on the API
+    /// `base_url` names.
+    fn account_identity(&self, credentials: &Credentials, base_url: Option<&str>)
+        -> Option<String>;
+
+    /// The shop's address the credentials name, for a source given no base URL (Shopify's shop
+    /// domain); `None` where they name none.
+    fn base_url_from_credentials(&self, _credentials: &Credentials) -> Option<String> {
+        None
+    }
+
+    /// The platform's own name of one of its order statuses (see [`source_status_label`]).
+    fn status_label(&self, code: &str) -> Option<String>;
+
+    /// What a status rule may name, and when statuses and tracking numbers are taken (ST-5..7,
+    /// TRK-2).
+    fn push_facts(&self) -> PushFacts;
+
+    /// PUB-2: whether a listing read from the platform counts as a publication.
+    fn publication_listed(&self, _publication: &RemotePublication) -> bool {
+        true
+    }
+
+    /// The platform's own settings keys (SRC-1), in the order a form shows them.
+    fn settings_keys(&self) -> &'static [settings::SettingDoc];
+
+    /// Reads a settings object holding one of [`Self::settings_keys`] as the platform's typed
+    /// settings; the error says what is wrong with its value.
+    fn check_setting(&self, one: serde_json::Value) -> Result<(), String>;
+
+    /// How often the schedule runs a source (WH-6), in minutes, where the platform has the
+    /// setting (the webhook platforms).
+    fn reconcile_minutes(&self, _settings: &serde_json::Value) -> Option<u64> {
+        None
+    }
+
+    /// The country a source's settings name for bare national phone numbers (CUS-1), where the
+    /// platform takes one.
+    fn country(&self, _settings: &serde_json::Value) -> Option<settings::Country> {
+        None
+    }
+
+    /// How the platform delivers webhooks; `None` for the polled platforms.
+    fn webhooks(&self) -> Option<&'static Webhooks> {
+        None
+    }
+
+    /// What a webhook delivery means (WH-4), see [`webhook_mapping`]; asked only of platforms
+    /// with [`Self::webhooks`].
+    fn map_delivery(
+        &self,
+        _topic: &str,
+        _body: &[u8],
+        _country: Option<crate::domain::phone::Region>,
+    ) -> Result<Mapped, String> {
+        Err("the platform does not send webhooks".into())
     }
 }
 
-/// What each platform takes as the target of a status rule (ST-5..7), from its platform note.
-/// Statuses that shops define themselves (Cartum, WooCommerce plugins) are not listed.
-pub fn rule_targets(platform: Platform) -> crate::domain::push::RuleTargets {
-    use crate::domain::push::RuleTargets;
-    let strings = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let base = RuleTargets {
-        supported: true,
-        by_group: false,
-        statuses: None,
-        never: vec![],
-        cancel_status: None,
-        cancellation_reasons: vec![],
-    };
+/// The registry of platforms: one line per platform.
+pub fn descriptor(platform: Platform) -> &'static dyn PlatformDescriptor {
     match platform {
-        Platform::Rozetka => RuleTargets {
-            statuses: Some(
-                rozetka::statuses::STATUSES
-                    .iter()
-                    .map(|s| s.0.to_string())
-                    .collect(),
-            ),
-            never: vec![(
-                rozetka::statuses::REPEAT_ORDER.to_string(),
-                "status 49 (repeat order) is never sent to Rozetka (ST-6)".into(),
-            )],
-            ..base
-        },
-        Platform::Prom => RuleTargets {
-            by_group: true,
-            statuses: Some(strings(prom::SET_STATUS_TARGETS)),
-            cancel_status: Some("canceled".into()),
-            cancellation_reasons: strings(prom::CANCELLATION_REASONS),
-            ..base
-        },
-        Platform::Epicentr => RuleTargets {
-            statuses: Some(strings(epicentr::RULE_TARGETS)),
-            // the client sends a default reason code when the rule names none
-            cancel_status: Some("canceled_by_merchant".into()),
-            ..base
-        },
-        Platform::Cartum => base,
-        Platform::Woocommerce => base,
-        Platform::Shopify => RuleTargets {
-            supported: false,
-            ..base
-        },
+        Platform::Rozetka => &rozetka::descriptor::Rozetka,
+        Platform::Prom => &prom::descriptor::Prom,
+        Platform::Epicentr => &epicentr::descriptor::Epicentr,
+        Platform::Cartum => &cartum::descriptor::Cartum,
+        Platform::Shopify => &shopify::descriptor::Shopify,
+        Platform::Woocommerce => &woocommerce::descriptor::WooCommerce,
     }
+}
+
+/// PUB-2: whether a listing read from the platform counts as a publication. Rozetka: only goods
+/// whose sell status is "call" (2), "running out" (3) or "in stock" (4); WooCommerce: not trashed.
+pub fn publication_listed(platform: Platform, p: &RemotePublication) -> bool {
+    descriptor(platform).publication_listed(p)
+}
+
+/// The platform's push facts (ST-5..7, TRK-2), as the store is given them
+/// ([`crate::domain::push::PushFactsOf`]).
+pub fn push_facts(platform: Platform) -> PushFacts {
+    descriptor(platform).push_facts()
 }
 
 /// The platform's own name of one of its order statuses (the source status shown beside ours),
@@ -373,27 +406,12 @@ pub fn rule_targets(platform: Platform) -> crate::domain::push::RuleTargets {
 /// note gives it, else as the note names it; `None` for a code the note does not name (a
 /// shop's own status, a code a newer API added).
 pub fn source_status_label(platform: Platform, code: &str) -> Option<String> {
-    let known = match platform {
-        Platform::Rozetka => rozetka::statuses::label(code),
-        Platform::Prom => prom::status_label(code),
-        Platform::Epicentr => epicentr::status_label(code),
-        Platform::Cartum => cartum::status_label(code),
-        Platform::Woocommerce => woocommerce::status_label(code),
-        Platform::Shopify => return shopify::status_label(code),
-    };
-    known.map(str::to_string)
+    descriptor(platform).status_label(code)
 }
 
 /// The client for a source's platform.
 pub fn client_for(config: SourceConfig) -> Result<Arc<dyn PlatformClient>, PlatformError> {
-    Ok(match config.platform {
-        Platform::Rozetka => Arc::new(rozetka::client::RozetkaClient::new(config)?),
-        Platform::Prom => Arc::new(prom::client::PromClient::new(config)?),
-        Platform::Epicentr => Arc::new(epicentr::client::EpicentrClient::new(config)?),
-        Platform::Cartum => Arc::new(cartum::client::CartumClient::new(config)?),
-        Platform::Shopify => Arc::new(shopify::client::ShopifyClient::new(config)?),
-        Platform::Woocommerce => Arc::new(woocommerce::client::WooCommerceClient::new(config)?),
-    })
+    descriptor(config.platform).client(config)
 }
 
 /// The platform account credentials connect to, the same text for the same account however it
@@ -406,28 +424,28 @@ pub fn account_identity(
     credentials: &crate::domain::credentials::Credentials,
     base_url: Option<&str>,
 ) -> Option<String> {
-    let given = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
-    };
-    let on = |account: String| match base_url {
+    descriptor(platform).account_identity(credentials, base_url)
+}
+
+/// A credential as typed, trimmed; `None` when empty.
+pub(crate) fn given(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+/// An account on the API at `base_url` (where one is given): `account@site`.
+pub(crate) fn on_site(account: String, base_url: Option<&str>) -> String {
+    match base_url {
         Some(url) => format!("{account}@{}", site(url)),
         None => account,
-    };
-    match platform {
-        Platform::Prom | Platform::Epicentr => given(&credentials.token).map(on),
-        Platform::Rozetka => given(&credentials.login).map(|l| on(l.to_lowercase())),
-        Platform::Cartum => given(&credentials.login).map(on),
-        Platform::Shopify => given(&credentials.shop_domain).map(|d| on(site(&d))),
-        Platform::Woocommerce => base_url.map(site),
     }
 }
 
 /// A shop's address as one text for one site: `https://WWW.Shop.com.ua/` and `shop.com.ua` are
 /// both `shop.com.ua`; a path (a shop under a folder) stays.
-fn site(url: &str) -> String {
+pub(crate) fn site(url: &str) -> String {
     let url = url.trim();
     let with_scheme = if url.contains("://") {
         url.to_string()
@@ -443,6 +461,26 @@ fn site(url: &str) -> String {
         }
         Err(_) => url.trim_end_matches('/').to_lowercase(),
     }
+}
+
+/// How a webhook platform delivers (WH-1..7), kept in its folder.
+#[derive(Debug)]
+pub struct Webhooks {
+    pub headers: WebhookHeaders,
+    /// The topics each source subscribes (WH-6).
+    pub topics: &'static [&'static str],
+    /// The body's key telling when the order last changed (to recognise stale duplicates, WH-3).
+    pub updated_at_key: &'static str,
+    pub updated_at_format: TimeFormat,
+}
+
+/// How a webhook body writes a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeFormat {
+    /// RFC 3339 with an offset (`2026-03-01T10:00:00+02:00`).
+    Rfc3339,
+    /// UTC without an offset (`2026-03-01T08:00:00`).
+    UtcWithoutOffset,
 }
 
 /// A webhook platform's delivery headers (WH-1, WH-3), kept in its folder.
@@ -462,15 +500,6 @@ pub struct WebhookHeaders {
     pub unsigned_ping: Option<&'static [u8]>,
 }
 
-/// The delivery headers of a platform that sends webhooks; `None` for the polled ones.
-pub fn webhook_headers(platform: Platform) -> Option<&'static WebhookHeaders> {
-    match platform {
-        Platform::Shopify => Some(&shopify::WEBHOOK_HEADERS),
-        Platform::Woocommerce => Some(&woocommerce::WEBHOOK_HEADERS),
-        _ => None,
-    }
-}
-
 /// What the mapping of a delivery produced.
 pub enum Mapped {
     Order(Box<crate::domain::orders::ImportedOrder>),
@@ -478,6 +507,13 @@ pub enum Mapped {
     Skip(String),
     /// A topic orderhub does not act on; acknowledged and recorded (WH-4).
     Ignore(String),
+}
+
+impl Mapped {
+    /// A delivery about `topic`, which orderhub does not act on (WH-4).
+    pub fn ignored(topic: &str) -> Mapped {
+        Mapped::Ignore(format!("topic `{topic}` is recorded but not acted on"))
+    }
 }
 
 /// What a webhook delivery means (WH-4): an order to apply, a skip with its reason (IMP-6), or a
@@ -488,38 +524,11 @@ pub fn webhook_mapping(
     body: &[u8],
     country: Option<crate::domain::phone::Region>,
 ) -> Result<Mapped, String> {
-    match (platform, topic) {
-        (
-            Platform::Shopify,
-            "orders/create"
-            | "orders/updated"
-            | "orders/paid"
-            | "orders/cancelled"
-            | "orders/fulfilled"
-            | "orders/partially_fulfilled",
-        ) => {
-            let order = shopify::map::parse_order(body).map_err(|e| e.to_string())?;
-            let imported = shopify::map::to_imported_in(&order, country)
-                .map_err(|e| format!("order {} could not be read: {}", order.id, e.reason()))?;
-            Ok(Mapped::Order(Box::new(imported)))
-        }
-        (Platform::Woocommerce, "order.created" | "order.updated" | "order.restored") => {
-            let order = woocommerce::map::parse_order(body).map_err(|e| e.to_string())?;
-            if let Some(reason) = woocommerce::map::import_skip_reason(&order) {
-                return Ok(Mapped::Skip(format!(
-                    "order {} not imported: {reason}",
-                    order.id
-                )));
-            }
-            let imported = woocommerce::map::to_imported_in(&order, country)
-                .map_err(|e| format!("order {} could not be read: {}", order.id, e.reason()))?;
-            Ok(Mapped::Order(Box::new(imported)))
-        }
-        (Platform::Shopify | Platform::Woocommerce, other) => Ok(Mapped::Ignore(format!(
-            "topic `{other}` is recorded but not acted on"
-        ))),
-        _ => Err(format!("{platform} does not send webhooks")),
+    let d = descriptor(platform);
+    if d.webhooks().is_none() {
+        return Err(format!("{platform} does not send webhooks"));
     }
+    d.map_delivery(topic, body, country)
 }
 
 #[cfg(test)]
@@ -599,6 +608,156 @@ mod listed_tests {
             Platform::Prom,
             &with_state("on_display")
         ));
+    }
+}
+
+#[cfg(test)]
+mod descriptor_tests {
+    use super::*;
+    use crate::domain::push::{
+        plan_status_push, tracking_readiness, validate_rules, OrderFacts, Rule, StatusPush,
+        TrackingReadiness,
+    };
+
+    fn rule(status_id: i64, target: &str) -> Rule {
+        Rule {
+            status_id: Some(status_id),
+            status_group: None,
+            cancellation_reason: None,
+            platform_status: target.into(),
+            platform_cancellation_reason: None,
+        }
+    }
+
+    // covers: ST-7
+    #[test]
+    fn shopify_has_no_rules_and_woocommerce_completes_only_after_write_off() {
+        let (shopify, woo) = (
+            push_facts(Platform::Shopify),
+            push_facts(Platform::Woocommerce),
+        );
+        let known = |_| Some(crate::domain::StatusGroup::New);
+        assert!(validate_rules(Platform::Shopify, &shopify.targets, &[], known).is_err());
+        // the rule itself is domain::push's (its tests); here: these are the platforms' facts
+        let done = rule(5, "completed");
+        let open = OrderFacts {
+            source_status: Some("processing"),
+            written_off: false,
+        };
+        assert!(matches!(
+            plan_status_push(Platform::Woocommerce, &woo, true, Some(&done), &open),
+            StatusPush::NotSent(m) if m.starts_with("WooCommerce \"completed\" is sent only after")
+        ));
+        assert!(matches!(
+            plan_status_push(Platform::Shopify, &shopify, true, Some(&done), &open),
+            StatusPush::NotSent(m) if m == "Shopify statuses are not synchronised (ST-7)"
+        ));
+        // no other platform holds a status back for the write-off
+        for p in Platform::ALL {
+            let waits = push_facts(p).after_write_off.is_some();
+            assert_eq!(waits, p == Platform::Woocommerce, "{p}");
+        }
+    }
+
+    // covers: TRK-2
+    #[test]
+    fn tracking_numbers_go_in_the_platform_state_that_takes_them() {
+        let ready = |p, s| tracking_readiness(push_facts(p).tracking, s);
+        assert_eq!(
+            ready(Platform::Rozetka, Some("2")),
+            TrackingReadiness::Ready
+        );
+        assert!(
+            matches!(ready(Platform::Rozetka, Some("26")), TrackingReadiness::Wait(m) if m.contains("status 2") && m.ends_with("in status 26"))
+        );
+        assert_eq!(
+            ready(Platform::Epicentr, Some("confirmed")),
+            TrackingReadiness::Ready
+        );
+        assert_eq!(
+            ready(Platform::Epicentr, Some("new")),
+            TrackingReadiness::Wait(
+                "Epicentr takes a tracking number only when the order is confirmed; it is new"
+                    .into()
+            )
+        );
+        assert!(matches!(
+            ready(Platform::Shopify, None),
+            TrackingReadiness::Never(_)
+        ));
+        assert_eq!(
+            ready(Platform::Prom, Some("received")),
+            TrackingReadiness::Ready
+        );
+        assert_eq!(ready(Platform::Cartum, None), TrackingReadiness::Ready);
+        assert_eq!(ready(Platform::Woocommerce, None), TrackingReadiness::Ready);
+    }
+
+    // covers: SRC-2
+    #[test]
+    fn each_platform_names_the_credentials_it_needs() {
+        let c = Credentials {
+            login: Some("me".into()),
+            ..Default::default()
+        };
+        let check = |p| c.check_complete(descriptor(p).required_credentials());
+        assert_eq!(check(Platform::Rozetka), Err("password"));
+        assert_eq!(check(Platform::Cartum), Err("password"));
+        assert_eq!(check(Platform::Prom), Err("token"));
+        assert_eq!(check(Platform::Epicentr), Err("token"));
+        assert_eq!(check(Platform::Shopify), Err("shopDomain"));
+        assert_eq!(check(Platform::Woocommerce), Err("consumerKey"));
+        let shop = Credentials {
+            shop_domain: Some("x.myshopify.com".into()),
+            access_token: Some("shpat".into()),
+            webhook_secret: Some(" ".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            shop.check_complete(descriptor(Platform::Shopify).required_credentials()),
+            Err("webhookSecret")
+        );
+        assert_eq!(
+            descriptor(Platform::Shopify)
+                .base_url_from_credentials(&shop)
+                .as_deref(),
+            Some("https://x.myshopify.com")
+        );
+        assert_eq!(
+            descriptor(Platform::Woocommerce).base_url_from_credentials(&shop),
+            None
+        );
+    }
+
+    // covers: WH-6 (the topics each webhook platform subscribes; the polled ones have none)
+    #[test]
+    fn only_the_webhook_platforms_describe_deliveries() {
+        let topics = |p| descriptor(p).webhooks().map(|w| w.topics.to_vec());
+        assert_eq!(
+            topics(Platform::Shopify),
+            Some(vec![
+                "orders/create",
+                "orders/updated",
+                "orders/cancelled",
+                "app/uninstalled"
+            ])
+        );
+        assert_eq!(
+            topics(Platform::Woocommerce),
+            Some(vec![
+                "order.created",
+                "order.updated",
+                "order.deleted",
+                "order.restored"
+            ])
+        );
+        for p in Platform::ALL {
+            assert_eq!(topics(p).is_none(), p.is_polled(), "{p}");
+        }
+        assert!(
+            webhook_mapping(Platform::Prom, "orders/create", b"{}", None)
+                .is_err_and(|e| e == "prom does not send webhooks")
+        );
     }
 }
 

@@ -90,14 +90,7 @@ impl SettingsError {
 
 /// Every key a source of `platform` takes: the platform's own, then the common ones.
 pub fn docs(platform: Platform) -> Vec<SettingDoc> {
-    let own: &[SettingDoc] = match platform {
-        Platform::Rozetka => super::rozetka::settings::RozetkaSettings::KEYS,
-        Platform::Prom => super::prom::settings::PromSettings::KEYS,
-        Platform::Epicentr => super::epicentr::settings::EpicentrSettings::KEYS,
-        Platform::Cartum => super::cartum::settings::CartumSettings::KEYS,
-        Platform::Shopify => super::shopify::settings::ShopifySettings::KEYS,
-        Platform::Woocommerce => super::woocommerce::settings::WooCommerceSettings::KEYS,
-    };
+    let own = super::descriptor(platform).settings_keys();
     own.iter().chain(CommonSettings::KEYS).copied().collect()
 }
 
@@ -112,18 +105,7 @@ pub fn check(platform: Platform, settings: &Value) -> Result<(), SettingsError> 
         let parsed = if CommonSettings::KEYS.iter().any(|d| d.key == key) {
             parse_one::<CommonSettings>(one())
         } else if docs(platform).iter().any(|d| d.key == key) {
-            match platform {
-                Platform::Rozetka => parse_one::<super::rozetka::settings::RozetkaSettings>(one()),
-                Platform::Prom => parse_one::<super::prom::settings::PromSettings>(one()),
-                Platform::Epicentr => {
-                    parse_one::<super::epicentr::settings::EpicentrSettings>(one())
-                }
-                Platform::Cartum => parse_one::<super::cartum::settings::CartumSettings>(one()),
-                Platform::Shopify => parse_one::<super::shopify::settings::ShopifySettings>(one()),
-                Platform::Woocommerce => {
-                    parse_one::<super::woocommerce::settings::WooCommerceSettings>(one())
-                }
-            }
+            super::descriptor(platform).check_setting(one())
         } else {
             return Err(SettingsError::Unknown {
                 platform,
@@ -143,7 +125,8 @@ pub fn check(platform: Platform, settings: &Value) -> Result<(), SettingsError> 
     Ok(())
 }
 
-fn parse_one<T: DeserializeOwned>(one: Value) -> Result<(), String> {
+/// Reads a settings object (of one key) as `T`; the error says what is wrong with it.
+pub fn parse_one<T: DeserializeOwned>(one: Value) -> Result<(), String> {
     serde_json::from_value::<T>(one)
         .map(drop)
         .map_err(|e| e.to_string())
@@ -178,29 +161,15 @@ pub fn common(settings: &Value) -> CommonSettings {
 /// How often the schedule runs a webhook platform's source (WH-6), in minutes; `None` for the
 /// polled platforms, which have no such setting.
 pub fn reconcile_minutes(platform: Platform, settings: &Value) -> Option<u64> {
-    match platform {
-        Platform::Shopify => {
-            Some(read::<super::shopify::settings::ShopifySettings>(settings).reconcile_minutes)
-        }
-        Platform::Woocommerce => Some(
-            read::<super::woocommerce::settings::WooCommerceSettings>(settings).reconcile_minutes,
-        ),
-        _ => None,
-    }
+    super::descriptor(platform).reconcile_minutes(settings)
 }
 
 /// The country a source's settings name for its bare national phone numbers (CUS-1), where its
 /// platform takes one; `None` leaves it to the order (its currency) or the platform's market.
 pub fn country(platform: Platform, settings: &Value) -> Option<crate::domain::phone::Region> {
-    let country = match platform {
-        Platform::Shopify => read::<super::shopify::settings::ShopifySettings>(settings).country,
-        Platform::Woocommerce => {
-            read::<super::woocommerce::settings::WooCommerceSettings>(settings).country
-        }
-        Platform::Cartum => Some(read::<super::cartum::settings::CartumSettings>(settings).country),
-        _ => None,
-    };
-    country.map(Country::region)
+    super::descriptor(platform)
+        .country(settings)
+        .map(Country::region)
 }
 
 /// The country a source's bare national numbers are read in (CUS-1), where a platform lets the

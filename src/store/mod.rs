@@ -63,6 +63,8 @@ pub struct Store {
     inbox: DatabaseConnection,
     /// For statements run on sqlx directly (sea-orm's reach the metrics by its callback).
     metrics: Arc<Metrics>,
+    /// What each platform takes from status rules and pushes (ST-5..7), given by the caller.
+    push_facts: crate::domain::push::PushFactsOf,
     /// Rung when a push is queued, so the outbox worker does not wait for its next tick.
     outbox_wakeup: Arc<tokio::sync::Notify>,
     /// Webhook deliveries waiting for their inbox commit (see [`Store::acks_waiting`]).
@@ -103,7 +105,13 @@ impl Store {
     }
 
     /// Opens the pool. SQLite runs in WAL mode with a busy timeout so readers never block the writer.
-    pub async fn connect(url: &str, metrics: Arc<Metrics>) -> Result<Store> {
+    /// `push_facts`: what each platform takes from status rules and pushes
+    /// (`crate::platforms::push_facts`; the store does not import the platforms).
+    pub async fn connect(
+        url: &str,
+        metrics: Arc<Metrics>,
+        push_facts: crate::domain::push::PushFactsOf,
+    ) -> Result<Store> {
         let sqlite = url.starts_with("sqlite:");
         let open = |connections: u32, planner: &'static [(&'static str, &'static str)]| {
             let metrics = metrics.clone();
@@ -166,6 +174,7 @@ impl Store {
             writer,
             inbox,
             metrics,
+            push_facts,
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
             acks_waiting: Default::default(),
             inbox_applying: Default::default(),

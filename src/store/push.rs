@@ -6,7 +6,7 @@
 //! `running`), so one open job per (order, kind, target) exists at a time.
 
 use super::{now, rows::*, Store};
-use crate::domain::push::{self, OpenOrder, Rule, RuleTargets, StatusPush};
+use crate::domain::push::{self, OpenOrder, PushFacts, Rule, StatusPush};
 use crate::domain::{OrderId, Platform, SourceId, StatusGroup};
 use crate::error::{Error, Result};
 use crate::store::orders::{add_event, Actor};
@@ -130,6 +130,8 @@ fn tracking_ids(src: &SourceRow) -> Vec<i64> {
 pub(crate) struct PushContext {
     pub source: SourceRow,
     pub platform: Platform,
+    /// What the platform takes (its descriptor's, as the store was given them).
+    pub facts: PushFacts,
     pub rules: Vec<Rule>,
 }
 
@@ -151,17 +153,17 @@ impl Store {
             .collect())
     }
 
-    /// Checks `rules` against what the platform takes (`targets`, from its platform note;
-    /// ST-5..7); the error names the field.
-    pub async fn check_rules(
-        &self,
-        source: &SourceRow,
-        targets: &RuleTargets,
-        rules: &[Rule],
-    ) -> Result<()> {
+    /// What the platform takes from status rules and pushes (its platform note, ST-5..7).
+    pub fn push_facts(&self, platform: Platform) -> PushFacts {
+        (self.push_facts)(platform)
+    }
+
+    /// Checks `rules` against what the platform takes (ST-5..7); the error names the field.
+    pub async fn check_rules(&self, source: &SourceRow, rules: &[Rule]) -> Result<()> {
         let platform = platform_of(source)?;
+        let targets = self.push_facts(platform).targets;
         let groups = self.group_map().await?;
-        push::validate_rules(platform, targets, rules, |id| groups.get(&id).copied())
+        push::validate_rules(platform, &targets, rules, |id| groups.get(&id).copied())
             .map_err(|e| Error::bad_input(e.field, e.message))
     }
 
@@ -169,10 +171,9 @@ impl Store {
     pub async fn set_status_rules(
         &self,
         source: &SourceRow,
-        targets: &RuleTargets,
         rules: &[Rule],
     ) -> Result<Vec<StatusRuleRow>> {
-        self.check_rules(source, targets, rules).await?;
+        self.check_rules(source, rules).await?;
         let txn = self.write_txn().await?;
         status_rule::Entity::delete_many()
             .filter(status_rule::Column::SourceId.eq(source.id))
@@ -220,10 +221,9 @@ impl Store {
     pub async fn preview_status_rules(
         &self,
         source: &SourceRow,
-        targets: &RuleTargets,
         rules: &[Rule],
     ) -> Result<push::Preview> {
-        self.check_rules(source, targets, rules).await?;
+        self.check_rules(source, rules).await?;
         let open: Vec<OpenOrder> = self
             .open_orders(SourceId(source.id))
             .await?
@@ -235,7 +235,13 @@ impl Store {
                 written_off: o.written_off,
             })
             .collect();
-        Ok(push::preview(platform_of(source)?, rules, &open))
+        let platform = platform_of(source)?;
+        Ok(push::preview(
+            platform,
+            &self.push_facts(platform),
+            rules,
+            &open,
+        ))
     }
 
     /// ST-3: switches rules on (queuing a push for every open order the rules move) or off.
@@ -245,10 +251,10 @@ impl Store {
     pub async fn enable_status_rules(
         &self,
         source: SourceRow,
-        targets: &RuleTargets,
         enabled: bool,
     ) -> Result<(SourceRow, usize)> {
         let platform = platform_of(&source)?;
+        let facts = self.push_facts(platform);
         let rules: Vec<Rule> = self
             .status_rules(SourceId(source.id))
             .await?
@@ -256,7 +262,7 @@ impl Store {
             .map(rule_of)
             .collect();
         if enabled {
-            push::validate_rules(platform, targets, &rules, |_| Some(StatusGroup::New))
+            push::validate_rules(platform, &facts.targets, &rules, |_| Some(StatusGroup::New))
                 .map_err(|e| Error::bad_input("enabled", e.message))?;
             if rules.is_empty() {
                 return Err(Error::bad_input(
@@ -279,6 +285,7 @@ impl Store {
         let ctx = PushContext {
             source: row.clone(),
             platform,
+            facts,
             rules,
         };
         let mut queued = 0;
@@ -294,14 +301,14 @@ impl Store {
                 continue;
             };
             let rule = push::rule_for(&ctx.rules, o.status_id, *group, None);
-            let facts = push::OrderFacts {
+            let order = push::OrderFacts {
                 source_status: o.source_status.as_deref(),
                 written_off: o.written_off,
             };
             if let StatusPush::Send {
                 platform_status,
                 cancellation_reason,
-            } = push::plan_status_push(platform, true, rule, &facts)
+            } = push::plan_status_push(platform, &ctx.facts, true, rule, &order)
             {
                 let send = (platform_status.as_str(), cancellation_reason.as_deref());
                 if enqueue_status(&txn, &ctx, o, external_id, send, Actor::System).await? {
@@ -311,7 +318,7 @@ impl Store {
         }
         if switched {
             let (message, data) = if enabled {
-                let preview = push::preview(platform, &ctx.rules, &seen);
+                let preview = push::preview(platform, &ctx.facts, &ctx.rules, &seen);
                 (
                     push::enabling_summary(platform, &preview, seen.len() as u64, queued as u64),
                     Some(push::preview_json(
@@ -369,6 +376,7 @@ impl Store {
         Ok(Some(PushContext {
             source,
             platform,
+            facts: self.push_facts(platform),
             rules,
         }))
     }
@@ -678,11 +686,12 @@ pub(crate) async fn queue_status_push<C: ConnectionTrait>(
         return Ok(false);
     };
     let rule = push::rule_for(&ctx.rules, o.status_id, group, cancellation_reason);
-    let facts = push::OrderFacts {
+    let order = push::OrderFacts {
         source_status: o.source_status.as_deref(),
         written_off: o.written_off,
     };
-    match push::plan_status_push(ctx.platform, ctx.source.status_rules_enabled, rule, &facts) {
+    let enabled = ctx.source.status_rules_enabled;
+    match push::plan_status_push(ctx.platform, &ctx.facts, enabled, rule, &order) {
         StatusPush::Send {
             platform_status,
             cancellation_reason,

@@ -9,7 +9,7 @@ use super::push::queue_status_push;
 use super::{now, rows::*, Store};
 use crate::domain::auth::SourceScope;
 use crate::domain::orders::check_write_off;
-use crate::domain::{OrderId, Platform, StatusGroup, StatusId};
+use crate::domain::{OrderId, StatusGroup, StatusId};
 use crate::error::{Error, Result};
 use entity::{order, order_item, product};
 use sea_orm::sea_query::Expr;
@@ -151,11 +151,8 @@ impl Store {
             .queue_stock_pushes(&txn, &products, STOCK_DEBOUNCE)
             .await?
             > 0;
-        // ST-7: WooCommerce "completed" waited for this write-off
-        if let Some(ctx) = push
-            .as_ref()
-            .filter(|c| c.platform == Platform::Woocommerce)
-        {
+        // ST-7: a platform status that waits for the write-off (WooCommerce "completed") goes now
+        if let Some(ctx) = push.as_ref().filter(|c| c.facts.after_write_off.is_some()) {
             let group = self
                 .status(StatusId(row.status_id))
                 .await?

@@ -168,21 +168,10 @@ impl SyncEngine {
         let Ok(platform) = src.platform.parse::<Platform>() else {
             return false;
         };
-        let topics: &[&str] = match platform {
-            Platform::Shopify => &[
-                "orders/create",
-                "orders/updated",
-                "orders/cancelled",
-                "app/uninstalled",
-            ],
-            Platform::Woocommerce => &[
-                "order.created",
-                "order.updated",
-                "order.deleted",
-                "order.restored",
-            ],
-            _ => return false,
+        let Some(webhooks) = crate::platforms::descriptor(platform).webhooks() else {
+            return false;
         };
+        let topics = webhooks.topics;
         let Some(public) = &self.public_url else {
             let message = format!(
                 "Subscribe the shop's webhooks by hand (ORDERHUB_PUBLIC_URL is not set): deliver {} to <orderhub URL>/webhooks/{platform}/{}",

@@ -280,14 +280,9 @@ async fn status(
             None,
         );
     }
-    if platform == Platform::Woocommerce && target == "completed" && !order.written_off {
-        return (
-            JobOutcome::Skipped(
-                "WooCommerce \"completed\" is sent only after the order's goods are written off (ST-7)"
-                    .into(),
-            ),
-            None,
-        );
+    let facts = crate::platforms::push_facts(platform);
+    if let Some(why) = push::held_for_write_off(platform, &facts, target, order.written_off) {
+        return (JobOutcome::Skipped(why), None);
     }
     let mut sent = Vec::new();
     let result = client
@@ -388,7 +383,8 @@ async fn tracking(
             }
         }
     };
-    match push::tracking_readiness(platform, order.source_status.as_deref()) {
+    let rule = crate::platforms::push_facts(platform).tracking;
+    match push::tracking_readiness(rule, order.source_status.as_deref()) {
         TrackingReadiness::Ready => {}
         TrackingReadiness::Wait(reason) => return (give_up(reason), None),
         TrackingReadiness::Never(reason) => return (JobOutcome::Failed(reason), None),

@@ -417,9 +417,10 @@ async fn a_push_committed_before_a_crash_is_made_after_the_restart_exactly_once(
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
     // the instance commits the change and its job, then dies before its worker runs
-    let store = orderhub::store::Store::connect(&url, Default::default())
-        .await
-        .unwrap();
+    let store =
+        orderhub::store::Store::connect(&url, Default::default(), orderhub::platforms::push_facts)
+            .await
+            .unwrap();
     store
         .change_order_status(
             &SourceScope::All,

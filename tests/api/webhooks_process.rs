@@ -389,9 +389,10 @@ async fn deliveries_stored_before_a_restart_are_processed_after_it() {
     let (src, _sim) = webhook_source(&first, "SHOPIFY", "UAH").await;
     first.handle.stop(true).await;
     // as if the process died right after acknowledging: the delivery is in the inbox, unprocessed
-    let store = orderhub::store::Store::connect(&url, Default::default())
-        .await
-        .unwrap();
+    let store =
+        orderhub::store::Store::connect(&url, Default::default(), orderhub::platforms::push_facts)
+            .await
+            .unwrap();
     store
         .store_delivery(NewDelivery {
             source_id: src,

@@ -2,6 +2,7 @@
 //! `POST <shop>/api/<function>/` carrying a 600-second token; answers are `{status, response}`.
 
 pub mod client;
+pub mod descriptor;
 pub mod map;
 pub mod settings;
 pub mod sim;

@@ -1,6 +1,7 @@
 //! Prom: client, wire types, mapping and simulator (see docs/platforms in the README).
 
 pub mod client;
+pub mod descriptor;
 pub mod map;
 pub mod settings;
 pub mod sim;

@@ -2,6 +2,7 @@
 //! (the facts behind them are in the platform note kept with the project's docs).
 
 pub mod client;
+pub mod descriptor;
 pub mod map;
 pub mod settings;
 pub mod sim;

@@ -2,6 +2,7 @@
 //! reconciliation, webhook subscriptions) and the simulator that also sends signed webhooks.
 
 pub mod client;
+pub mod descriptor;
 pub mod map;
 pub mod settings;
 pub mod sim;

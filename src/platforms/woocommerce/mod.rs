@@ -2,6 +2,7 @@
 //! reconciliation, status, listings, stock, webhook subscriptions) and the simulator.
 
 pub mod client;
+pub mod descriptor;
 pub mod map;
 pub mod php_json;
 pub mod settings;

@@ -1,0 +1,107 @@
+//! What orderhub knows about Shopify, for the rest of the crate
+//! ([`crate::platforms::descriptor`]).
+
+use super::settings::ShopifySettings;
+use crate::domain::credentials::Credentials;
+use crate::domain::phone::Region;
+use crate::domain::push::{PushFacts, RuleTargets, TrackingRule};
+use crate::platforms::settings::{parse_one, read, Country, PlatformSettings, SettingDoc};
+use crate::platforms::{
+    given, on_site, site, Mapped, PlatformClient, PlatformDescriptor, PlatformError, SourceConfig,
+    TimeFormat, Webhooks,
+};
+use std::sync::Arc;
+
+pub struct Shopify;
+
+/// Shopify's deliveries (shopify.md, webhooks) and the topics a source subscribes (WH-6).
+pub const WEBHOOKS: Webhooks = Webhooks {
+    headers: super::WEBHOOK_HEADERS,
+    topics: &[
+        "orders/create",
+        "orders/updated",
+        "orders/cancelled",
+        "app/uninstalled",
+    ],
+    updated_at_key: "updated_at",
+    updated_at_format: TimeFormat::Rfc3339,
+};
+
+impl PlatformDescriptor for Shopify {
+    fn client(&self, config: SourceConfig) -> Result<Arc<dyn PlatformClient>, PlatformError> {
+        Ok(Arc::new(super::client::ShopifyClient::new(config)?))
+    }
+
+    fn required_credentials(&self) -> &'static [&'static str] {
+        &["shopDomain", "accessToken", "webhookSecret"]
+    }
+
+    fn account_identity(&self, c: &Credentials, base_url: Option<&str>) -> Option<String> {
+        given(&c.shop_domain).map(|d| on_site(site(&d), base_url))
+    }
+
+    fn base_url_from_credentials(&self, c: &Credentials) -> Option<String> {
+        c.shop_domain.as_ref().map(|d| format!("https://{d}"))
+    }
+
+    fn status_label(&self, code: &str) -> Option<String> {
+        super::status_label(code)
+    }
+
+    /// No status sync at all, and tracking numbers belong to fulfilments (ST-7).
+    fn push_facts(&self) -> PushFacts {
+        PushFacts {
+            targets: RuleTargets {
+                supported: false,
+                ..RuleTargets::any_status()
+            },
+            after_write_off: None,
+            tracking: TrackingRule::Never(
+                "Shopify tracking numbers belong to fulfilments, which orderhub does not create \
+                 (ST-7)",
+            ),
+        }
+    }
+
+    fn settings_keys(&self) -> &'static [SettingDoc] {
+        ShopifySettings::KEYS
+    }
+
+    fn check_setting(&self, one: serde_json::Value) -> Result<(), String> {
+        parse_one::<ShopifySettings>(one)
+    }
+
+    fn reconcile_minutes(&self, settings: &serde_json::Value) -> Option<u64> {
+        Some(read::<ShopifySettings>(settings).reconcile_minutes)
+    }
+
+    fn country(&self, settings: &serde_json::Value) -> Option<Country> {
+        read::<ShopifySettings>(settings).country
+    }
+
+    fn webhooks(&self) -> Option<&'static Webhooks> {
+        Some(&WEBHOOKS)
+    }
+
+    fn map_delivery(
+        &self,
+        topic: &str,
+        body: &[u8],
+        country: Option<Region>,
+    ) -> Result<Mapped, String> {
+        match topic {
+            "orders/create"
+            | "orders/updated"
+            | "orders/paid"
+            | "orders/cancelled"
+            | "orders/fulfilled"
+            | "orders/partially_fulfilled" => {
+                let order = super::map::parse_order(body).map_err(|e| e.to_string())?;
+                let imported = super::map::to_imported_in(&order, country)
+                    .map_err(|e| format!("order {} could not be read: {}", order.id, e.reason()))?;
+                Ok(Mapped::Order(Box::new(imported)))
+            }
+            other => Ok(Mapped::ignored(other)),
+        }
+    }
+}
