@@ -3,6 +3,11 @@
 //! `platforms`; the API (`graphql`, `http`) takes `store` and `sync`, and never talks to a
 //! platform itself. Read from the sources with `std::fs`, so a wrong-way `use` fails
 //! `cargo test --lib layering` before anyone builds on it.
+//!
+//! A platform's facts live in its folder's descriptor (`platforms/<name>/descriptor.rs`, asked
+//! through `platforms::descriptor`): `domain`, `store`, `sync` and `http` name no platform
+//! (`Platform::Shopify` in a match arm or a comparison) outside their tests. The enum itself
+//! (`domain/platform.rs`) is the one exception.
 
 use std::path::{Path, PathBuf};
 
@@ -33,10 +38,20 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
         &["sync", "graphql", "http", "platforms", "app", "demo"],
         &["actix_web", "async_graphql", "reqwest"],
     ),
-    ("sync", &["graphql", "http", "app", "demo"], &["async_graphql"]),
+    (
+        "sync",
+        &["graphql", "http", "app", "demo"],
+        &["async_graphql"],
+    ),
     ("graphql", &["demo", "app"], &[]),
     ("http", &["demo", "app"], &[]),
 ];
+
+/// The rooms that name no platform: what differs by platform is asked of its descriptor.
+const NO_PLATFORM_NAMED: &[&str] = &["domain", "store", "sync", "http"];
+
+/// Where the platforms are listed, and so named one by one.
+const PLATFORM_LIST: &str = "domain/platform.rs";
 
 /// Names the API must not use: a platform is asked through the sync room's source service, and
 /// its errors are mapped to the API's there, once.
@@ -102,6 +117,61 @@ fn crate_modules(line: &str) -> Vec<String> {
         .collect()
 }
 
+/// The platforms a line names one by one: `Platform::Shopify` (not `Platform::ALL`).
+fn platforms_named(line: &str) -> Vec<String> {
+    line.match_indices("Platform::")
+        .filter(|(i, _)| {
+            // `Platform::`, not `SomePlatform::` (`PlatformGql`, `MyPlatform` are other types)
+            !line[..*i]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+        .map(|(i, m)| {
+            line[i + m.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect::<String>()
+        })
+        .filter(|v| {
+            v.starts_with(|c: char| c.is_ascii_uppercase()) && v.chars().any(|c| c.is_lowercase())
+        })
+        .collect()
+}
+
+/// A file's lines outside `#[cfg(test)]` items (a test module, a test helper), numbered from 1.
+fn non_test_lines(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut after_cfg_test = false;
+    // the brace depth of the test item being skipped, while one is
+    let mut skipping: Option<i64> = None;
+    for (n, line) in text.lines().enumerate() {
+        let code = code(line);
+        if let Some(depth) = skipping.as_mut() {
+            *depth += code.matches('{').count() as i64 - code.matches('}').count() as i64;
+            if *depth <= 0 {
+                skipping = None;
+            }
+            continue;
+        }
+        let trimmed = code.trim();
+        if trimmed == "#[cfg(test)]" {
+            after_cfg_test = true;
+            continue;
+        }
+        if after_cfg_test && !trimmed.starts_with("#[") && !trimmed.is_empty() {
+            after_cfg_test = false;
+            let depth = code.matches('{').count() as i64 - code.matches('}').count() as i64;
+            if depth > 0 {
+                skipping = Some(depth);
+            }
+            continue;
+        }
+        out.push((n + 1, code));
+    }
+    out
+}
+
 /// Every wrong-way reference under `src/` (`root`), as `file:line: what`.
 fn violations(root: &Path) -> Vec<String> {
     let mut out = Vec::new();
@@ -136,6 +206,22 @@ fn violations(root: &Path) -> Vec<String> {
                         if line.contains(name) {
                             out.push(format!("src/{shown}:{}: the API names {name}", n + 1));
                         }
+                    }
+                }
+            }
+            let is_test_file = file
+                .file_name()
+                .and_then(|f| f.to_str())
+                .is_some_and(|f| f.ends_with("tests.rs"));
+            if NO_PLATFORM_NAMED.contains(room)
+                && !is_test_file
+                && shown.replace('\\', "/") != PLATFORM_LIST
+            {
+                for (n, line) in non_test_lines(&text) {
+                    for v in platforms_named(line) {
+                        out.push(format!(
+                            "src/{shown}:{n}: {room} names Platform::{v} (ask its descriptor)"
+                        ));
                     }
                 }
             }
@@ -193,6 +279,76 @@ fn a_planted_wrong_way_import_is_caught() {
             "src/store/push.rs:1: store imports crate::platforms",
             "src/sync/x.rs:1: sync imports crate::graphql",
             "src/graphql/x.rs:1: the API names PlatformError",
+        ]
+    );
+}
+
+// covers: issue 17 (one platform, one folder: the check catches a platform named outside it)
+#[test]
+fn a_planted_platform_match_is_caught() {
+    let dir = std::env::temp_dir().join(format!("orderhub-platforms-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for room in [
+        "domain",
+        "store",
+        "sync",
+        "http",
+        "graphql",
+        "platforms/shopify",
+    ] {
+        std::fs::create_dir_all(dir.join(room)).unwrap();
+    }
+    let plant = |path: &str, text: &str| std::fs::write(dir.join(path), text).unwrap();
+    plant(
+        "sync/engine.rs",
+        "fn topics(p: Platform) -> &'static [&'static str] {\n\
+         \x20   match p {\n\
+         \x20       Platform::Shopify => &[\"orders/create\"],\n\
+         \x20       _ => &[],\n\
+         \x20   }\n\
+         }\n\
+         fn all() -> [Platform; 6] { Platform::ALL }\n\
+         #[cfg(test)]\n\
+         mod tests {\n\
+         \x20   fn t() { assert!(super::topics(Platform::Prom).is_empty()); }\n\
+         }\n\
+         fn after() -> bool { matches!(P, Platform::Cartum) }\n",
+    );
+    plant(
+        "store/stock.rs",
+        "fn waits(p: Platform) -> bool { p == Platform::Woocommerce } // Platform::Rozetka\n",
+    );
+    plant(
+        "domain/push.rs",
+        "fn f(p: Platform) -> bool { p != Platform::Shopify }\n",
+    );
+    plant(
+        "http/webhooks.rs",
+        "fn g() -> PlatformGql { PlatformGql::Shopify }\n",
+    );
+    // the enum's own list, test files, the platforms' folders and the API's enum are left alone
+    plant(
+        "domain/platform.rs",
+        "const ONE: Platform = Platform::Rozetka;\n",
+    );
+    plant("http/tests.rs", "fn t() { let _ = Platform::Shopify; }\n");
+    plant(
+        "platforms/shopify/descriptor.rs",
+        "const P: Platform = Platform::Shopify;\n",
+    );
+    plant(
+        "graphql/enums.rs",
+        "fn g() -> Platform { Platform::Shopify }\n",
+    );
+    let found = violations(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        found,
+        [
+            "src/domain/push.rs:1: domain names Platform::Shopify (ask its descriptor)",
+            "src/store/stock.rs:1: store names Platform::Woocommerce (ask its descriptor)",
+            "src/sync/engine.rs:3: sync names Platform::Shopify (ask its descriptor)",
+            "src/sync/engine.rs:12: sync names Platform::Cartum (ask its descriptor)",
         ]
     );
 }
