@@ -5,6 +5,7 @@ pub mod prelude;
 pub mod category;
 pub mod customer;
 pub mod customer_contact;
+pub mod data_repair;
 pub mod expense;
 pub mod lease;
 pub mod order;

@@ -14,6 +14,7 @@ mod m20261206_000020_source_next_due;
 mod m20261206_000030_sync_runs_running_index;
 mod m20261207_000015_source_accounts;
 mod m20261207_000020_local_order_edits;
+mod m20261207_000040_data_repairs;
 
 /// Runs all orderhub migrations in order.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000030_sync_runs_running_index::Migration),
             Box::new(m20261207_000015_source_accounts::Migration),
             Box::new(m20261207_000020_local_order_edits::Migration),
+            Box::new(m20261207_000040_data_repairs::Migration),
         ]
     }
 }

@@ -111,6 +111,31 @@ impl Phone {
         read.or_else(|| (!words).then(|| Phone(digits.to_string())))
     }
 
+    /// What a phone stored before the numbering plans were read (ab2720c, issue 17) becomes now,
+    /// `None` when it stays. The old rule wrote every number as `+` and its digits, so the stored
+    /// form is all that is left of what the buyer typed; only the forms that can be told apart
+    /// from a real international number are changed:
+    /// - `+80…`, 11 digits: the old trunk spelling `8 0XX …` (no country code is 80), Ukrainian;
+    /// - `+48` and 9 digits in a Ukrainian source (`region`): 9 bare digits the old rule took for
+    ///   Polish, read as the source's national number like a new import of them is;
+    /// - anything the current reading of the stored text changes (`+380 0XX…`, the trunk 0 kept).
+    ///
+    /// Other old forms (`+12345678` from 8 bare digits) stay: a buyer may have written the `+`.
+    pub fn repair_stored(stored: &str, region: Option<Region>) -> Option<Phone> {
+        let digits = stored.strip_prefix('+')?;
+        if !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let national = match (digits.len(), digits.get(..2), digits.get(2..)) {
+            (11, Some("80"), _) => Phone::parse_in(digits, region).filter(Phone::is_e164),
+            (11, Some("48"), Some(nsn)) if region == Some(Region::Ukraine) => ukrainian(nsn),
+            _ => None,
+        };
+        national
+            .or_else(|| Phone::parse_in(stored, region))
+            .filter(|p| p.0 != stored)
+    }
+
     /// Whether the number was read into E.164; `false` for digits kept as the buyer wrote them.
     pub fn is_e164(&self) -> bool {
         self.0.starts_with('+')
@@ -266,5 +291,38 @@ mod tests {
             Some("olena@example.com".into())
         );
         assert_eq!(normalize_email("  "), None);
+    }
+
+    // covers: CUS-1 (issue 17: phones stored by the old rule, before ab2720c)
+    #[test]
+    fn phones_stored_by_the_old_rule_are_repaired() {
+        let repair =
+            |stored: &str, region| Phone::repair_stored(stored, region).map(Phone::into_string);
+        // `8 050 123 45 67` was stored +80501234567, in any source
+        for region in [None, UA, PL] {
+            assert_eq!(
+                repair("+80501234567", region).as_deref(),
+                Some("+380501234567")
+            );
+            // `+380 (050) …`, the trunk 0 kept, was stored with 13 digits
+            assert_eq!(
+                repair("+3800501234567", region).as_deref(),
+                Some("+380501234567")
+            );
+            // right then and now
+            assert_eq!(repair("+380501234567", region), None);
+            // a real international number and the undecidable `+12345678` stay
+            assert_eq!(repair("+12025550123", region), None);
+            assert_eq!(repair("+12345678", region), None);
+            // stored by the new rule: digits kept as written, or nothing at all
+            assert_eq!(repair("12345678", region), None);
+            assert_eq!(repair("", region), None);
+        }
+        // `501234567` in a Ukrainian source was stored as Polish
+        assert_eq!(repair("+48501234567", UA).as_deref(), Some("+380501234567"));
+        assert_eq!(repair("+48501234567", PL), None);
+        assert_eq!(repair("+48501234567", None), None);
+        // a Polish number that is no Ukrainian one (Ukrainian numbers begin 3–9) stays
+        assert_eq!(repair("+48212345678", UA), None);
     }
 }

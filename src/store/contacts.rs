@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-fn contact_of(m: &customer_contact::Model) -> Contact {
+pub(crate) fn contact_of(m: &customer_contact::Model) -> Contact {
     Contact {
         first_name: m.first_name.clone(),
         last_name: m.last_name.clone(),

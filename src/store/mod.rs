@@ -15,6 +15,7 @@ pub mod orders;
 mod pg_array;
 pub mod publications;
 pub mod push;
+pub mod repairs;
 pub mod source_accounts;
 pub mod sources;
 pub mod statuses;
@@ -226,6 +227,7 @@ impl Store {
     pub async fn migrate(&self) -> Result<()> {
         Migrator::up(&self.db, None).await?;
         statuses::seed_defaults(&self.db).await?;
+        repairs::run(&self.writer).await?;
         Ok(())
     }
 

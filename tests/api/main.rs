@@ -24,6 +24,7 @@ mod ops;
 mod order_work;
 mod orders;
 mod orders_here;
+mod phone_repair;
 mod platform_budget;
 mod polling_sync;
 mod push;
