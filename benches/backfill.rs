@@ -107,7 +107,7 @@ fn main() {
         // store only
         let metrics = std::sync::Arc::new(orderhub::metrics::Metrics::default());
         let db = BenchDb::new("backfill-store");
-        let store = Store::connect(&db.url, metrics.clone(), orderhub::platforms::push_facts).await.unwrap();
+        let store = Store::connect(&db.url, metrics.clone(), orderhub::platforms::FACTS).await.unwrap();
         store.migrate().await.unwrap();
         let src = source(&store, &key, &sim.api_url()).await;
         let (t, c) = (Instant::now(), cpu_seconds());
@@ -119,7 +119,7 @@ fn main() {
 
         // end to end through the engine
         let db2 = BenchDb::new("backfill-engine");
-        let store2 = Store::connect(&db2.url, Default::default(), orderhub::platforms::push_facts)
+        let store2 = Store::connect(&db2.url, Default::default(), orderhub::platforms::FACTS)
             .await
             .unwrap();
         store2.migrate().await.unwrap();
@@ -135,7 +135,7 @@ fn main() {
         let paced_sim = prom::sim::start(0, Default::default()).unwrap();
         paced_sim.seed(paced_n, 59);
         let db3 = BenchDb::new("backfill-paced");
-        let store3 = Store::connect(&db3.url, Default::default(), orderhub::platforms::push_facts).await.unwrap();
+        let store3 = Store::connect(&db3.url, Default::default(), orderhub::platforms::FACTS).await.unwrap();
         store3.migrate().await.unwrap();
         let src3 = source_with(&store3, &key, &paced_sim.api_url(), serde_json::json!({})).await;
         let engine3 = SyncEngine::new(store3.clone(), key.clone(), HttpPolicy::default());

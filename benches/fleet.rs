@@ -262,7 +262,7 @@ async fn bench(db_url: String, n: usize) {
     let store = Store::connect(
         &db_url,
         Arc::new(Metrics::default()),
-        orderhub::platforms::push_facts,
+        orderhub::platforms::FACTS,
     )
     .await
     .expect("connect");

@@ -104,7 +104,7 @@ async fn seed(url: &str, orders: usize, now: DateTime<Utc>) {
     let store = Store::connect(
         url,
         Arc::new(Metrics::default()),
-        orderhub::platforms::push_facts,
+        orderhub::platforms::FACTS,
     )
     .await
     .expect("the bench database opens");

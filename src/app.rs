@@ -32,7 +32,7 @@ impl App {
         let store = Store::connect(
             &settings.database_url,
             metrics.clone(),
-            crate::platforms::push_facts,
+            crate::platforms::FACTS,
         )
         .await?;
         store.migrate().await?;

@@ -91,8 +91,7 @@ async fn main() -> anyhow::Result<()> {
             let url = config.database_url();
             let metrics = std::sync::Arc::new(orderhub::metrics::Metrics::default());
             let store =
-                orderhub::store::Store::connect(&url, metrics, orderhub::platforms::push_facts)
-                    .await?;
+                orderhub::store::Store::connect(&url, metrics, orderhub::platforms::FACTS).await?;
             store.migrate().await?;
             println!("migrations applied");
         }

@@ -318,6 +318,21 @@ impl ImportedOrder {
     }
 }
 
+/// How a platform's orders are imported, as its descriptor states them
+/// (`platforms::<name>::descriptor`) and the store is handed them
+/// ([`super::platform::FactsOf`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ImportFacts {
+    /// Whether an imported order's first status follows the platform's (ST-1: finished orders
+    /// get our completed/cancelled status) or is always the source's default (IMP-7).
+    pub initial_status_follows_platform: bool,
+    /// Whether a cancellation on the platform cancels the order here (ST-2); Shopify has no
+    /// status sync at all (ST-7).
+    pub cancellation_propagates: bool,
+    /// IMP-6: orders without items or a reachable customer are not imported (WooCommerce).
+    pub skips_incomplete_orders: bool,
+}
+
 /// An order as a platform adapter hands it over, already in our terms (money parsed, phone
 /// normalised). The store turns it into rows; `merge` rules decide what a re-sync may change.
 #[derive(Clone, Debug)]

@@ -1,5 +1,10 @@
-//! The six platforms orderhub connects to, and what each needs to authorize.
+//! The six platforms orderhub connects to. What each one is like (polled or pushing, its
+//! production address, how its orders are imported) lives in its folder's descriptor
+//! (`platforms::<name>::descriptor`); the store is handed the facts it needs as data
+//! ([`FactsOf`]).
 
+use super::orders::ImportFacts;
+use super::push::PushFacts;
 use std::fmt;
 use std::str::FromStr;
 
@@ -34,7 +39,6 @@ impl Platform {
         }
     }
 
-    /// Polled platforms are re-read on a schedule; the others push webhooks (IMP-2).
     /// The name sellers know the platform by, for messages.
     pub fn title(self) -> &'static str {
         match self {
@@ -46,61 +50,22 @@ impl Platform {
             Platform::Woocommerce => "WooCommerce",
         }
     }
-
-    pub fn is_polled(self) -> bool {
-        matches!(
-            self,
-            Platform::Rozetka | Platform::Prom | Platform::Epicentr | Platform::Cartum
-        )
-    }
-
-    /// The production base URL, used when a source has no override (SRC-1). Cartum, Shopify and
-    /// WooCommerce live on the seller's own domain, so they have none.
-    pub fn production_base_url(self) -> Option<&'static str> {
-        match self {
-            Platform::Rozetka => Some("https://api-seller.rozetka.com.ua"),
-            Platform::Prom => Some("https://my.prom.ua/api/v1"),
-            Platform::Epicentr => Some("https://merchant-api.epicentrm.com.ua"),
-            Platform::Cartum | Platform::Shopify | Platform::Woocommerce => None,
-        }
-    }
-
-    /// Whether an imported order's first status follows the platform's (ST-1: finished orders get
-    /// our completed/cancelled status) or is always the source's default (IMP-7).
-    pub fn initial_status_follows_platform(self) -> bool {
-        self.is_polled()
-    }
-
-    /// Whether a cancellation on the platform cancels the order here (ST-2); Shopify has no
-    /// status sync at all (ST-7).
-    pub fn cancellation_propagates(self) -> bool {
-        self != Platform::Shopify
-    }
-
-    /// IMP-1: platforms whose backfill leaves finished orders out; a later poll must not bring
-    /// them in either (only orders it already knows may become finished).
-    pub fn backfill_skips_completed(self) -> bool {
-        matches!(
-            self,
-            Platform::Cartum | Platform::Shopify | Platform::Woocommerce
-        )
-    }
-
-    /// IMP-6: WooCommerce orders without items or a reachable customer are not imported.
-    pub fn skips_incomplete_orders(self) -> bool {
-        self == Platform::Woocommerce
-    }
-
-    /// Whether names of goods are stored in the source's language (SRC-1).
-    pub fn has_language(self) -> bool {
-        matches!(self, Platform::Prom | Platform::Cartum)
-    }
 }
 
 impl fmt::Display for Platform {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// The platforms' facts by platform, as the store is given them (the values live in the
+/// platforms' folders, which `domain` and `store` do not import): `crate::platforms::FACTS`.
+#[derive(Clone, Copy)]
+pub struct FactsOf {
+    /// What each platform takes from status rules and pushes (ST-5..7, TRK-2).
+    pub push: fn(Platform) -> PushFacts,
+    /// How each platform's orders are imported (ST-1, ST-2, ST-7, IMP-6, IMP-7).
+    pub import: fn(Platform) -> ImportFacts,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,32 +91,5 @@ mod tests {
             assert_eq!(p.as_str().parse::<Platform>(), Ok(p));
         }
         assert!("ebay".parse::<Platform>().is_err());
-    }
-
-    // covers: ST-1, ST-2, ST-7, IMP-7
-    #[test]
-    fn status_rules_per_platform() {
-        assert!(Platform::Prom.initial_status_follows_platform());
-        assert!(!Platform::Woocommerce.initial_status_follows_platform());
-        assert!(!Platform::Shopify.initial_status_follows_platform());
-        assert!(Platform::Woocommerce.cancellation_propagates());
-        assert!(!Platform::Shopify.cancellation_propagates());
-    }
-
-    #[test]
-    fn only_marketplaces_are_polled() {
-        let polled: Vec<_> = Platform::ALL
-            .into_iter()
-            .filter(|p| p.is_polled())
-            .collect();
-        assert_eq!(
-            polled,
-            [
-                Platform::Rozetka,
-                Platform::Prom,
-                Platform::Epicentr,
-                Platform::Cartum
-            ]
-        );
     }
 }

@@ -48,10 +48,6 @@ pub struct PushFacts {
     pub tracking: TrackingRule,
 }
 
-/// The platforms' push facts by platform, as the store is given them (the values live in the
-/// platforms' folders, which `domain` does not import).
-pub type PushFactsOf = fn(Platform) -> PushFacts;
-
 /// TRK-2: the platform state in which a tracking number is taken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TrackingRule {

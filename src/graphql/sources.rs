@@ -101,7 +101,9 @@ impl SourceMutation {
         )?;
         s.settings = check_settings(platform, input.settings)?;
         if s.base_url.as_ref().is_none_or(|u| u.is_none())
-            && platform.production_base_url().is_none()
+            && crate::platforms::descriptor(platform)
+                .production_base_url()
+                .is_none()
         {
             let hint = crate::platforms::descriptor(platform).base_url_from_credentials(&creds);
             match hint {

@@ -22,7 +22,8 @@ mod retry_tests;
 mod fuzz_tests;
 
 use crate::domain::credentials::Credentials;
-use crate::domain::orders::ImportedOrder;
+use crate::domain::orders::{ImportFacts, ImportedOrder};
+use crate::domain::platform::FactsOf;
 use crate::domain::push::PushFacts;
 use crate::domain::{Platform, SourceId};
 use chrono::{DateTime, Utc};
@@ -336,6 +337,32 @@ pub trait PlatformDescriptor: Send + Sync {
     /// TRK-2).
     fn push_facts(&self) -> PushFacts;
 
+    /// How the platform's orders are imported: their first status, cancellations, incomplete
+    /// orders (ST-1, ST-2, ST-7, IMP-6, IMP-7).
+    fn import_facts(&self) -> ImportFacts;
+
+    /// Polled platforms are re-read on a schedule; the others push webhooks (IMP-2).
+    fn is_polled(&self) -> bool {
+        self.webhooks().is_none()
+    }
+
+    /// The production base URL, used when a source has no override (SRC-1); `None` for a
+    /// platform that lives on the seller's own domain.
+    fn production_base_url(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// IMP-1: whether the backfill leaves finished orders out; a later poll must not bring them
+    /// in either (only orders it already knows may become finished).
+    fn backfill_skips_completed(&self) -> bool {
+        false
+    }
+
+    /// Whether names of goods are stored in the source's language (SRC-1).
+    fn has_language(&self) -> bool {
+        false
+    }
+
     /// PUB-2: whether a listing read from the platform counts as a publication.
     fn publication_listed(&self, _publication: &RemotePublication) -> bool {
         true
@@ -395,11 +422,23 @@ pub fn publication_listed(platform: Platform, p: &RemotePublication) -> bool {
     descriptor(platform).publication_listed(p)
 }
 
-/// The platform's push facts (ST-5..7, TRK-2), as the store is given them
-/// ([`crate::domain::push::PushFactsOf`]).
+/// The platform's push facts (ST-5..7, TRK-2), as the store is given them ([`FACTS`]).
 pub fn push_facts(platform: Platform) -> PushFacts {
     descriptor(platform).push_facts()
 }
+
+/// How the platform's orders are imported (ST-1, ST-2, ST-7, IMP-6, IMP-7), as the store is
+/// given them ([`FACTS`]).
+pub fn import_facts(platform: Platform) -> ImportFacts {
+    descriptor(platform).import_facts()
+}
+
+/// The platforms' facts the store needs, handed to `Store::connect` (the store does not import
+/// the platforms).
+pub const FACTS: FactsOf = FactsOf {
+    push: push_facts,
+    import: import_facts,
+};
 
 /// The platform's own name of one of its order statuses (the source status shown beside ours),
 /// from its platform note: Rozetka `"26"` → "Опрацьовується менеджером". Ukrainian where the
@@ -547,6 +586,55 @@ mod listed_tests {
             url: None,
             raw: serde_json::Value::Null,
         }
+    }
+
+    // covers: ST-1, ST-2, ST-7, IMP-6, IMP-7 (moved here from domain/platform.rs, issue 17)
+    #[test]
+    fn status_rules_per_platform() {
+        assert!(import_facts(Platform::Prom).initial_status_follows_platform);
+        assert!(!import_facts(Platform::Woocommerce).initial_status_follows_platform);
+        assert!(!import_facts(Platform::Shopify).initial_status_follows_platform);
+        assert!(import_facts(Platform::Woocommerce).cancellation_propagates);
+        assert!(!import_facts(Platform::Shopify).cancellation_propagates);
+        let skipping: Vec<_> = Platform::ALL
+            .into_iter()
+            .filter(|p| import_facts(*p).skips_incomplete_orders)
+            .collect();
+        assert_eq!(skipping, [Platform::Woocommerce]);
+        // ST-1 follows the platform exactly where orders are polled (IMP-7)
+        for p in Platform::ALL {
+            assert_eq!(
+                import_facts(p).initial_status_follows_platform,
+                descriptor(p).is_polled(),
+                "{p}"
+            );
+        }
+    }
+
+    // covers: IMP-1, IMP-2, SRC-1 (moved here from domain/platform.rs, issue 17)
+    #[test]
+    fn only_marketplaces_are_polled() {
+        let of = |f: fn(&dyn PlatformDescriptor) -> bool| -> Vec<Platform> {
+            Platform::ALL
+                .into_iter()
+                .filter(|p| f(descriptor(*p)))
+                .collect()
+        };
+        use Platform::*;
+        assert_eq!(of(|d| d.is_polled()), [Rozetka, Prom, Epicentr, Cartum]);
+        assert_eq!(
+            of(|d| d.backfill_skips_completed()),
+            [Cartum, Shopify, Woocommerce]
+        );
+        assert_eq!(of(|d| d.has_language()), [Prom, Cartum]);
+        assert_eq!(
+            of(|d| d.production_base_url().is_some()),
+            [Rozetka, Prom, Epicentr]
+        );
+        assert_eq!(
+            descriptor(Prom).production_base_url(),
+            Some("https://my.prom.ua/api/v1")
+        );
     }
 
     // covers: ST-2 (the source status shown beside ours, by its platform's name)
@@ -752,7 +840,7 @@ mod descriptor_tests {
             ])
         );
         for p in Platform::ALL {
-            assert_eq!(topics(p).is_none(), p.is_polled(), "{p}");
+            assert_eq!(topics(p).is_none(), descriptor(p).is_polled(), "{p}");
         }
         assert!(
             webhook_mapping(Platform::Prom, "orders/create", b"{}", None)

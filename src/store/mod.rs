@@ -64,8 +64,9 @@ pub struct Store {
     inbox: DatabaseConnection,
     /// For statements run on sqlx directly (sea-orm's reach the metrics by its callback).
     metrics: Arc<Metrics>,
-    /// What each platform takes from status rules and pushes (ST-5..7), given by the caller.
-    push_facts: crate::domain::push::PushFactsOf,
+    /// What each platform takes from status rules and pushes (ST-5..7) and how its orders are
+    /// imported (ST-1, ST-2, IMP-6, IMP-7), given by the caller.
+    facts: crate::domain::platform::FactsOf,
     /// Rung when a push is queued, so the outbox worker does not wait for its next tick.
     outbox_wakeup: Arc<tokio::sync::Notify>,
     /// Webhook deliveries waiting for their inbox commit (see [`Store::acks_waiting`]).
@@ -106,12 +107,12 @@ impl Store {
     }
 
     /// Opens the pool. SQLite runs in WAL mode with a busy timeout so readers never block the writer.
-    /// `push_facts`: what each platform takes from status rules and pushes
-    /// (`crate::platforms::push_facts`; the store does not import the platforms).
+    /// `facts`: what each platform takes from status rules and pushes and how its orders are
+    /// imported (`crate::platforms::FACTS`; the store does not import the platforms).
     pub async fn connect(
         url: &str,
         metrics: Arc<Metrics>,
-        push_facts: crate::domain::push::PushFactsOf,
+        facts: crate::domain::platform::FactsOf,
     ) -> Result<Store> {
         let sqlite = url.starts_with("sqlite:");
         let open = |connections: u32, planner: &'static [(&'static str, &'static str)]| {
@@ -175,7 +176,7 @@ impl Store {
             writer,
             inbox,
             metrics,
-            push_facts,
+            facts,
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
             acks_waiting: Default::default(),
             inbox_applying: Default::default(),

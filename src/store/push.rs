@@ -155,7 +155,7 @@ impl Store {
 
     /// What the platform takes from status rules and pushes (its platform note, ST-5..7).
     pub fn push_facts(&self, platform: Platform) -> PushFacts {
-        (self.push_facts)(platform)
+        (self.facts.push)(platform)
     }
 
     /// Checks `rules` against what the platform takes (ST-5..7); the error names the field.

@@ -133,6 +133,7 @@ impl Store {
             return Ok(counts);
         }
         let (src, platform) = self.source_and_platform(source_id).await?;
+        let import = (self.facts.import)(platform);
         let targets = self.status_targets(&src).await?;
         let managers = self.source_manager_ids(source_id).await?;
         let t = now();
@@ -177,7 +178,7 @@ impl Store {
                         &targets,
                     );
                     let mut changes = merge(&stored, o);
-                    if !platform.cancellation_propagates() {
+                    if !import.cancellation_propagates {
                         changes.retain(|c| *c != Change::CancelHere);
                     }
                     if changes.is_empty() {
@@ -190,9 +191,7 @@ impl Store {
                 None if skip_new_completed && o.status_class == StatusClass::Completed => {
                     counts.skipped += 1;
                 }
-                None if platform.skips_incomplete_orders()
-                    && incomplete_order_reason(o).is_some() =>
-                {
+                None if import.skips_incomplete_orders && incomplete_order_reason(o).is_some() => {
                     counts.skipped += 1;
                     let reason = incomplete_order_reason(o).unwrap_or_default();
                     entity::source_event::ActiveModel {
@@ -209,7 +208,7 @@ impl Store {
                 None => {
                     let (manager, next) = next_manager(&managers, manager_index);
                     manager_index = next;
-                    let initial = if platform.initial_status_follows_platform() {
+                    let initial = if import.initial_status_follows_platform {
                         o.status_class
                     } else {
                         StatusClass::Processing

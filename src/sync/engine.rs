@@ -295,7 +295,11 @@ impl SyncEngine {
         let base_url = src
             .base_url
             .clone()
-            .or_else(|| platform.production_base_url().map(str::to_string))
+            .or_else(|| {
+                crate::platforms::descriptor(platform)
+                    .production_base_url()
+                    .map(str::to_string)
+            })
             .ok_or_else(|| Error::bad_input("baseUrl", "the source has no base URL"))?;
         let config = SourceConfig {
             source_id: SourceId(src.id),
@@ -572,7 +576,8 @@ impl SyncEngine {
                 run.orders_skipped += unreadable.len() as i32;
                 let mut failed = None;
                 for page in orders.chunks(PAGE) {
-                    let skip_new_completed = !backfill && platform.backfill_skips_completed();
+                    let skip_new_completed = !backfill
+                        && crate::platforms::descriptor(platform).backfill_skips_completed();
                     let actor = Actor::Sync(crate::domain::SyncRunId(run.id));
                     match self
                         .store
@@ -703,7 +708,7 @@ impl SyncEngine {
             ));
         };
         let (src, platform) = self.store.source_and_platform(SourceId(source_id)).await?;
-        if !platform.is_polled() {
+        if !crate::platforms::descriptor(platform).is_polled() {
             return Err(Error::Conflict(format!(
                 "{platform} orders arrive by webhook; they are not synced by hand"
             )));
@@ -773,7 +778,11 @@ impl SyncEngine {
             .await?
             .into_iter()
             .filter(|s| s.enabled && !s.needs_reauth)
-            .filter(|s| s.platform.parse::<Platform>().is_ok_and(|p| !p.is_polled()))
+            .filter(|s| {
+                s.platform
+                    .parse::<Platform>()
+                    .is_ok_and(|p| !crate::platforms::descriptor(p).is_polled())
+            })
             .filter(|s| s.next_due_at.is_none_or(|t| t < now))
             .collect())
     }

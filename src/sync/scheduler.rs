@@ -88,7 +88,7 @@ pub fn next_due(finished: DateTime<Utc>, interval: Duration, unit: f64) -> DateT
 /// WooCommerce every `reconcile_minutes` of their settings (WH-6; default 60, 0 = every poll
 /// interval).
 pub fn interval_of(platform: Platform, settings: &serde_json::Value, poll: Duration) -> Duration {
-    if platform.is_polled() {
+    if crate::platforms::descriptor(platform).is_polled() {
         return poll;
     }
     match crate::platforms::settings::reconcile_minutes(platform, settings) {
@@ -295,7 +295,9 @@ pub fn run_kind(platform: &str, backfilled: bool) -> (RunKind, bool) {
     } else {
         RunKind::Backfill
     };
-    let reconcile = platform.parse::<Platform>().is_ok_and(|p| !p.is_polled());
+    let reconcile = platform
+        .parse::<Platform>()
+        .is_ok_and(|p| !crate::platforms::descriptor(p).is_polled());
     (kind, reconcile)
 }
 

@@ -40,7 +40,11 @@ impl SyncEngine {
             .base_url
             .clone()
             .flatten()
-            .or_else(|| platform.production_base_url().map(str::to_string))
+            .or_else(|| {
+                crate::platforms::descriptor(platform)
+                    .production_base_url()
+                    .map(str::to_string)
+            })
             .unwrap_or_default();
         let account = self.account_key(platform, &credentials, Some(&base_url));
         if !allow_same_account {
@@ -66,7 +70,7 @@ impl SyncEngine {
         // IMP-1: the backfill runs in the background; its progress is a sync run
         let engine = self.clone();
         tokio::spawn(async move {
-            if !platform.is_polled() {
+            if !crate::platforms::descriptor(platform).is_polled() {
                 engine.ensure_webhooks(id).await;
             }
             if let Err(e) = engine.run(id, RunKind::Backfill).await {
@@ -100,7 +104,11 @@ impl SyncEngine {
                 Some(url) => url.clone(),
                 None => row.base_url.clone(),
             }
-            .or_else(|| platform.production_base_url().map(str::to_string));
+            .or_else(|| {
+                crate::platforms::descriptor(platform)
+                    .production_base_url()
+                    .map(str::to_string)
+            });
             let account = self.account_key(platform, &creds, base_url.as_deref());
             // the account it has already is no second connection, whoever else shares it
             let unchanged = self.store.account_of_source(id).await?.as_ref() == Some(&account);
@@ -193,10 +201,11 @@ impl SyncEngine {
                 self.key().decrypt_credentials(&src.credentials_enc),
             ) {
                 (Ok(platform), Ok(creds)) => {
-                    let base_url = src
-                        .base_url
-                        .clone()
-                        .or_else(|| platform.production_base_url().map(str::to_string));
+                    let base_url = src.base_url.clone().or_else(|| {
+                        crate::platforms::descriptor(platform)
+                            .production_base_url()
+                            .map(str::to_string)
+                    });
                     Some((
                         platform,
                         self.account_key(platform, &creds, base_url.as_deref()),

@@ -579,10 +579,9 @@ async fn a_scheduled_poll_with_nothing_new_costs_two_statements_on_postgresql() 
     use std::sync::Arc;
     let url = fresh_database_url().await;
     let metrics = Arc::new(orderhub::metrics::Metrics::default());
-    let store =
-        orderhub::store::Store::connect(&url, metrics.clone(), orderhub::platforms::push_facts)
-            .await
-            .unwrap();
+    let store = orderhub::store::Store::connect(&url, metrics.clone(), orderhub::platforms::FACTS)
+        .await
+        .unwrap();
     store.migrate().await.unwrap();
     let sim = prom::sim::start(0, Default::default()).unwrap();
     sim.seed(3, 5);

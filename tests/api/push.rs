@@ -418,7 +418,7 @@ async fn a_push_committed_before_a_crash_is_made_after_the_restart_exactly_once(
 
     // the instance commits the change and its job, then dies before its worker runs
     let store =
-        orderhub::store::Store::connect(&url, Default::default(), orderhub::platforms::push_facts)
+        orderhub::store::Store::connect(&url, Default::default(), orderhub::platforms::FACTS)
             .await
             .unwrap();
     store

@@ -390,7 +390,7 @@ async fn deliveries_stored_before_a_restart_are_processed_after_it() {
     first.handle.stop(true).await;
     // as if the process died right after acknowledging: the delivery is in the inbox, unprocessed
     let store =
-        orderhub::store::Store::connect(&url, Default::default(), orderhub::platforms::push_facts)
+        orderhub::store::Store::connect(&url, Default::default(), orderhub::platforms::FACTS)
             .await
             .unwrap();
     store

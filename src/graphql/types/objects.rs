@@ -71,7 +71,7 @@ impl Source {
                 .platform
                 .parse::<Platform>()
                 .ok()
-                .and_then(|p| p.production_base_url())
+                .and_then(|p| crate::platforms::descriptor(p).production_base_url())
                 .map(str::to_string)
         })
     }

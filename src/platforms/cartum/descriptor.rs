@@ -2,6 +2,7 @@
 
 use super::settings::CartumSettings;
 use crate::domain::credentials::Credentials;
+use crate::domain::orders::ImportFacts;
 use crate::domain::push::{PushFacts, RuleTargets, TrackingRule};
 use crate::platforms::settings::{parse_one, read, Country, PlatformSettings, SettingDoc};
 use crate::platforms::{
@@ -26,6 +27,22 @@ impl PlatformDescriptor for Cartum {
 
     fn status_label(&self, code: &str) -> Option<String> {
         super::status_label(code).map(str::to_string)
+    }
+
+    fn import_facts(&self) -> ImportFacts {
+        ImportFacts {
+            initial_status_follows_platform: true,
+            cancellation_propagates: true,
+            skips_incomplete_orders: false,
+        }
+    }
+
+    fn backfill_skips_completed(&self) -> bool {
+        true
+    }
+
+    fn has_language(&self) -> bool {
+        true
     }
 
     /// Shops define their own statuses, so a rule may name any.

@@ -3,6 +3,7 @@
 
 use super::settings::EpicentrSettings;
 use crate::domain::credentials::Credentials;
+use crate::domain::orders::ImportFacts;
 use crate::domain::push::{PushFacts, RuleTargets, TrackingRule};
 use crate::platforms::settings::{parse_one, PlatformSettings, SettingDoc};
 use crate::platforms::{
@@ -27,6 +28,18 @@ impl PlatformDescriptor for Epicentr {
 
     fn status_label(&self, code: &str) -> Option<String> {
         super::status_label(code).map(str::to_string)
+    }
+
+    fn import_facts(&self) -> ImportFacts {
+        ImportFacts {
+            initial_status_follows_platform: true,
+            cancellation_propagates: true,
+            skips_incomplete_orders: false,
+        }
+    }
+
+    fn production_base_url(&self) -> Option<&'static str> {
+        Some("https://merchant-api.epicentrm.com.ua")
     }
 
     fn push_facts(&self) -> PushFacts {

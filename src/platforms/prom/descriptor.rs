@@ -2,6 +2,7 @@
 
 use super::settings::PromSettings;
 use crate::domain::credentials::Credentials;
+use crate::domain::orders::ImportFacts;
 use crate::domain::push::{PushFacts, RuleTargets, TrackingRule};
 use crate::platforms::settings::{parse_one, PlatformSettings, SettingDoc};
 use crate::platforms::{
@@ -26,6 +27,22 @@ impl PlatformDescriptor for Prom {
 
     fn status_label(&self, code: &str) -> Option<String> {
         super::status_label(code).map(str::to_string)
+    }
+
+    fn import_facts(&self) -> ImportFacts {
+        ImportFacts {
+            initial_status_follows_platform: true,
+            cancellation_propagates: true,
+            skips_incomplete_orders: false,
+        }
+    }
+
+    fn production_base_url(&self) -> Option<&'static str> {
+        Some("https://my.prom.ua/api/v1")
+    }
+
+    fn has_language(&self) -> bool {
+        true
     }
 
     /// Rules per status group; cancelling needs one of Prom's reasons (ST-5).

@@ -2,6 +2,7 @@
 
 use super::settings::RozetkaSettings;
 use crate::domain::credentials::Credentials;
+use crate::domain::orders::ImportFacts;
 use crate::domain::push::{PushFacts, RuleTargets, TrackingRule};
 use crate::platforms::settings::{parse_one, PlatformSettings, SettingDoc};
 use crate::platforms::{
@@ -28,6 +29,18 @@ impl PlatformDescriptor for Rozetka {
 
     fn status_label(&self, code: &str) -> Option<String> {
         super::statuses::label(code).map(str::to_string)
+    }
+
+    fn import_facts(&self) -> ImportFacts {
+        ImportFacts {
+            initial_status_follows_platform: true,
+            cancellation_propagates: true,
+            skips_incomplete_orders: false,
+        }
+    }
+
+    fn production_base_url(&self) -> Option<&'static str> {
+        Some("https://api-seller.rozetka.com.ua")
     }
 
     fn push_facts(&self) -> PushFacts {

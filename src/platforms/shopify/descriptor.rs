@@ -3,6 +3,7 @@
 
 use super::settings::ShopifySettings;
 use crate::domain::credentials::Credentials;
+use crate::domain::orders::ImportFacts;
 use crate::domain::phone::Region;
 use crate::domain::push::{PushFacts, RuleTargets, TrackingRule};
 use crate::platforms::settings::{parse_one, read, Country, PlatformSettings, SettingDoc};
@@ -46,6 +47,18 @@ impl PlatformDescriptor for Shopify {
 
     fn status_label(&self, code: &str) -> Option<String> {
         super::status_label(code)
+    }
+
+    fn import_facts(&self) -> ImportFacts {
+        ImportFacts {
+            initial_status_follows_platform: false,
+            cancellation_propagates: false,
+            skips_incomplete_orders: false,
+        }
+    }
+
+    fn backfill_skips_completed(&self) -> bool {
+        true
     }
 
     /// No status sync at all, and tracking numbers belong to fulfilments (ST-7).

@@ -3,6 +3,7 @@
 
 use super::settings::WooCommerceSettings;
 use crate::domain::credentials::Credentials;
+use crate::domain::orders::ImportFacts;
 use crate::domain::phone::Region;
 use crate::domain::push::{PushFacts, RuleTargets, TrackingRule};
 use crate::platforms::settings::{parse_one, read, Country, PlatformSettings, SettingDoc};
@@ -43,6 +44,18 @@ impl PlatformDescriptor for WooCommerce {
 
     fn status_label(&self, code: &str) -> Option<String> {
         super::status_label(code).map(str::to_string)
+    }
+
+    fn import_facts(&self) -> ImportFacts {
+        ImportFacts {
+            initial_status_follows_platform: false,
+            cancellation_propagates: true,
+            skips_incomplete_orders: true,
+        }
+    }
+
+    fn backfill_skips_completed(&self) -> bool {
+        true
     }
 
     /// Shops (and plugins) define statuses, so a rule may name any; "completed" waits for the
