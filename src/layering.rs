@@ -7,7 +7,8 @@
 //! A platform's facts live in its folder's descriptor (`platforms/<name>/descriptor.rs`, asked
 //! through `platforms::descriptor`): `domain`, `store`, `sync` and `http` name no platform
 //! (`Platform::Shopify` in a match arm or a comparison) outside their tests. The enum itself
-//! (`domain/platform.rs`) is the one exception.
+//! (`domain/platform.rs`) is the one exception. A platform's folder imports no other platform's
+//! folder: what two platforms share lives in `platforms/` itself (`platforms/settings.rs`, …).
 
 use std::path::{Path, PathBuf};
 
@@ -230,6 +231,75 @@ fn violations(root: &Path) -> Vec<String> {
     out
 }
 
+/// The modules a line names right after `platforms::` or `super::super::`: `crate::platforms::
+/// shopify::settings` names `shopify`, `crate::platforms::{settings, prom::x}` names both.
+fn platform_modules(line: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for prefix in ["platforms::", "super::super::"] {
+        let mut rest = line;
+        while let Some(i) = rest.find(prefix) {
+            rest = &rest[i + prefix.len()..];
+            let names: Vec<&str> = match rest.strip_prefix('{') {
+                Some(group) => group[..group.find('}').unwrap_or(group.len())]
+                    .split(',')
+                    .collect(),
+                None => vec![rest],
+            };
+            for n in names {
+                let m: String = n
+                    .trim()
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !m.is_empty() {
+                    found.push(m);
+                }
+            }
+        }
+    }
+    found
+}
+
+/// A platform's folder importing another platform's folder (issue 17: one platform, one folder).
+fn cross_platform_imports(root: &Path) -> Vec<String> {
+    let platforms = root.join("platforms");
+    let Ok(entries) = std::fs::read_dir(&platforms) else {
+        return Vec::new();
+    };
+    let mut folders: Vec<String> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .filter_map(|p| p.file_name().and_then(|f| f.to_str()).map(str::to_string))
+        .collect();
+    folders.sort();
+    let mut out = Vec::new();
+    for own in &folders {
+        let mut files = Vec::new();
+        rust_files(&platforms.join(own), &mut files);
+        files.sort();
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("a readable source file");
+            let shown = file
+                .strip_prefix(root)
+                .unwrap_or(&file)
+                .display()
+                .to_string();
+            for (n, line) in text.lines().enumerate() {
+                for m in platform_modules(code(line)) {
+                    if m != *own && folders.contains(&m) {
+                        out.push(format!(
+                            "src/{}:{}: platform {own} imports platform {m}",
+                            shown.replace('\\', "/"),
+                            n + 1
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
@@ -239,6 +309,56 @@ fn src() -> PathBuf {
 fn every_room_imports_only_in_its_direction() {
     let found = violations(&src());
     assert!(found.is_empty(), "wrong-way imports:\n{}", found.join("\n"));
+}
+
+// covers: issue 17 (one platform, one folder: no platform imports another's folder)
+#[test]
+fn no_platform_imports_another() {
+    let found = cross_platform_imports(&src());
+    assert!(
+        found.is_empty(),
+        "cross-platform imports:\n{}",
+        found.join("\n")
+    );
+}
+
+// covers: issue 17 (the cross-platform check catches what it is for)
+#[test]
+fn a_planted_cross_platform_import_is_caught() {
+    let dir = std::env::temp_dir().join(format!("orderhub-cross-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for room in [
+        "platforms/shopify",
+        "platforms/woocommerce",
+        "platforms/prom",
+    ] {
+        std::fs::create_dir_all(dir.join(room)).unwrap();
+    }
+    let plant = |path: &str, text: &str| std::fs::write(dir.join(path), text).unwrap();
+    plant(
+        "platforms/woocommerce/settings.rs",
+        "use crate::platforms::settings::COUNTRY;\n\
+         use crate::platforms::shopify::settings::{COUNTRY, RECONCILE_MINUTES};\n\
+         // crate::platforms::prom in a comment is fine\n",
+    );
+    plant(
+        "platforms/prom/client.rs",
+        "use super::super::{woocommerce::x, http};\nuse crate::platforms::prom::wire;\n",
+    );
+    plant("platforms/shopify/map.rs", "use super::wire;\n");
+    plant(
+        "platforms/settings.rs",
+        "use crate::platforms::shopify::x;\n",
+    );
+    let found = cross_platform_imports(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        found,
+        [
+            "src/platforms/prom/client.rs:1: platform prom imports platform woocommerce",
+            "src/platforms/woocommerce/settings.rs:2: platform woocommerce imports platform shopify",
+        ]
+    );
 }
 
 // covers: issue 17 (the check catches what it is for)

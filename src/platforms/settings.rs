@@ -27,6 +27,26 @@ pub struct SettingDoc {
     pub description: &'static str,
 }
 
+/// The country setting, as both webhook platforms describe it.
+pub const COUNTRY: SettingDoc = SettingDoc {
+    key: "country",
+    kind: "one of",
+    default: "null",
+    allowed: &["UA", "PL"],
+    description: "The shop's country: phone numbers written without a country code are read in \
+                  it (CUS-1); unset, the order's currency says (UAH: UA, PLN: PL)",
+};
+
+/// `reconcile_minutes`, as both webhook platforms describe it.
+pub const RECONCILE_MINUTES: SettingDoc = SettingDoc {
+    key: "reconcile_minutes",
+    kind: "integer",
+    default: "60",
+    allowed: &[],
+    description: "How often the webhook subscriptions are checked and recently updated orders \
+                  re-read (WH-6), in minutes; 0 = every poll interval",
+};
+
 /// A platform's settings: a serde struct whose every field has a default and whose unknown keys
 /// are refused, with a [`SettingDoc`] per field.
 pub trait PlatformSettings: Serialize + DeserializeOwned + Default {

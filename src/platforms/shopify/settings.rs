@@ -1,6 +1,8 @@
 //! Shopify's source settings (SRC-1): the note's ASSUMPTIONS a seller may change.
 
-use crate::platforms::settings::{Country, PlatformSettings, SettingDoc};
+use crate::platforms::settings::{
+    Country, PlatformSettings, SettingDoc, COUNTRY, RECONCILE_MINUTES,
+};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,26 +34,6 @@ impl Default for ShopifySettings {
         }
     }
 }
-
-/// The country setting, as both webhook platforms describe it.
-pub(crate) const COUNTRY: SettingDoc = SettingDoc {
-    key: "country",
-    kind: "one of",
-    default: "null",
-    allowed: &["UA", "PL"],
-    description: "The shop's country: phone numbers written without a country code are read in \
-                  it (CUS-1); unset, the order's currency says (UAH: UA, PLN: PL)",
-};
-
-/// `reconcile_minutes`, as both webhook platforms describe it.
-pub(crate) const RECONCILE_MINUTES: SettingDoc = SettingDoc {
-    key: "reconcile_minutes",
-    kind: "integer",
-    default: "60",
-    allowed: &[],
-    description: "How often the webhook subscriptions are checked and recently updated orders \
-                  re-read (WH-6), in minutes; 0 = every poll interval",
-};
 
 impl PlatformSettings for ShopifySettings {
     const KEYS: &'static [SettingDoc] = &[

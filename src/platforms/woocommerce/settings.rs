@@ -1,7 +1,8 @@
 //! WooCommerce's source settings (SRC-1): the note's ASSUMPTIONS a seller may change.
 
-use crate::platforms::settings::{Country, PlatformSettings, SettingDoc};
-use crate::platforms::shopify::settings::{COUNTRY, RECONCILE_MINUTES};
+use crate::platforms::settings::{
+    Country, PlatformSettings, SettingDoc, COUNTRY, RECONCILE_MINUTES,
+};
 use serde::{Deserialize, Serialize};
 
 /// How the REST keys are sent.
