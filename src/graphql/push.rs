@@ -4,13 +4,18 @@
 use super::guards::{admin, parse_id, principal, state, GqlResult};
 use super::limits::*;
 use super::loaders::{Loaders, ProductKey};
+use super::query::keyset_cursor_arg;
 use super::types::*;
+use crate::domain::paging::KeysetPage;
 use crate::domain::push::Rule;
 use crate::domain::SourceId;
 use crate::store::publications::ProductLink;
 use crate::store::rows::*;
 use crate::sync::publications::PublicationSync;
 use crate::Error;
+use async_graphql::connection::{
+    Connection, DefaultConnectionName, DefaultEdgeName, DisableNodesField, Edge, EmptyFields,
+};
 use async_graphql::{Context, ErrorExtensions, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -216,17 +221,23 @@ impl Publication {
     }
 }
 
-#[derive(SimpleObject)]
-pub struct PublicationEdge {
-    pub cursor: String,
-    pub node: Publication,
-}
+keyset_cursor!(
+    /// A listing's place in a source's publication list.
+    PublicationCursor,
+    "publication",
+    "not a cursor the publication list returned"
+);
 
-#[derive(SimpleObject)]
-pub struct PublicationConnection {
-    pub edges: Vec<PublicationEdge>,
-    pub page_info: PageInfo,
-}
+/// A page of a source's publications, oldest first (async-graphql's Relay connection).
+pub type PublicationConnection = Connection<
+    PublicationCursor,
+    Publication,
+    EmptyFields,
+    EmptyFields,
+    DefaultConnectionName,
+    DefaultEdgeName,
+    DisableNodesField,
+>;
 
 /// What a publication sync did.
 #[derive(SimpleObject)]
@@ -272,49 +283,38 @@ pub struct PushQuery;
 
 #[Object]
 impl PushQuery {
-    /// A source's publications (the seller's listings), oldest first (`first` at most 500).
+    /// A source's publications (the seller's listings), oldest first. A Relay connection both
+    /// ways: `first` (50 when neither is given) with `after`, or `last` with `before`, at most
+    /// 500; cursors are opaque and belong to this list only.
     #[graphql(
-        complexity = "crate::graphql::limits::page_cost(first, crate::graphql::limits::MAX_PUBLICATIONS, child_complexity)"
+        complexity = "crate::graphql::limits::optional_page_cost(first.or(last), 50, crate::graphql::limits::MAX_PUBLICATIONS, child_complexity)"
     )]
     async fn publications(
         &self,
         ctx: &Context<'_>,
         source_id: ID,
-        #[graphql(default = 50)] first: i32,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> async_graphql::Result<PublicationConnection> {
         let src = visible_source(ctx, &source_id, "sourceId").await?;
-        check_opt_len("after", after.as_deref(), MAX_CURSOR_LEN)?;
-        let after = after
-            .map(|a| {
-                a.parse::<i64>()
-                    .map_err(|_| Error::bad_input("after", "not a cursor of this list").extend())
-            })
-            .transpose()?;
-        let (rows, more) = state(ctx)
+        let after = keyset_cursor_arg::<PublicationCursor>("after", after.as_deref())?;
+        let before = keyset_cursor_arg::<PublicationCursor>("before", before.as_deref())?;
+        let page = KeysetPage::new(first, last, after, before, 50, MAX_PUBLICATIONS)
+            .map_err(|e| Error::bad_input(e.field, e.message))
+            .gql()?;
+        let (rows, has_next, has_previous) = state(ctx)
             .store
-            .publications(
-                SourceId(src.id),
-                first.clamp(0, MAX_PUBLICATIONS as i32) as u64,
-                after,
-            )
+            .publications_page(SourceId(src.id), page)
             .await
             .gql()?;
-        let edges: Vec<PublicationEdge> = rows
+        let mut c = Connection::new(has_previous, has_next);
+        c.edges = rows
             .into_iter()
-            .map(|r| PublicationEdge {
-                cursor: r.id.to_string(),
-                node: Publication(r),
-            })
+            .map(|r| Edge::new(PublicationCursor(r.id), Publication(r)))
             .collect();
-        let page_info = PageInfo {
-            // forward only: Relay allows false when the server does not look behind `after`
-            has_previous_page: false,
-            has_next_page: more,
-            start_cursor: edges.first().map(|e| e.cursor.clone()),
-            end_cursor: edges.last().map(|e| e.cursor.clone()),
-        };
-        Ok(PublicationConnection { edges, page_info })
+        Ok(c)
     }
 
     /// A source's status rules (ST-3).

@@ -153,8 +153,8 @@ impl Query {
         use crate::domain::paging::{KeysetPage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
         let scope = principal(ctx)?.scope();
         check_opt_len("search", search.as_deref(), MAX_SEARCH_LEN)?;
-        let after = customer_cursor("after", after.as_deref())?;
-        let before = customer_cursor("before", before.as_deref())?;
+        let after = keyset_cursor_arg::<CustomerCursor>("after", after.as_deref())?;
+        let before = keyset_cursor_arg::<CustomerCursor>("before", before.as_deref())?;
         let page = KeysetPage::new(first, last, after, before, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
             .map_err(|e| Error::bad_input(e.field, e.message))
             .gql()?;
@@ -307,13 +307,20 @@ impl Query {
 
 /// A customer-list cursor argument (`after` / `before`): at most 200 characters, one this list
 /// handed out (`BAD_INPUT` naming the argument otherwise: raw ids and other lists' cursors too).
-fn customer_cursor(field: &str, cursor: Option<&str>) -> async_graphql::Result<Option<i64>> {
-    use async_graphql::connection::CursorType;
+/// The row id in the cursor argument `field` of the keyset list whose cursor type is `C`;
+/// BAD_INPUT naming `field` for anything that list did not hand out.
+pub(crate) fn keyset_cursor_arg<C>(
+    field: &str,
+    cursor: Option<&str>,
+) -> async_graphql::Result<Option<i64>>
+where
+    C: async_graphql::connection::CursorType<Error = &'static str> + Into<i64>,
+{
     check_opt_len(field, cursor, MAX_CURSOR_LEN)?;
     cursor
         .map(|c| {
-            CustomerCursor::decode_cursor(c)
-                .map(|c| c.0)
+            C::decode_cursor(c)
+                .map(Into::into)
                 .map_err(|m| Error::bad_input(field, m).extend())
         })
         .transpose()

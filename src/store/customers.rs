@@ -1,15 +1,14 @@
 //! The customer list (API-1): a user sees the buyers of the orders they may see, as those orders'
 //! sources show them (API-3).
 
+use super::keyset::{self, ListOrder};
 use super::{orders::customers_matching, rows::*, Store};
 use crate::domain::auth::SourceScope;
 use crate::domain::paging::KeysetPage;
 use crate::error::Result;
 use entity::{customer, order};
 use sea_orm::sea_query::Query;
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter};
 
 /// The WHERE clause of the customer list; `None` when the scope sees nothing.
 fn customer_condition(scope: &SourceScope, search: Option<&str>) -> Option<Condition> {
@@ -48,58 +47,14 @@ impl Store {
         let Some(cond) = customer_condition(scope, search) else {
             return Ok((vec![], false, false));
         };
-        let mut window = cond.clone();
-        if let Some(id) = page.after {
-            window = window.add(customer::Column::Id.lt(id));
-        }
-        if let Some(id) = page.before {
-            window = window.add(customer::Column::Id.gt(id));
-        }
-        let find = customer::Entity::find().filter(window);
-        let rows = if page.backward {
-            find.order_by_asc(customer::Column::Id)
-        } else {
-            find.order_by_desc(customer::Column::Id)
-        }
-        .limit(page.fetch())
-        .all(&self.db)
+        let (rows, has_next, has_previous) = keyset::page::<customer::Entity>(
+            &self.db,
+            cond,
+            customer::Column::Id,
+            ListOrder::NewestFirst,
+            page,
+        )
         .await?;
-        let (rows, more) = page.trim(rows);
-        // the other side: rows at or beyond the cursor the page started from
-        let other = match (page.backward, page.after, page.before) {
-            (false, Some(after), before) => Some(
-                before
-                    .map_or(cond.clone(), |b| {
-                        cond.clone().add(customer::Column::Id.gt(b))
-                    })
-                    .add(customer::Column::Id.gte(after)),
-            ),
-            (true, after, Some(before)) => Some(
-                after
-                    .map_or(cond.clone(), |a| {
-                        cond.clone().add(customer::Column::Id.lt(a))
-                    })
-                    .add(customer::Column::Id.lte(before)),
-            ),
-            _ => None,
-        };
-        let other = match other {
-            Some(c) => customer::Entity::find()
-                .select_only()
-                .column(customer::Column::Id)
-                .filter(c)
-                .limit(1)
-                .into_tuple::<i64>()
-                .one(&self.db)
-                .await?
-                .is_some(),
-            None => false,
-        };
-        let (has_next, has_previous) = if page.backward {
-            (other, more)
-        } else {
-            (more, other)
-        };
         Ok((
             self.customers_as_seen(scope, rows).await?,
             has_next,

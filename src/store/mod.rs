@@ -7,6 +7,7 @@ pub mod customers;
 pub mod expenses;
 pub mod export;
 pub mod inbox;
+mod keyset;
 pub mod leases;
 pub mod live;
 pub mod order_edit;

@@ -1,6 +1,8 @@
 //! Publications (the seller's listings, PUB-1..3) and product stock (STK-1).
 
+use super::keyset::{self, ListOrder};
 use super::{now, rows::*, Store};
+use crate::domain::paging::KeysetPage;
 use crate::domain::publication::RemotePublication;
 use crate::domain::SourceId;
 use crate::error::{Error, Result};
@@ -67,23 +69,24 @@ pub struct StockLine {
 }
 
 impl Store {
-    pub async fn publications(
+    /// A source's listings, oldest first, one page as `page` asks for it (issue 17: Relay paging
+    /// both ways; here `after` means newer and `before` older, as the list runs oldest first).
+    /// Answers the rows, whether more follow (`hasNextPage`) and whether some precede
+    /// (`hasPreviousPage`); the side the page did not travel towards is looked at only when a
+    /// cursor bounds it.
+    pub async fn publications_page(
         &self,
         source_id: SourceId,
-        first: u64,
-        after: Option<i64>,
-    ) -> Result<(Vec<PublicationRow>, bool)> {
-        let mut q = publication::Entity::find()
-            .filter(publication::Column::SourceId.eq(source_id.0))
-            .order_by_asc(publication::Column::Id)
-            .limit(first + 1);
-        if let Some(a) = after {
-            q = q.filter(publication::Column::Id.gt(a));
-        }
-        let mut rows = q.all(&self.db).await?;
-        let more = rows.len() as u64 > first;
-        rows.truncate(first as usize);
-        Ok((rows, more))
+        page: KeysetPage,
+    ) -> Result<(Vec<PublicationRow>, bool, bool)> {
+        keyset::page::<publication::Entity>(
+            &self.db,
+            Condition::all().add(publication::Column::SourceId.eq(source_id.0)),
+            publication::Column::Id,
+            ListOrder::OldestFirst,
+            page,
+        )
+        .await
     }
 
     pub async fn publication(&self, id: i64) -> Result<Option<PublicationRow>> {

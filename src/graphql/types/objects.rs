@@ -10,8 +10,7 @@ use crate::graphql::loaders::*;
 use crate::graphql::walk::{self, ready, Nested, Walk, Walked};
 use crate::store::rows::*;
 use async_graphql::connection::{
-    Connection, CursorType, DefaultConnectionName, DefaultEdgeName, DisableNodesField, Edge,
-    EmptyFields,
+    Connection, DefaultConnectionName, DefaultEdgeName, DisableNodesField, Edge, EmptyFields,
 };
 use async_graphql::{ComplexObject, Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
@@ -500,24 +499,42 @@ impl Customer {
     }
 }
 
-/// A customer's place in the customer list: opaque text, refused by other lists (issue 17).
-pub struct CustomerCursor(pub i64);
+/// Defines the cursor type of a keyset list (domain::paging): opaque text tagged with the list,
+/// refused by other lists (issue 17).
+macro_rules! keyset_cursor {
+    ($(#[$m:meta])* $name:ident, $tag:literal, $refusal:literal) => {
+        $(#[$m])*
+        pub struct $name(pub i64);
 
-impl CursorType for CustomerCursor {
-    type Error = &'static str;
+        impl async_graphql::connection::CursorType for $name {
+            type Error = &'static str;
 
-    fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
-        crate::domain::paging::decode_cursor(CUSTOMER_LIST, s)
-            .map(CustomerCursor)
-            .ok_or("not a cursor the customer list returned")
-    }
+            fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
+                crate::domain::paging::decode_cursor($tag, s)
+                    .map($name)
+                    .ok_or($refusal)
+            }
 
-    fn encode_cursor(&self) -> String {
-        crate::domain::paging::encode_cursor(CUSTOMER_LIST, self.0)
-    }
+            fn encode_cursor(&self) -> String {
+                crate::domain::paging::encode_cursor($tag, self.0)
+            }
+        }
+
+        impl From<$name> for i64 {
+            fn from(c: $name) -> i64 {
+                c.0
+            }
+        }
+    };
 }
+pub(crate) use keyset_cursor;
 
-const CUSTOMER_LIST: &str = "customer";
+keyset_cursor!(
+    /// A customer's place in the customer list.
+    CustomerCursor,
+    "customer",
+    "not a cursor the customer list returned"
+);
 
 /// What the customer list shows beside its edges and page info.
 pub struct CustomerListFields {
