@@ -97,64 +97,128 @@ fn wanted<E: EntityTrait>(columns: &Columns) -> impl Iterator<Item = E::Column> 
     E::Column::iter().filter(move |c| columns.wants(c.as_str()))
 }
 
-/// A column as the page row carries it, `prefix` + name.
-fn select_columns<E: EntityTrait>(
-    q: &mut SelectStatement,
-    from: &str,
-    prefix: &str,
-    columns: &Columns,
-) {
-    for c in wanted::<E>(columns) {
-        let name = c.as_str();
-        q.expr_as(
-            Expr::col((Alias::new(from), Alias::new(name))),
-            Alias::new(format!("{prefix}{name}")),
-        );
+/// How a column's value is read: the type of its model field.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    BigInt,
+    Int,
+    String,
+    Bool,
+    Decimal,
+    Time,
+    Json,
+}
+
+impl Kind {
+    /// The kind of `E`'s field for `c`, told by the value a default model holds there.
+    fn of<E>(c: E::Column) -> Result<Kind>
+    where
+        E: EntityTrait,
+        E::Model: Default,
+    {
+        Ok(match E::Model::default().get(c) {
+            Value::BigInt(_) => Kind::BigInt,
+            Value::Int(_) => Kind::Int,
+            Value::String(_) => Kind::String,
+            Value::Bool(_) => Kind::Bool,
+            Value::Decimal(_) => Kind::Decimal,
+            Value::ChronoDateTimeUtc(_) => Kind::Time,
+            Value::Json(_) => Kind::Json,
+            other => {
+                return Err(crate::error::Error::Internal(format!(
+                    "orders page: no reader for {} ({other:?})",
+                    c.as_str()
+                )))
+            }
+        })
     }
 }
 
-/// One model of `E` from the row's columns `prefix` + name: the wanted columns decoded as the
-/// model's own field types, every other field its default.
-fn read_model<E>(row: &QueryResult, prefix: &str, columns: &Columns) -> Result<E::Model>
+/// Where the wanted columns of `E` sit in the page row and how each is read: worked out once
+/// per statement, so a row is read by position (no column name is formatted or looked up).
+struct Layout<E: EntityTrait> {
+    cols: Vec<(E::Column, Kind, usize)>,
+}
+
+impl<E: EntityTrait> Layout<E> {
+    /// The position of `column`, when it is read.
+    fn position(&self, column: &str) -> Option<usize> {
+        self.cols
+            .iter()
+            .find(|(c, _, _)| c.as_str() == column)
+            .map(|(_, _, i)| *i)
+    }
+}
+
+/// The select list of the page statement, counting its expressions.
+struct Select {
+    q: SelectStatement,
+    next: usize,
+}
+
+impl Select {
+    /// Adds `expr` as `alias`; its position in the row.
+    fn add(&mut self, expr: Expr, alias: &str) -> usize {
+        self.q.expr_as(expr, Alias::new(alias));
+        self.next += 1;
+        self.next - 1
+    }
+
+    /// Adds the wanted columns of `E` of the table aliased `from`, each as `prefix` + name.
+    fn columns<E>(&mut self, from: &str, prefix: &str, columns: &Columns) -> Result<Layout<E>>
+    where
+        E: EntityTrait,
+        E::Model: Default,
+    {
+        let mut cols = vec![];
+        for c in wanted::<E>(columns) {
+            let name = c.as_str();
+            let at = self.add(
+                Expr::col((Alias::new(from), Alias::new(name))),
+                &format!("{prefix}{name}"),
+            );
+            cols.push((c, Kind::of::<E>(c)?, at));
+        }
+        Ok(Layout { cols })
+    }
+}
+
+/// One model of `E` from the row, at the positions of `layout`: the wanted columns decoded as
+/// the model's own field types, every other field its default.
+fn read_model<E>(row: &QueryResult, layout: &Layout<E>) -> Result<E::Model>
 where
     E: EntityTrait,
     E::Model: Default,
 {
     let mut model = E::Model::default();
-    for c in wanted::<E>(columns) {
-        let col = format!("{prefix}{}", c.as_str());
-        let value = match model.get(c) {
-            Value::BigInt(_) => Value::BigInt(row.try_get::<Option<i64>>("", &col)?),
-            Value::Int(_) => Value::Int(row.try_get::<Option<i32>>("", &col)?),
-            Value::String(_) => Value::String(row.try_get::<Option<String>>("", &col)?),
-            Value::Bool(_) => Value::Bool(row.try_get::<Option<bool>>("", &col)?),
-            Value::Decimal(_) => Value::Decimal(row.try_get::<Option<Decimal>>("", &col)?),
-            Value::ChronoDateTimeUtc(_) => {
-                Value::ChronoDateTimeUtc(row.try_get::<Option<DateTime<Utc>>>("", &col)?)
+    for &(c, kind, at) in &layout.cols {
+        let value = match kind {
+            Kind::BigInt => Value::BigInt(row.try_get_by_index::<Option<i64>>(at)?),
+            Kind::Int => Value::Int(row.try_get_by_index::<Option<i32>>(at)?),
+            Kind::String => Value::String(row.try_get_by_index::<Option<String>>(at)?),
+            Kind::Bool => Value::Bool(row.try_get_by_index::<Option<bool>>(at)?),
+            Kind::Decimal => Value::Decimal(row.try_get_by_index::<Option<Decimal>>(at)?),
+            Kind::Time => {
+                Value::ChronoDateTimeUtc(row.try_get_by_index::<Option<DateTime<Utc>>>(at)?)
             }
-            Value::Json(_) => Value::Json(
-                row.try_get::<Option<serde_json::Value>>("", &col)?
+            Kind::Json => Value::Json(
+                row.try_get_by_index::<Option<serde_json::Value>>(at)?
                     .map(Box::new),
             ),
-            other => return Err(unexpected(&col, &other)),
         };
         model.try_set(c, value)?;
     }
     Ok(model)
 }
 
-fn unexpected(col: &str, v: &Value) -> crate::error::Error {
-    crate::error::Error::Internal(format!("orders page: no reader for {col} ({v:?})"))
-}
-
 /// A column's value written as text (the items' rows), read back as the model's field type.
-fn value_from_text(col: &str, like: Value, text: Option<&str>) -> Result<Value> {
+fn value_from_text(col: &str, kind: Kind, text: Option<&str>) -> Result<Value> {
     let bad = || crate::error::Error::Internal(format!("orders page: unreadable {col}"));
-    Ok(match like {
-        Value::BigInt(_) => Value::BigInt(text.map(str::parse).transpose().map_err(|_| bad())?),
-        Value::Int(_) => Value::Int(text.map(str::parse).transpose().map_err(|_| bad())?),
-        Value::String(_) => Value::String(text.map(str::to_owned)),
-        Value::Bool(_) => Value::Bool(
+    Ok(match kind {
+        Kind::BigInt => Value::BigInt(text.map(str::parse).transpose().map_err(|_| bad())?),
+        Kind::Int => Value::Int(text.map(str::parse).transpose().map_err(|_| bad())?),
+        Kind::String => Value::String(text.map(str::to_owned)),
+        Kind::Bool => Value::Bool(
             text.map(|t| match t {
                 "t" | "true" | "1" => Ok(true),
                 "f" | "false" | "0" => Ok(false),
@@ -162,8 +226,8 @@ fn value_from_text(col: &str, like: Value, text: Option<&str>) -> Result<Value> 
             })
             .transpose()?,
         ),
-        Value::Decimal(_) => Value::Decimal(text.map(str::parse).transpose().map_err(|_| bad())?),
-        Value::ChronoDateTimeUtc(_) => Value::ChronoDateTimeUtc(
+        Kind::Decimal => Value::Decimal(text.map(str::parse).transpose().map_err(|_| bad())?),
+        Kind::Time => Value::ChronoDateTimeUtc(
             text.map(|t| {
                 DateTime::parse_from_rfc3339(t)
                     .or_else(|_| DateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f%#z"))
@@ -172,13 +236,12 @@ fn value_from_text(col: &str, like: Value, text: Option<&str>) -> Result<Value> 
             })
             .transpose()?,
         ),
-        Value::Json(_) => Value::Json(
+        Kind::Json => Value::Json(
             text.map(serde_json::from_str::<serde_json::Value>)
                 .transpose()
                 .map_err(|_| bad())?
                 .map(Box::new),
         ),
-        other => return Err(unexpected(col, &other)),
     })
 }
 
@@ -228,18 +291,15 @@ fn items_of_order(backend: DbBackend, columns: &Columns) -> String {
 fn read_items(
     row: &QueryResult,
     backend: DbBackend,
-    columns: &Columns,
+    at: usize,
+    cols: &[(order_item::Column, Kind)],
 ) -> Result<Vec<OrderItemRow>> {
-    let cols: Vec<order_item::Column> = wanted::<order_item::Entity>(columns).collect();
-    let flat: Vec<Option<String>> = match backend {
-        DbBackend::Sqlite => {
-            let text: Option<String> = row.try_get("", "i_rows")?;
-            let rows: Vec<Vec<serde_json::Value>> = match text {
-                Some(t) => serde_json::from_str(&t).map_err(|e| {
-                    crate::error::Error::Internal(format!("orders page, items: {e}"))
-                })?,
-                None => vec![],
-            };
+    let text: Option<String> = row.try_get_by_index(at)?;
+    let flat: Vec<Option<String>> = match (backend, text) {
+        (_, None) => vec![],
+        (DbBackend::Sqlite, Some(t)) => {
+            let rows: Vec<Vec<serde_json::Value>> = serde_json::from_str(&t)
+                .map_err(|e| crate::error::Error::Internal(format!("orders page, items: {e}")))?;
             rows.into_iter()
                 .flatten()
                 .map(|v| match v {
@@ -249,11 +309,8 @@ fn read_items(
                 })
                 .collect()
         }
-        _ => match row.try_get::<Option<String>>("", "i_rows")? {
-            Some(text) => super::pg_array::parse_flat(&text)
-                .map_err(|e| crate::error::Error::Internal(format!("orders page, items: {e}")))?,
-            None => vec![],
-        },
+        (_, Some(t)) => super::pg_array::parse_flat(&t)
+            .map_err(|e| crate::error::Error::Internal(format!("orders page, items: {e}")))?,
     };
     if cols.is_empty() {
         return Ok(vec![]);
@@ -268,9 +325,8 @@ fn read_items(
     let mut items = Vec::with_capacity(flat.len() / cols.len());
     for values in flat.chunks(cols.len()) {
         let mut item = OrderItemRow::default();
-        for (c, text) in cols.iter().zip(values) {
-            let value = value_from_text(c.as_str(), item.get(*c), text.as_deref())?;
-            item.try_set(*c, value)?;
+        for (&(c, kind), text) in cols.iter().zip(values) {
+            item.try_set(c, value_from_text(c.as_str(), kind, text.as_deref())?)?;
         }
         items.push(item);
     }
@@ -338,41 +394,47 @@ fn contacts_of_buyer(backend: DbBackend, sources: &[i64], order_by: &str) -> Str
 }
 
 /// Joins `E` to the page by `j.key` and selects its wanted columns.
-fn join<E: EntityTrait>(q: &mut SelectStatement, j: &Joined, columns: &Columns) {
-    q.join_as(
+fn join<E>(select: &mut Select, j: &Joined, columns: &Columns) -> Result<Layout<E>>
+where
+    E: EntityTrait,
+    E::Model: Default,
+{
+    select.q.join_as(
         JoinType::LeftJoin,
         Alias::new(E::default().table_name()),
         Alias::new(j.alias),
         Expr::col((Alias::new(j.alias), Alias::new("id")))
             .equals((Alias::new(PAGE), Alias::new(j.key))),
     );
-    select_columns::<E>(q, j.alias, j.prefix, columns);
+    select.columns::<E>(j.alias, j.prefix, columns)
 }
 
 /// The model of the row's joined `E`, once per id (`seen`); none when the page row names none.
 fn read_joined<E>(
     row: &QueryResult,
-    j: &Joined,
-    columns: &Columns,
+    layout: &Layout<E>,
     seen: &mut BTreeSet<i64>,
 ) -> Result<Option<E::Model>>
 where
     E: EntityTrait,
     E::Model: Default,
 {
-    let id: Option<i64> = row.try_get("", &format!("{}id", j.prefix))?;
+    let at = layout.position("id").ok_or_else(|| {
+        crate::error::Error::Internal("orders page: a relation without id".into())
+    })?;
+    let id: Option<i64> = row.try_get_by_index(at)?;
     match id {
-        Some(id) if seen.insert(id) => Ok(Some(read_model::<E>(row, j.prefix, columns)?)),
+        Some(id) if seen.insert(id) => Ok(Some(read_model::<E>(row, layout)?)),
         _ => Ok(None),
     }
 }
 
 /// Reads a JSON column of the row (text; null when the page did not send one there).
-fn json_col<M: serde::de::DeserializeOwned>(row: &QueryResult, col: &str) -> Result<Option<M>> {
-    let text: Option<String> = row.try_get("", col)?;
+fn json_col<M: serde::de::DeserializeOwned>(row: &QueryResult, at: usize) -> Result<Option<M>> {
+    let text: Option<String> = row.try_get_by_index(at)?;
     text.map(|t| {
         serde_json::from_str(&t)
-            .map_err(|e| crate::error::Error::Internal(format!("orders page, {col}: {e}")))
+            .map_err(|e| crate::error::Error::Internal(format!("orders page, contacts: {e}")))
     })
     .transpose()
 }
@@ -437,8 +499,11 @@ impl Store {
             .into_query();
         let backend = self.db.get_database_backend();
         let o = Alias::new(PAGE);
-        let mut q = Query::select();
-        q.from_subquery(page, o.clone());
+        let mut select = Select {
+            q: Query::select(),
+            next: 0,
+        };
+        select.q.from_subquery(page, o.clone());
         // the cursor of each order: its id and the sort's column
         let order_columns = match with_id(&parts.order) {
             Columns::Only(mut set) => {
@@ -447,50 +512,54 @@ impl Store {
             }
             all => all,
         };
-        select_columns::<order::Entity>(&mut q, PAGE, "", &order_columns);
+        let order_layout = select.columns::<order::Entity>(PAGE, "", &order_columns)?;
         // a user of some sources: the buyers as those sources showed them
         let seen_by = match scope {
             SourceScope::All => None,
             SourceScope::Only(ids) => Some(ids.iter().map(|s| s.0).collect::<Vec<i64>>()),
         };
-        let customer_columns = parts.customer.as_ref().map(with_id);
-        if let Some(columns) = &customer_columns {
-            join::<customer::Entity>(&mut q, &CUSTOMER, columns);
+        let mut customer_layout = None;
+        let mut contacts_at = None;
+        if let Some(columns) = parts.customer.as_ref().map(with_id) {
+            customer_layout = Some(join::<customer::Entity>(&mut select, &CUSTOMER, &columns)?);
             if let Some(sources) = seen_by.as_deref().filter(|s| !s.is_empty()) {
-                q.expr_as(
-                    Expr::cust(contacts_of_buyer(
-                        backend,
-                        sources,
-                        &format!(
-                            "\"{PAGE}\".\"{col}\" {dir}, \"{PAGE}\".\"id\" {dir}",
-                            col = sort_column.as_str(),
-                            dir = if sort.descending { "DESC" } else { "ASC" },
-                        ),
-                    )),
-                    Alias::new("cc_json"),
+                let contacts = contacts_of_buyer(
+                    backend,
+                    sources,
+                    &format!(
+                        "\"{PAGE}\".\"{col}\" {dir}, \"{PAGE}\".\"id\" {dir}",
+                        col = sort_column.as_str(),
+                        dir = if sort.descending { "DESC" } else { "ASC" },
+                    ),
                 );
+                contacts_at = Some(select.add(Expr::cust(contacts), "cc_json"));
             }
         }
-        let source_columns = parts.source.as_ref().map(with_id);
-        if let Some(columns) = &source_columns {
-            join::<source::Entity>(&mut q, &SOURCE, columns);
-        }
-        let status_columns = parts.status.as_ref().map(with_id);
-        if let Some(columns) = &status_columns {
-            join::<status::Entity>(&mut q, &STATUS, columns);
-        }
-        if let Some(columns) = &parts.items {
-            q.expr_as(
-                Expr::cust(items_of_order(backend, columns)),
-                Alias::new("i_rows"),
-            );
-        }
-        if let Some(count) = count {
-            q.expr_as(
+        let source_layout = match parts.source.as_ref().map(with_id) {
+            Some(columns) => Some(join::<source::Entity>(&mut select, &SOURCE, &columns)?),
+            None => None,
+        };
+        let status_layout = match parts.status.as_ref().map(with_id) {
+            Some(columns) => Some(join::<status::Entity>(&mut select, &STATUS, &columns)?),
+            None => None,
+        };
+        let items = match &parts.items {
+            Some(columns) => {
+                let at = select.add(Expr::cust(items_of_order(backend, columns)), "i_rows");
+                let kinds = wanted::<order_item::Entity>(columns)
+                    .map(|c| Ok((c, Kind::of::<order_item::Entity>(c)?)))
+                    .collect::<Result<Vec<_>>>()?;
+                Some((at, kinds))
+            }
+            None => None,
+        };
+        let total_at = count.map(|count| {
+            select.add(
                 Expr::SubQuery(None, Box::new(count.into_sub_query_statement())),
-                Alias::new("total_count"),
-            );
-        }
+                "total_count",
+            )
+        });
+        let mut q = select.q;
         q.order_by(
             (o.clone(), Alias::new(sort_column.as_str())),
             direction.clone(),
@@ -505,44 +574,37 @@ impl Store {
         let (mut seen_customers, mut seen_sources, mut seen_statuses) =
             (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
         for row in &rows {
-            let order: OrderRow = read_model::<order::Entity>(row, "", &order_columns)?;
-            if let Some(columns) = &parts.items {
+            let order: OrderRow = read_model(row, &order_layout)?;
+            if let Some((at, kinds)) = &items {
                 rel.items
-                    .insert(order.id, read_items(row, backend, columns)?);
+                    .insert(order.id, read_items(row, backend, *at, kinds)?);
             }
-            if let Some(columns) = &customer_columns {
-                if let Some(c) =
-                    read_joined::<customer::Entity>(row, &CUSTOMER, columns, &mut seen_customers)?
-                {
-                    if seen_by.is_some() {
-                        let shown: Vec<Contact> = json_col(row, "cc_json")?.unwrap_or_default();
+            if let Some(layout) = &customer_layout {
+                if let Some(c) = read_joined(row, layout, &mut seen_customers)? {
+                    if let Some(at) = contacts_at {
+                        let shown: Vec<Contact> = json_col(row, at)?.unwrap_or_default();
                         contacts.insert(c.id, shown);
                     }
                     customers.push(c);
                 }
             }
-            if let Some(columns) = &source_columns {
-                rel.sources.extend(read_joined::<source::Entity>(
-                    row,
-                    &SOURCE,
-                    columns,
-                    &mut seen_sources,
-                )?);
+            if let Some(layout) = &source_layout {
+                rel.sources
+                    .extend(read_joined(row, layout, &mut seen_sources)?);
             }
-            if let Some(columns) = &status_columns {
-                rel.statuses.extend(read_joined::<status::Entity>(
-                    row,
-                    &STATUS,
-                    columns,
-                    &mut seen_statuses,
-                )?);
+            if let Some(layout) = &status_layout {
+                rel.statuses
+                    .extend(read_joined(row, layout, &mut seen_statuses)?);
             }
             orders.push(order);
         }
         // an empty page after a cursor (past the end) carries no count: the caller counts apart
         let total = match rows.first() {
             _ if !parts.total => None,
-            Some(row) => Some(u64::try_from(row.try_get::<i64>("", "total_count")?).unwrap_or(0)),
+            Some(row) => match total_at {
+                Some(at) => Some(u64::try_from(row.try_get_by_index::<i64>(at)?).unwrap_or(0)),
+                None => None,
+            },
             None if from_start => Some(0),
             None => None,
         };
