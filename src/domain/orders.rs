@@ -52,6 +52,16 @@ pub struct OrderSort {
     pub descending: bool,
 }
 
+impl OrderSort {
+    /// The same field the other way round (a page read backwards, from `before`).
+    pub fn reversed(self) -> OrderSort {
+        OrderSort {
+            descending: !self.descending,
+            ..self
+        }
+    }
+}
+
 impl Default for OrderSort {
     /// Newest first.
     fn default() -> Self {

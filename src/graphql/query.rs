@@ -4,7 +4,7 @@ use super::guards::{admin, parse_id, principal, state, GqlResult};
 use super::limits::{self, check_opt_len, MAX_CURSOR_LEN, MAX_SEARCH_LEN};
 use super::types::*;
 use crate::domain::money::format_amount;
-use crate::domain::orders::{page_size, OrderCursor};
+use crate::domain::orders::OrderCursor;
 use crate::domain::{OrderId, SourceId};
 use crate::graphql::input_errors::DateTimeArg;
 use crate::Error;
@@ -85,38 +85,55 @@ impl Query {
     }
 
     /// Orders, newest first unless `orderBy` says otherwise, filtered and paged with cursors
-    /// (API-2). `first`: 50 when absent, at most 200; `after`: at most 200 characters, a cursor
-    /// of the same `orderBy`.
+    /// (API-2), a Relay connection both ways: `first` (50 when neither is given) with `after`,
+    /// or `last` with `before`, at most 200; cursors (at most 200 characters) belong to the same
+    /// `orderBy`.
     #[graphql(
-        complexity = "crate::graphql::limits::optional_page_cost(first, crate::domain::orders::DEFAULT_PAGE_SIZE, crate::domain::orders::MAX_PAGE_SIZE, child_complexity)"
+        complexity = "crate::graphql::limits::optional_page_cost(first.or(last), crate::domain::orders::DEFAULT_PAGE_SIZE, crate::domain::orders::MAX_PAGE_SIZE, child_complexity)"
     )]
+    #[allow(clippy::too_many_arguments)]
     async fn orders(
         &self,
         ctx: &Context<'_>,
         filter: Option<OrderFilter>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
         order_by: Option<OrderSort>,
     ) -> async_graphql::Result<OrderConnection> {
         let scope = principal(ctx)?.scope();
         let filter = filter.unwrap_or_default().into_domain()?;
         let sort: crate::domain::orders::OrderSort = order_by.map(Into::into).unwrap_or_default();
-        let first = page_size(first)
-            .map_err(|m| Error::bad_input("first", m))
-            .gql()?;
-        check_opt_len("after", after.as_deref(), MAX_CURSOR_LEN)?;
-        let after = match after {
-            Some(c) => Some(
+        let size = crate::domain::paging::KeysetPage::new(
+            first,
+            last,
+            None,
+            None,
+            crate::domain::orders::DEFAULT_PAGE_SIZE,
+            crate::domain::orders::MAX_PAGE_SIZE,
+        )
+        .map_err(|e| Error::bad_input(e.field, e.message))
+        .gql()?;
+        let cursor = |name: &str, text: Option<String>| -> async_graphql::Result<_> {
+            check_opt_len(name, text.as_deref(), MAX_CURSOR_LEN)?;
+            text.map(|c| {
                 OrderCursor::decode(&c, sort)
                     .ok_or_else(|| {
                         Error::bad_input(
-                            "after",
+                            name,
                             "not a cursor this API returned for the same orderBy",
                         )
                     })
-                    .gql()?,
-            ),
-            None => None,
+                    .gql()
+            })
+            .transpose()
+        };
+        let window = crate::store::order_page::OrderWindow {
+            size: size.size,
+            backward: size.backward,
+            after: cursor("after", after)?,
+            before: cursor("before", before)?,
         };
         // the columns and relations the page shows are read with it, in one statement (issue 20)
         let look = ctx.look_ahead();
@@ -125,7 +142,7 @@ impl Query {
         parts.total = look.field("totalCount").exists();
         let (page, relations) = state(ctx)
             .store
-            .orders_page_with(&scope, &filter, first, after, sort, &parts)
+            .orders_page_with(&scope, &filter, window, sort, &parts)
             .await
             .gql()?;
         if let Some(p) = ctx.data_opt::<crate::graphql::loaders::Prefetched>() {

@@ -56,6 +56,16 @@ pub struct PageParts {
     pub total: bool,
 }
 
+/// Which orders of the list a page holds (Relay's arguments): `size` of them, from the top
+/// or from after `after`, or (`backward`) the `size` just before `before` (or the last ones).
+#[derive(Clone, Debug)]
+pub struct OrderWindow {
+    pub size: u64,
+    pub backward: bool,
+    pub after: Option<OrderCursor>,
+    pub before: Option<OrderCursor>,
+}
+
 /// The page's relations, read with it. `items` has an entry for every order of the page when
 /// items were asked for (empty for an order without any).
 #[derive(Debug, Default)]
@@ -457,16 +467,16 @@ impl Store {
         &self,
         scope: &SourceScope,
         filter: &OrderFilter,
-        first: u64,
-        after: Option<OrderCursor>,
+        window: OrderWindow,
         sort: OrderSort,
         parts: &PageParts,
     ) -> Result<(OrderPage, PageRelations)> {
-        let Some(mut cond) = order_condition(scope, filter) else {
+        let Some(base) = order_condition(scope, filter) else {
             return Ok((
                 OrderPage {
                     rows: vec![],
                     has_next: false,
+                    has_previous: false,
                     total: Some(0),
                 },
                 PageRelations::default(),
@@ -476,16 +486,37 @@ impl Store {
         // both run a subquery that names nothing of the row once per statement
         let count = parts.total.then(|| {
             order::Entity::find()
-                .filter(cond.clone())
+                .filter(base.clone())
                 .select_only()
                 .expr(Expr::cust("count(*)"))
                 .into_query()
         });
-        let from_start = after.is_none();
-        if let Some(c) = after {
-            cond = cond.add(page_after(&c, sort));
+        let from_start = window.after.is_none() && window.before.is_none();
+        let mut cond = base.clone();
+        if let Some(c) = &window.after {
+            cond = cond.add(page_after(c, sort));
         }
-        let direction = if sort.descending {
+        if let Some(c) = &window.before {
+            cond = cond.add(page_after(c, sort.reversed()));
+        }
+        // the side the page did not travel: whether any order lies beyond its cursor there,
+        // asked in the same statement (`beyond`), apart when the page is empty
+        let beyond = if window.backward {
+            window
+                .before
+                .as_ref()
+                .map(|c| page_after(c, sort.reversed()))
+        } else {
+            window.after.as_ref().map(|c| page_after(c, sort))
+        }
+        .map(|bound| base.clone().add(bound.not()));
+        // a backward page is read from its end, then turned round
+        let read = if window.backward {
+            sort.reversed()
+        } else {
+            sort
+        };
+        let direction = if read.descending {
             Direction::Desc
         } else {
             Direction::Asc
@@ -495,7 +526,7 @@ impl Store {
             .filter(cond)
             .order_by(sort_column, direction.clone())
             .order_by(order::Column::Id, direction.clone())
-            .limit(first.saturating_add(1))
+            .limit(window.size.saturating_add(1))
             .into_query();
         let backend = self.db.get_database_backend();
         let o = Alias::new(PAGE);
@@ -529,7 +560,7 @@ impl Store {
                     &format!(
                         "\"{PAGE}\".\"{col}\" {dir}, \"{PAGE}\".\"id\" {dir}",
                         col = sort_column.as_str(),
-                        dir = if sort.descending { "DESC" } else { "ASC" },
+                        dir = if read.descending { "DESC" } else { "ASC" },
                     ),
                 );
                 contacts_at = Some(select.add(Expr::cust(contacts), "cc_json"));
@@ -558,6 +589,15 @@ impl Store {
                 Expr::SubQuery(None, Box::new(count.into_sub_query_statement())),
                 "total_count",
             )
+        });
+        let beyond_at = beyond.clone().map(|c| {
+            let exists = order::Entity::find()
+                .filter(c)
+                .select_only()
+                .expr(Expr::val(1))
+                .limit(1)
+                .into_query();
+            select.add(Expr::exists(exists), "beyond")
         });
         let mut q = select.q;
         q.order_by(
@@ -608,12 +648,32 @@ impl Store {
             None if from_start => Some(0),
             None => None,
         };
-        let has_next = orders.len() as u64 > first;
-        if has_next {
+        let beyond_cursor = match (rows.first(), beyond_at, beyond) {
+            (Some(row), Some(at), _) => row.try_get_by_index::<bool>(at)?,
+            (None, _, Some(c)) => order::Entity::find()
+                .filter(c)
+                .select_only()
+                .column(order::Column::Id)
+                .into_tuple::<i64>()
+                .one(&self.db)
+                .await?
+                .is_some(),
+            _ => false,
+        };
+        let more = orders.len() as u64 > window.size;
+        if more {
             if let Some(extra) = orders.pop() {
                 rel.items.remove(&extra.id);
             }
         }
+        if window.backward {
+            orders.reverse();
+        }
+        let (has_next, has_previous) = if window.backward {
+            (beyond_cursor, more)
+        } else {
+            (more, beyond_cursor)
+        };
         if seen_by.is_some() {
             super::contacts::seen_through(&mut customers, &contacts);
         }
@@ -622,6 +682,7 @@ impl Store {
             OrderPage {
                 rows: orders,
                 has_next,
+                has_previous,
                 total,
             },
             rel,

@@ -25,6 +25,8 @@ pub const STOCK_DEBOUNCE: std::time::Duration = std::time::Duration::from_secs(2
 pub struct OrderPage {
     pub rows: Vec<OrderRow>,
     pub has_next: bool,
+    /// Orders precede the page (Relay's `hasPreviousPage`): exact both ways.
+    pub has_previous: bool,
     /// All orders the filter matches, whatever the cursor, when the page was asked to count them
     /// and could (see `PageParts::total`).
     pub total: Option<u64>,

@@ -1134,3 +1134,104 @@ async fn total_count_is_counted_in_the_page_statement() {
         .await;
     assert_eq!(none["orders"]["totalCount"], 0);
 }
+
+// covers: API-1, API-2 (issue 17: the orders connection pages both ways; hasPreviousPage and
+// hasNextPage are exact on both sides, in the page's one statement)
+#[tokio::test]
+async fn orders_page_backwards_with_last_and_before() {
+    let app = spawn_app().await;
+    let roz = app.create_source("Rozetka", "ROZETKA", json!({})).await;
+    for i in 0..12 {
+        app.import(
+            roz,
+            sample_order(&format!("b{i}"), at(i), "Олег", "0501234567"),
+        )
+        .await;
+    }
+    let q = "query($first: Int, $after: String, $last: Int, $before: String, $o: OrderSort) { \
+             orders(first: $first, after: $after, last: $last, before: $before, orderBy: $o) { \
+             edges { cursor node { number } } \
+             pageInfo { hasPreviousPage hasNextPage startCursor endCursor } } }";
+    let all = numbers(&app.data(q, json!({"first": 50})).await);
+    assert_eq!(all.len(), 12);
+
+    // backwards from the end, five at a time: the same orders in the same order
+    let mut seen: Vec<String> = vec![];
+    let mut before = Value::Null;
+    let mut pages = vec![];
+    loop {
+        let mut cheapest = u64::MAX;
+        let mut d = Value::Null;
+        for _ in 0..4 {
+            let n = app.db_statements();
+            d = app.data(q, json!({"last": 5, "before": before})).await;
+            cheapest = cheapest.min(app.db_statements() - n);
+        }
+        assert_eq!(cheapest, 1, "a backward page cost {cheapest} statements");
+        let info = d["orders"]["pageInfo"].clone();
+        let mut page = numbers(&d);
+        pages.push((
+            page.len(),
+            info["hasPreviousPage"].clone(),
+            info["hasNextPage"].clone(),
+        ));
+        page.extend(seen);
+        seen = page;
+        if info["hasPreviousPage"] == false {
+            break;
+        }
+        before = info["startCursor"].clone();
+    }
+    assert_eq!(seen, all);
+    assert_eq!(
+        pages,
+        vec![
+            (5, json!(true), json!(false)),
+            (5, json!(true), json!(true)),
+            (2, json!(false), json!(true)),
+        ]
+    );
+
+    // forwards after a cursor: orders precede it
+    let first = app.data(q, json!({"first": 3})).await;
+    assert_eq!(first["orders"]["pageInfo"]["hasPreviousPage"], false);
+    let after = first["orders"]["pageInfo"]["endCursor"].clone();
+    let next = app.data(q, json!({"first": 3, "after": after})).await;
+    assert_eq!(next["orders"]["pageInfo"]["hasPreviousPage"], true);
+    assert_eq!(numbers(&next), all[3..6].to_vec());
+    // between two cursors
+    let before = next["orders"]["pageInfo"]["endCursor"].clone();
+    let between = app
+        .data(q, json!({"last": 10, "after": first["orders"]["pageInfo"]["endCursor"], "before": before}))
+        .await;
+    assert_eq!(numbers(&between), all[3..5].to_vec());
+    // past the end: empty, and still exact
+    let last = app.data(q, json!({"first": 50})).await["orders"]["pageInfo"]["endCursor"].clone();
+    let past = app.data(q, json!({"first": 5, "after": last})).await;
+    assert_eq!(numbers(&past).len(), 0);
+    assert_eq!(past["orders"]["pageInfo"]["hasPreviousPage"], true);
+    // by total, ascending, backwards: the reverse sort's orders
+    let by_total = json!({"field": "TOTAL", "direction": "ASC"});
+    let asc = numbers(&app.data(q, json!({"first": 50, "o": by_total})).await);
+    let tail = numbers(&app.data(q, json!({"last": 4, "o": by_total})).await);
+    assert_eq!(tail, asc[8..].to_vec());
+
+    // refusals: both sizes, a cursor of another orderBy, a garbled one
+    for (vars, field) in [
+        (json!({"first": 2, "last": 2}), "last"),
+        (
+            json!({"last": 2, "before": all_cursor(&app, q).await, "o": by_total}),
+            "before",
+        ),
+        (json!({"last": 2, "before": "garbled"}), "before"),
+    ] {
+        let e = app.gql(q, vars).await;
+        assert_eq!(e["errors"][0]["extensions"]["code"], "BAD_INPUT", "{e}");
+        assert_eq!(e["errors"][0]["extensions"]["field"], field, "{e}");
+    }
+}
+
+/// A cursor of the default order.
+async fn all_cursor(app: &TestApp, q: &str) -> Value {
+    app.data(q, json!({"first": 1})).await["orders"]["pageInfo"]["endCursor"].clone()
+}

@@ -24,7 +24,7 @@ fn the_contract_names_are_in_the_schema() {
         "sources: [Source!]!",
         "source(id: ID!): Source",
         // `orderBy` (issue 19) came after the contract's three, optional: queries without it work
-        "orders(filter: OrderFilter, first: Int, after: String, orderBy: OrderSort): OrderConnection!",
+        "orders(filter: OrderFilter, first: Int, after: String, last: Int, before: String, orderBy: OrderSort): OrderConnection!",
         "order(id: ID!): Order",
         "statuses: [Status!]!",
         "commissionExpenses(from: DateTime!, to: DateTime!, groupBy: ExpenseGrouping!)",

@@ -901,10 +901,8 @@ impl OrderConnection {
                 node: Order(o),
             })
             .collect();
-        // forward paging only: Relay lets `hasPreviousPage` be false when the server cannot
-        // tell cheaply, and the orders page does not look behind its cursor
         let page_info = PageInfo {
-            has_previous_page: false,
+            has_previous_page: page.has_previous,
             has_next_page: page.has_next,
             start_cursor: edges.first().map(|e| e.cursor.clone()),
             end_cursor: edges.last().map(|e| e.cursor.clone()),
