@@ -59,7 +59,7 @@ impl fmt::Display for Platform {
 }
 
 /// The platforms' facts by platform, as the store is given them (the values live in the
-/// platforms' folders, which `domain` and `store` do not import): `crate::platforms::FACTS`.
+/// platforms' folders, which `domain` and `store` do not import): the platforms' `FACTS` table.
 #[derive(Clone, Copy)]
 pub struct FactsOf {
     /// What each platform takes from status rules and pushes (ST-5..7, TRK-2).

@@ -109,7 +109,8 @@ impl Store {
 
     /// Opens the pool. SQLite runs in WAL mode with a busy timeout so readers never block the writer.
     /// `facts`: what each platform takes from status rules and pushes and how its orders are
-    /// imported (`crate::platforms::FACTS`; the store does not import the platforms).
+    /// imported (the platforms' `FACTS` table, handed in by the caller: the store does not
+    /// import the platforms).
     pub async fn connect(
         url: &str,
         metrics: Arc<Metrics>,
