@@ -124,10 +124,20 @@ impl Store {
                 .min_connections(1)
                 .connect_timeout(Duration::from_secs(5))
                 .acquire_timeout(Duration::from_secs(10))
-                .sqlx_logging(false)
+                .sqlx_logging(false);
+            if sqlite {
                 // a SQLite connection is a file in this process: it cannot have gone away, so
                 // pinging it before each use (a round trip to its thread) buys nothing
-                .test_before_acquire(!sqlite)
+                opts.test_before_acquire(false);
+            } else {
+                // sqlx pings every connection as it goes back to the pool; pinging it again as
+                // it comes out is one more round trip per request (the orders page at one
+                // connection spends it on every request). A connection back within the last
+                // second answered that ping: only one idle for longer (a server restart, a
+                // proxy's idle cut) is tried before use.
+                opts.test_before_acquire_if_idle_for(Duration::from_secs(1));
+            }
+            opts
                 // FULL: every commit reaches the disk before it returns, as PostgreSQL's does.
                 // An acknowledged webhook must outlive a power cut, not only a crash of orderhub
                 // (WH-2); WAL's NORMAL would leave the last commits in the OS's cache.

@@ -98,6 +98,45 @@ async fn a_second_start_on_the_same_database_is_harmless() {
     );
 }
 
+// covers: API-1 — connections the database server dropped (a restart, a proxy's idle cut) are
+// found out before use: the next request is answered, not failed. PostgreSQL only (a SQLite
+// connection cannot go away); the pool pings a connection only after it sat idle (issue 20).
+#[tokio::test]
+async fn requests_are_answered_after_the_database_dropped_its_connections() {
+    let url = fresh_database_url().await;
+    let app = spawn_app_on(&url).await;
+    let src = app.create_source("R", "ROZETKA", json!({})).await;
+    app.import(src, sample_order("1", at(1), "Олена", "0501234567"))
+        .await;
+    let page = "{ orders(first: 5) { totalCount edges { node { number } } } }";
+    assert_eq!(app.data(page, json!({})).await["orders"]["totalCount"], 1);
+    if !url.starts_with("postgres") {
+        return;
+    }
+    use sea_orm::ConnectionTrait;
+    let admin = sea_orm::Database::connect(&url).await.unwrap();
+    for round in 0..2 {
+        // past the pool's idle threshold, then every other backend of this database ends
+        tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+        let ended = admin
+            .query_all_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            ))
+            .await
+            .unwrap();
+        assert!(
+            !ended.is_empty(),
+            "round {round}: the app's connections were open"
+        );
+        let answer = app.gql(page, json!({})).await;
+        assert!(answer["errors"].is_null(), "round {round}: {answer}");
+        assert_eq!(answer["data"]["orders"]["totalCount"], 1);
+    }
+    admin.close().await.ok();
+}
+
 // covers: API-5 — malformed requests get a coded answer, never a crash
 #[tokio::test]
 async fn malformed_requests_are_refused_with_a_code() {
