@@ -1,12 +1,18 @@
 // Sources at a glance (SRC-5, SRC-6, WH-4): health, the last sync run, webhook deliveries
 // waiting or parked (replay), the next read; connecting a source and re-authorizing one.
-import { html, useState, useQuery, navigate, Link, ErrorBox, Loading, fmtDate, PlatformBadge, PLATFORMS } from './ui.js';
+import { html, useState, useQuery, navigate, Link, ErrorBox, Loading, fmtDate, PlatformBadge, PLATFORMS,
+  nodes, firstPage, Pager } from './ui.js';
 import { gql } from './api.js';
 import { t } from './i18n.js';
 
 const HEALTH = `{ sourcesHealth { nextSyncAt pendingDeliveries parkedDeliveries
   source { id name platform enabled needsReauth lastError lastSyncAt currency baseUrl statusRulesEnabled
-    syncRuns(first: 1) { id kind state startedAt finishedAt ordersSeen ordersCreated ordersUpdated ordersSkipped errorCount error } } } }`;
+    syncRuns(first: 1) { edges { node { id kind state startedAt finishedAt ordersSeen ordersCreated ordersUpdated ordersSkipped errorCount error } } } } } }`;
+const RUN_FIELDS = 'id kind state startedAt finishedAt ordersSeen ordersCreated ordersUpdated ordersSkipped errorCount error note';
+// pages of a source's history and deliveries, newest first
+const RUNS_PAGE = 20;
+const EVENTS_PAGE = 30;
+const DELIVERIES_PAGE = 100;
 
 /** The credentials each platform takes (CredentialsInput), and whether it needs its shop's URL. */
 export const CREDENTIALS = {
@@ -35,9 +41,14 @@ function useAction(after) {
 }
 
 function Deliveries({ source, onChange }) {
-  const q = useQuery(() => gql('query($s: ID!) { webhookDeliveries(sourceId: $s, first: 100) { id topic state attempts error externalOrderId receivedAt } }', { s: source.id }), [source.id]);
+  const [page, setPage] = useState(firstPage(DELIVERIES_PAGE));
+  const q = useQuery(() => gql(`query($s: ID!, $f: Int, $a: String, $l: Int, $b: String) {
+    webhookDeliveries(sourceId: $s, first: $f, after: $a, last: $l, before: $b) {
+      edges { node { id topic state attempts error externalOrderId receivedAt } }
+      pageInfo { hasPreviousPage hasNextPage startCursor endCursor } } }`, { s: source.id, ...page }), [source.id, page]);
   const [act, run] = useAction(() => { q.reload(); onChange(); });
-  const open = q.data ? q.data.webhookDeliveries.filter((d) => d.state === 'parked' || d.state === 'failed' || d.state === 'pending') : [];
+  const conn = q.data && q.data.webhookDeliveries;
+  const open = nodes(conn).filter((d) => d.state === 'parked' || d.state === 'failed' || d.state === 'pending');
   return html`<div class="deliveries">
     <${Loading} on=${q.loading} /><${ErrorBox} error=${q.error || act.error} />
     ${q.data && !open.length ? html`<p class="muted">${t('src.noOpenDeliveries')}</p>` : null}
@@ -47,6 +58,7 @@ function Deliveries({ source, onChange }) {
       ${d.state === 'parked' ? html` <button type="button" class="small replay" disabled=${act.busy}
         onClick=${() => run(() => gql('mutation($d: ID!) { replayWebhookDelivery(id: $d) { id state } }', { d: d.id }))}>${t('src.replay')}</button>` : null}
     </li>`)}</ul>
+    <${Pager} conn=${conn} size=${DELIVERIES_PAGE} onPage=${setPage} />
   </div>`;
 }
 
@@ -66,7 +78,7 @@ function Reauth({ source, onDone }) {
 
 function SourceCard({ h, me, reload }) {
   const s = h.source;
-  const run0 = s.syncRuns[0];
+  const run0 = nodes(s.syncRuns)[0];
   const [panel, setPanel] = useState(null);
   const [act, run] = useAction(reload);
   const toggle = (p) => setPanel(panel === p ? null : p);
@@ -193,25 +205,35 @@ function NewSource({ onDone }) {
   </form>`;
 }
 
-/** One source's history: its sync runs and what happened to it (SRC-5, IMP-6, WH-6). */
+/** One source's history: its sync runs and what happened to it (SRC-5, IMP-6, WH-6), each
+ * paged newest first. */
 function SourceHistory({ id }) {
-  const q = useQuery(() => gql(`query($s: ID!) { source(id: $s) { id events(first: 30) { kind message createdAt }
-    syncRuns(first: 20) { id kind state startedAt finishedAt ordersSeen ordersCreated ordersUpdated ordersSkipped errorCount error note } } }`, { s: id }), [id]);
-  const s = q.data && q.data.source;
+  const [runsPage, setRunsPage] = useState(firstPage(RUNS_PAGE));
+  const [eventsPage, setEventsPage] = useState(firstPage(EVENTS_PAGE));
+  const runs = useQuery(() => gql(`query($s: ID!, $f: Int, $a: String, $l: Int, $b: String) { source(id: $s) { id
+    syncRuns(first: $f, after: $a, last: $l, before: $b) { edges { node { ${RUN_FIELDS} } }
+      pageInfo { hasPreviousPage hasNextPage startCursor endCursor } } } }`, { s: id, ...runsPage }), [id, runsPage]);
+  const events = useQuery(() => gql(`query($s: ID!, $f: Int, $a: String, $l: Int, $b: String) { source(id: $s) { id
+    events(first: $f, after: $a, last: $l, before: $b) { edges { cursor node { kind message createdAt } }
+      pageInfo { hasPreviousPage hasNextPage startCursor endCursor } } } }`, { s: id, ...eventsPage }), [id, eventsPage]);
+  const s = runs.data && runs.data.source;
+  const feed = events.data && events.data.source && events.data.source.events;
   return html`<section class="card history" id="source-history">
-    <${Loading} on=${q.loading} /><${ErrorBox} error=${q.error} />
-    ${q.data && !s ? html`<p class="error">${t('rules.noSource')}</p>` : null}
+    <${Loading} on=${runs.loading || events.loading} /><${ErrorBox} error=${runs.error || events.error} />
+    ${runs.data && !s ? html`<p class="error">${t('rules.noSource')}</p>` : null}
     ${s ? html`<h2>${t('src.runs')}</h2>
       <div class="tablewrap"><table class="list">
         <thead><tr><th>#</th><th>${t('src.run')}</th><th>${t('src.started')}</th><th>${t('src.finished')}</th><th>${t('src.result')}</th></tr></thead>
-        <tbody>${s.syncRuns.map((r) => html`<tr key=${r.id}><td>${r.id}</td><td>${t('run.' + r.kind)}</td><td class="nowrap">${fmtDate(r.startedAt)}</td>
+        <tbody>${nodes(s.syncRuns).map((r) => html`<tr key=${r.id}><td>${r.id}</td><td>${t('run.' + r.kind)}</td><td class="nowrap">${fmtDate(r.startedAt)}</td>
           <td class="nowrap">${fmtDate(r.finishedAt)}</td>
           <td><span class=${r.state === 'failed' ? 'error-text' : ''}>${t('state.' + r.state)}</span> · ${t('src.counts', r.ordersSeen, r.ordersCreated, r.ordersUpdated, r.ordersSkipped)}
             ${r.error ? html`<br /><span class="error-text">${r.error}</span>` : null}${r.note ? html`<br /><span class="muted">${r.note}</span>` : null}</td></tr>`)}</tbody>
       </table></div>
-      <h2>${t('src.events')}</h2>
-      ${s.events.length ? html`<ol class="timeline">${s.events.map((e, i) => html`<li key=${i}><time>${fmtDate(e.createdAt)}</time>
-        <span class="kind">${t('kind.' + e.kind)}</span><span class="msg">${e.message}</span></li>`)}</ol>` : html`<p class="muted">—</p>`}` : null}
+      <${Pager} conn=${s.syncRuns} size=${RUNS_PAGE} onPage=${setRunsPage} id="runs-pager" />` : null}
+    ${feed ? html`<h2>${t('src.events')}</h2>
+      ${feed.edges.length ? html`<ol class="timeline">${feed.edges.map(({ cursor, node: e }) => html`<li key=${cursor}><time>${fmtDate(e.createdAt)}</time>
+        <span class="kind">${t('kind.' + e.kind)}</span><span class="msg">${e.message}</span></li>`)}</ol>` : html`<p class="muted">—</p>`}
+      <${Pager} conn=${feed} size=${EVENTS_PAGE} onPage=${setEventsPage} id="events-pager" />` : null}
   </section>`;
 }
 

@@ -90,3 +90,24 @@ export function customerName(c) {
   if (c.unspecified) return t('customer.hidden');
   return [c.firstName, c.lastName].filter(Boolean).join(' ');
 }
+
+/** The nodes of a connection's edges (API-1: lists are Relay connections). */
+export function nodes(conn) {
+  return conn ? conn.edges.map((e) => e.node) : [];
+}
+
+/** The first page of a connection of `size` rows, as the variables of a query taking
+ * `$f: Int, $a: String, $l: Int, $b: String`. */
+export const firstPage = (size) => ({ f: size });
+
+/** Newer / older buttons of a newest-first connection: `onPage` gets the variables of the page
+ * before (`last` rows before its first cursor) or after (`first` rows after its last one). */
+export function Pager({ conn, size, onPage, id }) {
+  if (!conn) return null;
+  const info = conn.pageInfo;
+  if (!info.hasPreviousPage && !info.hasNextPage) return null;
+  return html`<div class="pager" id=${id}>
+    ${info.hasPreviousPage ? html`<button type="button" class="newer" onClick=${() => onPage({ l: size, b: info.startCursor })}>← ${t('prev')}</button>` : null}
+    ${info.hasNextPage ? html`<button type="button" class="older" onClick=${() => onPage({ f: size, a: info.endCursor })}>${t('next')} →</button>` : null}
+  </div>`;
+}

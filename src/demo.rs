@@ -135,7 +135,7 @@ pub async fn run(config: &crate::config::Config) -> crate::Result<()> {
     println!("  database:    {database}");
     println!("\nTry in GraphiQL:");
     println!("  {{ orders(first: 20) {{ totalCount edges {{ node {{ number platformCreatedAt total currency source {{ platform }} status {{ name }} customer {{ firstName phone }} }} }} }} }}");
-    println!("  {{ sources {{ name platform lastSyncAt syncRuns(first: 3) {{ kind state ordersCreated ordersUpdated }} }} }}");
+    println!("  {{ sources {{ name platform lastSyncAt syncRuns(first: 3) {{ edges {{ node {{ kind state ordersCreated ordersUpdated }} }} }} }} }}");
     println!("  {{ commissionExpenses(from: \"2026-01-01T00:00:00Z\", to: \"2030-01-01T00:00:00Z\", groupBy: PLATFORM) {{ key amount currency count }} }}");
     println!(
         "\nA status change that is pushed to Rozetka (its source has status rules): take an order"
@@ -150,7 +150,7 @@ pub async fn run(config: &crate::config::Config) -> crate::Result<()> {
     println!("  {{ order(id: \"<id>\") {{ sourceStatus pushError events {{ kind message }} }} }}");
     println!("\nOrders as they arrive and change, live (the same header; GraphiQL sends it over /graphql/ws):");
     println!("  subscription {{ orderEvents {{ kind message order {{ number source {{ platform }} status {{ name }} }} }} }}");
-    println!("  {{ customers(first: 10) {{ totalCount edges {{ node {{ firstName phone orders {{ number }} }} }} }} }}");
+    println!("  {{ customers(first: 10) {{ totalCount edges {{ node {{ firstName phone orders(first: 5) {{ edges {{ node {{ number }} }} }} }} }} }} }}");
     println!("\nBackfill progress:");
 
     let feeder = tokio::spawn(feed_live_orders(
@@ -163,7 +163,7 @@ pub async fn run(config: &crate::config::Config) -> crate::Result<()> {
             let client = reqwest::Client::new();
             let mut last = String::new();
             loop {
-                let body = json!({"query": "{ sources { name syncRuns(first: 20) { kind state ordersCreated } } }"});
+                let body = json!({"query": "{ sources { name syncRuns(first: 20) { edges { node { kind state ordersCreated } } } } }"});
                 let answer: Value = match client
                     .post(format!("{gql_base}/graphql"))
                     .bearer_auth(&token)
@@ -181,7 +181,10 @@ pub async fn run(config: &crate::config::Config) -> crate::Result<()> {
                     .cloned()
                     .unwrap_or_default()
                 {
-                    let runs = s["syncRuns"].as_array().cloned().unwrap_or_default();
+                    let runs: Vec<Value> = s["syncRuns"]["edges"]
+                        .as_array()
+                        .map(|e| e.iter().map(|e| e["node"].clone()).collect())
+                        .unwrap_or_default();
                     let backfill = runs.iter().find(|r| r["kind"] == "backfill");
                     let state = backfill
                         .map(|r| r["state"].as_str().unwrap_or("?").to_string())

@@ -32,7 +32,7 @@ pub fn decode_cursor(list: &str, cursor: &str) -> Option<i64> {
 }
 
 /// One page of a newest-first list, as Relay's arguments ask for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KeysetPage {
     /// Rows wanted.
     pub size: u64,

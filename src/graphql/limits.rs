@@ -41,13 +41,20 @@ pub const MAX_INTROSPECTION_LISTS: usize = 2;
 pub const LIST_ESTIMATE: usize = 50;
 /// Items assumed for a short list: the items and expenses of an order, a source's managers.
 pub const SHORT_LIST_ESTIMATE: usize = 10;
-/// Largest `first` of the pages without a connection type.
+/// Largest page (`first` or `last`) of a connection besides orders and customers
+/// (`domain::orders::MAX_PAGE_SIZE`, `domain::paging::MAX_PAGE_SIZE`).
 pub const MAX_SYNC_RUNS: u64 = 200;
 pub const MAX_PRODUCTS: u64 = 500;
 pub const MAX_DELIVERIES: u64 = 100;
 pub const MAX_SOURCE_EVENTS: u64 = 500;
 pub const MAX_PUBLICATIONS: u64 = 500;
 pub const MAX_CUSTOMER_ORDERS: u64 = 200;
+/// The page of those connections when neither `first` nor `last` is given.
+pub const SYNC_RUNS_PAGE: u64 = 20;
+pub const PRODUCTS_PAGE: u64 = 100;
+pub const DELIVERIES_PAGE: u64 = 50;
+pub const SOURCE_EVENTS_PAGE: u64 = 50;
+pub const CUSTOMER_ORDERS_PAGE: u64 = 20;
 /// A webhook delivery's raw body (up to 2 MiB) costs this many fields.
 pub const BODY_COST: usize = 2_000;
 /// Large enough never to be allowed, small enough that sums of it never overflow.

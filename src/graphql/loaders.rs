@@ -1,6 +1,7 @@
 //! DataLoaders: every nested field of a list is fetched in one batched statement per relation.
 
 use crate::domain::auth::SourceScope;
+use crate::domain::paging::KeysetPage;
 use crate::domain::SourceId;
 use crate::error::Error;
 use crate::store::rows::*;
@@ -57,9 +58,7 @@ pub struct CustomerOrdersPage {
     pub customer: i64,
     /// The caller's sources; `None` for all of them.
     pub sources: Option<Vec<i64>>,
-    pub first: u64,
-    /// Id of the last order of the page before.
-    pub after: Option<i64>,
+    pub page: KeysetPage,
 }
 /// The raw body of a webhook delivery.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -168,38 +167,39 @@ many_of!(ExpensesOf, ExpenseRow, expenses_by_order_ids);
 many_of!(GrantsOf, i64, grants_by_user_ids);
 
 impl Loader<CustomerOrdersPage> for Db {
-    type Value = Vec<OrderRow>;
+    /// The page's orders, whether more follow, whether some precede.
+    type Value = (Vec<OrderRow>, bool, bool);
     type Error = LoadError;
-    /// One statement per distinct (scope, first, after): in practice one for the whole request.
+    /// One statement per distinct (scope, page), two when a cursor bounds the side the page did
+    /// not travel towards: in practice one or two for the whole request.
     async fn load(
         &self,
         keys: &[CustomerOrdersPage],
-    ) -> Result<HashMap<CustomerOrdersPage, Vec<OrderRow>>, LoadError> {
-        type Group = (Option<Vec<i64>>, u64, Option<i64>);
+    ) -> Result<HashMap<CustomerOrdersPage, Self::Value>, LoadError> {
+        type Group = (Option<Vec<i64>>, KeysetPage);
         let mut groups: HashMap<Group, Vec<i64>> = HashMap::new();
         for k in keys {
             groups
-                .entry((k.sources.clone(), k.first, k.after))
+                .entry((k.sources.clone(), k.page))
                 .or_default()
                 .push(k.customer);
         }
         let mut out = HashMap::new();
-        for ((sources, first, after), customers) in groups {
+        for ((sources, page), customers) in groups {
             let scope = match &sources {
                 None => SourceScope::All,
                 Some(ids) => SourceScope::Only(ids.iter().copied().map(SourceId).collect()),
             };
             let mut pages = self
                 .0
-                .orders_of_customers_page(&customers, &scope, first, after)
+                .orders_of_customers_page(&customers, &scope, page)
                 .await
                 .map_err(Arc::new)?;
             for customer in customers {
                 let key = CustomerOrdersPage {
                     customer,
                     sources: sources.clone(),
-                    first,
-                    after,
+                    page,
                 };
                 out.insert(key, pages.remove(&customer).unwrap_or_default());
             }

@@ -5,9 +5,11 @@ use super::limits::{self, check_opt_len, MAX_CURSOR_LEN, MAX_SEARCH_LEN};
 use super::types::*;
 use crate::domain::money::format_amount;
 use crate::domain::orders::OrderCursor;
+use crate::domain::paging::KeysetPage;
 use crate::domain::{OrderId, SourceId};
 use crate::graphql::input_errors::DateTimeArg;
 use crate::Error;
+use async_graphql::connection::EmptyFields;
 use async_graphql::{Context, ErrorExtensions, Object, ID};
 
 #[derive(Default)]
@@ -105,7 +107,7 @@ impl Query {
         let scope = principal(ctx)?.scope();
         let filter = filter.unwrap_or_default().into_domain()?;
         let sort: crate::domain::orders::OrderSort = order_by.map(Into::into).unwrap_or_default();
-        let size = crate::domain::paging::KeysetPage::new(
+        let size = KeysetPage::new(
             first,
             last,
             None,
@@ -167,14 +169,17 @@ impl Query {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<CustomerConnection> {
-        use crate::domain::paging::{KeysetPage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+        use crate::domain::paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
         let scope = principal(ctx)?.scope();
         check_opt_len("search", search.as_deref(), MAX_SEARCH_LEN)?;
-        let after = keyset_cursor_arg::<CustomerCursor>("after", after.as_deref())?;
-        let before = keyset_cursor_arg::<CustomerCursor>("before", before.as_deref())?;
-        let page = KeysetPage::new(first, last, after, before, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-            .map_err(|e| Error::bad_input(e.field, e.message))
-            .gql()?;
+        let page = keyset_page::<CustomerCursor>(
+            first,
+            after.as_deref(),
+            last,
+            before.as_deref(),
+            DEFAULT_PAGE_SIZE,
+            MAX_PAGE_SIZE,
+        )?;
         let (rows, has_next, has_previous) = state(ctx)
             .store
             .customers_page(&scope, search.as_deref(), page)
@@ -208,85 +213,108 @@ impl Query {
         Ok(state(ctx).store.order(&scope, id).await.gql()?.map(Order))
     }
 
-    /// Sync history of a source, newest first (`first` at most 200).
+    /// Sync history of a source, newest first. A Relay connection both ways: `first` (20 when
+    /// neither is given) with `after`, or `last` with `before`, at most 200; cursors are opaque
+    /// and belong to this list only.
     #[graphql(
-        complexity = "crate::graphql::limits::page_cost(first, crate::graphql::limits::MAX_SYNC_RUNS, child_complexity)"
+        complexity = "crate::graphql::limits::optional_page_cost(first.or(last), crate::graphql::limits::SYNC_RUNS_PAGE, crate::graphql::limits::MAX_SYNC_RUNS, child_complexity)"
     )]
     async fn sync_runs(
         &self,
         ctx: &Context<'_>,
         source_id: ID,
-        #[graphql(default = 20)] first: i32,
-    ) -> async_graphql::Result<Vec<SyncRun>> {
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<SyncRunConnection> {
         let p = principal(ctx)?;
         let id: SourceId = parse_id("sourceId", &source_id)?;
         if !p.can_see_source(id) {
             return Err(Error::not_found("source").extend());
         }
-        let rows = state(ctx)
-            .store
-            .sync_runs(id, first.clamp(0, limits::MAX_SYNC_RUNS as i32) as u64)
-            .await
-            .gql()?;
-        Ok(rows.into_iter().map(SyncRun).collect())
+        let page = keyset_page::<SyncRunCursor>(
+            first,
+            after.as_deref(),
+            last,
+            before.as_deref(),
+            limits::SYNC_RUNS_PAGE,
+            limits::MAX_SYNC_RUNS,
+        )?;
+        sync_run_connection(ctx, id, page).await
     }
 
-    /// The product catalogue, by name (products are shared by all sources). `search`: at most
-    /// 200 characters; `first`: at most 500.
+    /// The product catalogue by name, then id (products are shared by all sources); `search`
+    /// (at most 200 characters) finds a name or SKU and applies to every page. A Relay
+    /// connection both ways: `first` (100 when neither is given) with `after`, or `last` with
+    /// `before`, at most 500; cursors are opaque and belong to this list only.
     #[graphql(
-        complexity = "crate::graphql::limits::page_cost(first, crate::graphql::limits::MAX_PRODUCTS, child_complexity)"
+        complexity = "crate::graphql::limits::optional_page_cost(first.or(last), crate::graphql::limits::PRODUCTS_PAGE, crate::graphql::limits::MAX_PRODUCTS, child_complexity)"
     )]
     async fn products(
         &self,
         ctx: &Context<'_>,
         search: Option<String>,
-        #[graphql(default = 100)] first: i32,
-    ) -> async_graphql::Result<Vec<Product>> {
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<ProductConnection> {
         principal(ctx)?;
         check_opt_len("search", search.as_deref(), MAX_SEARCH_LEN)?;
-        let rows = state(ctx)
+        let page = keyset_page::<ProductCursor>(
+            first,
+            after.as_deref(),
+            last,
+            before.as_deref(),
+            limits::PRODUCTS_PAGE,
+            limits::MAX_PRODUCTS,
+        )?;
+        let read = state(ctx)
             .store
-            .products(
-                search.as_deref(),
-                first.clamp(0, limits::MAX_PRODUCTS as i32) as u64,
-            )
+            .products_page(search.as_deref(), page)
             .await
             .gql()?;
-        Ok(rows
-            .into_iter()
-            .map(|(p, category)| Product::from_row(p, category))
-            .collect())
+        Ok(keyset_connection(
+            read,
+            ProductListFields { search },
+            |(p, category)| (ProductCursor(p.id), Product::from_row(p, category)),
+        ))
     }
 
-    /// Webhook deliveries of a source, newest first (WH-4). `first`: at most 100; `after`: the
-    /// `id` of the last delivery of the page before. A delivery's `body` is read only when asked
-    /// for, and costs 2000 (see the README's API limits): ask for bodies in small pages.
+    /// Webhook deliveries of a source, newest first (WH-4). A Relay connection both ways:
+    /// `first` (50 when neither is given) with `after`, or `last` with `before`, at most 100;
+    /// cursors are opaque and belong to this list only. A delivery's `body` is read only when
+    /// asked for, and costs 2000 (see the README's API limits): ask for bodies in small pages.
     #[graphql(
-        complexity = "crate::graphql::limits::page_cost(first, crate::graphql::limits::MAX_DELIVERIES, child_complexity)"
+        complexity = "crate::graphql::limits::optional_page_cost(first.or(last), crate::graphql::limits::DELIVERIES_PAGE, crate::graphql::limits::MAX_DELIVERIES, child_complexity)"
     )]
     async fn webhook_deliveries(
         &self,
         ctx: &Context<'_>,
         source_id: ID,
-        #[graphql(default = 50)] first: i32,
-        after: Option<ID>,
-    ) -> async_graphql::Result<Vec<WebhookDelivery>> {
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<WebhookDeliveryConnection> {
         let p = principal(ctx)?;
         let id: SourceId = parse_id("sourceId", &source_id)?;
-        let after: Option<i64> = after.as_ref().map(|a| parse_id("after", a)).transpose()?;
         if !p.can_see_source(id) {
             return Err(Error::not_found("source").extend());
         }
-        let rows = state(ctx)
-            .store
-            .delivery_list(
-                id,
-                first.clamp(0, limits::MAX_DELIVERIES as i32) as u64,
-                after,
-            )
-            .await
-            .gql()?;
-        Ok(rows.into_iter().map(WebhookDelivery).collect())
+        let page = keyset_page::<DeliveryCursor>(
+            first,
+            after.as_deref(),
+            last,
+            before.as_deref(),
+            limits::DELIVERIES_PAGE,
+            limits::MAX_DELIVERIES,
+        )?;
+        let read = state(ctx).store.delivery_page(id, page).await.gql()?;
+        Ok(keyset_connection(read, EmptyFields, |d| {
+            (DeliveryCursor(d.id), WebhookDelivery(d))
+        }))
     }
 
     /// Commission expenses over `[from, to)`, grouped (EXP-2).
@@ -322,10 +350,31 @@ impl Query {
     }
 }
 
-/// A customer-list cursor argument (`after` / `before`): at most 200 characters, one this list
-/// handed out (`BAD_INPUT` naming the argument otherwise: raw ids and other lists' cursors too).
-/// The row id in the cursor argument `field` of the keyset list whose cursor type is `C`;
-/// BAD_INPUT naming `field` for anything that list did not hand out.
+/// The page Relay's arguments ask for of the keyset list whose cursor type is `C`: `first` with
+/// `after`, or `last` with `before`, `default` rows when neither size is given, at most `max`.
+/// BAD_INPUT naming the argument for a cursor the list did not hand out, both sizes at once, or
+/// a negative one.
+pub(crate) fn keyset_page<C>(
+    first: Option<i32>,
+    after: Option<&str>,
+    last: Option<i32>,
+    before: Option<&str>,
+    default: u64,
+    max: u64,
+) -> async_graphql::Result<KeysetPage>
+where
+    C: async_graphql::connection::CursorType<Error = &'static str> + Into<i64>,
+{
+    let after = keyset_cursor_arg::<C>("after", after)?;
+    let before = keyset_cursor_arg::<C>("before", before)?;
+    KeysetPage::new(first, last, after, before, default, max)
+        .map_err(|e| Error::bad_input(e.field, e.message))
+        .gql()
+}
+
+/// The row id in the cursor argument `field` (at most 200 characters) of the keyset list whose
+/// cursor type is `C`; BAD_INPUT naming `field` for anything that list did not hand out (raw
+/// ids and other lists' cursors too).
 pub(crate) fn keyset_cursor_arg<C>(
     field: &str,
     cursor: Option<&str>,

@@ -1,8 +1,10 @@
 //! Batched reads behind the GraphQL DataLoaders: one statement per relation per request,
 //! whatever the page size.
 
+use super::keyset::{self, Keyset, ListOrder};
 use super::{rows::*, Store};
 use crate::domain::auth::SourceScope;
+use crate::domain::paging::KeysetPage;
 use crate::error::Result;
 use entity::{
     customer, expense, order, order_event, order_item, source, status, user, user_source,
@@ -55,21 +57,20 @@ impl Store {
             .await?)
     }
 
-    /// One page of each customer's orders within the scope, newest first (`Customer.orders`):
-    /// one statement for every customer of the request, each customer's orders numbered by a
-    /// window and cut at `first`, so no customer's whole history is read. `after` is the id of
-    /// the last order of the page before; the page continues below its (created-at, id).
+    /// One page of each customer's orders within the scope, newest first by (created-at, id)
+    /// (`Customer.orders`, API-1: Relay paging both ways), as `page` asks for it: one statement
+    /// for every customer of the request, each customer's orders numbered by a window and cut
+    /// one past the page, so no customer's whole history is read; a second one, only when a
+    /// cursor bounds the side the page did not travel towards, tells which customers have orders
+    /// there. Each customer's page comes with whether older orders follow and newer ones precede.
     pub async fn orders_of_customers_page(
         &self,
         customer_ids: &[i64],
         scope: &SourceScope,
-        first: u64,
-        after: Option<i64>,
-    ) -> Result<HashMap<i64, Vec<OrderRow>>> {
+        page: KeysetPage,
+    ) -> Result<HashMap<i64, (Vec<OrderRow>, bool, bool)>> {
         use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Order, Query, WindowStatement};
-        if first == 0 || customer_ids.is_empty() {
-            return Ok(HashMap::new());
-        }
+        use sea_orm::QuerySelect;
         let mut cond =
             Condition::all().add(order::Column::CustomerId.is_in(customer_ids.iter().copied()));
         if let SourceScope::Only(ids) = scope {
@@ -78,34 +79,30 @@ impl Store {
             }
             cond = cond.add(order::Column::SourceId.is_in(ids.iter().map(|s| s.0)));
         }
-        if let Some(after) = after {
-            let Some(last) = order::Entity::find_by_id(after).one(&self.db).await? else {
-                return Ok(HashMap::new());
-            };
-            cond = cond.add(
-                Condition::any()
-                    .add(order::Column::PlatformCreatedAt.lt(last.platform_created_at))
-                    .add(
-                        Condition::all()
-                            .add(order::Column::PlatformCreatedAt.eq(last.platform_created_at))
-                            .add(order::Column::Id.lt(last.id)),
-                    ),
-            );
+        if customer_ids.is_empty() {
+            return Ok(HashMap::new());
         }
+        let keyset = Keyset::by(
+            order::Column::PlatformCreatedAt,
+            order::Column::Id,
+            ListOrder::NewestFirst,
+        );
         let mut window = WindowStatement::partition_by(order::Column::CustomerId);
-        window
-            .order_by(order::Column::PlatformCreatedAt, Order::Desc)
-            .order_by(order::Column::Id, Order::Desc);
+        for (col, dir) in keyset.read_order(page.backward) {
+            window.order_by(col, dir);
+        }
         let numbered = Query::select()
             .column(Asterisk)
             .expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("rn"))
             .from(order::Entity)
-            .cond_where(cond)
+            .cond_where(keyset.window(cond.clone(), page))
             .to_owned();
         let paged = Query::select()
             .column(Asterisk)
             .from_subquery(numbered, Alias::new("numbered"))
-            .and_where(Expr::col(Alias::new("rn")).lte(first as i64))
+            .and_where(
+                Expr::col(Alias::new("rn")).lte(i64::try_from(page.fetch()).unwrap_or(i64::MAX)),
+            )
             .order_by(Alias::new("rn"), Order::Asc)
             .to_owned();
         let stmt = self.db.get_database_backend().build(&paged);
@@ -113,7 +110,34 @@ impl Store {
             .from_raw_sql(stmt)
             .all(&self.db)
             .await?;
-        Ok(group(rows, |o| o.customer_id.unwrap_or_default()))
+        let mut read = group(rows, |o| o.customer_id.unwrap_or_default());
+        let other: std::collections::HashSet<i64> = match keyset.other_side(cond, page) {
+            Some(c) => order::Entity::find()
+                .select_only()
+                .column(order::Column::CustomerId)
+                .distinct()
+                .filter(c)
+                .into_tuple::<Option<i64>>()
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .flatten()
+                .collect(),
+            None => Default::default(),
+        };
+        Ok(customer_ids
+            .iter()
+            .map(|&c| {
+                let (rows, more) = page.trim(read.remove(&c).unwrap_or_default());
+                let other = other.contains(&c);
+                let flags = if page.backward {
+                    (other, more)
+                } else {
+                    (more, other)
+                };
+                (c, (rows, flags.0, flags.1))
+            })
+            .collect())
     }
 
     pub async fn items_by_order_ids(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<OrderItemRow>>> {
@@ -162,27 +186,56 @@ impl Store {
     }
 }
 
+/// The products `search` (trimmed; none when blank) finds in a name or SKU.
+fn product_condition(search: Option<&str>) -> Condition {
+    use entity::product;
+    let mut c = Condition::all();
+    if let Some(s) = search.map(str::trim).filter(|s| !s.is_empty()) {
+        c = c.add(
+            Condition::any()
+                .add(product::Column::Name.contains(s))
+                .add(product::Column::Sku.contains(s)),
+        );
+    }
+    c
+}
+
 impl Store {
-    /// The catalogue (PRD-1/2), by name, with each product's category path.
-    pub async fn products(
+    /// The catalogue (PRD-1/2) by name, then id (products of one name keep one order), with
+    /// each product's category path; one page as `page` asks for it (API-1: Relay paging both
+    /// ways), `search` applying to every page. Answers whether more follow and whether some
+    /// precede.
+    pub async fn products_page(
         &self,
         search: Option<&str>,
-        limit: u64,
-    ) -> Result<Vec<(ProductRow, Vec<String>)>> {
+        page: KeysetPage,
+    ) -> Result<(Vec<(ProductRow, Vec<String>)>, bool, bool)> {
         use entity::product;
-        use sea_orm::QuerySelect;
-        let mut q = product::Entity::find()
-            .order_by_asc(product::Column::Name)
-            .limit(limit);
-        if let Some(s) = search.map(str::trim).filter(|s| !s.is_empty()) {
-            q = q.filter(
-                sea_orm::Condition::any()
-                    .add(product::Column::Name.contains(s))
-                    .add(product::Column::Sku.contains(s)),
-            );
-        }
-        let rows = q.all(&self.db).await?;
-        self.with_category_paths(rows).await
+        let (rows, has_next, has_previous) = keyset::page::<product::Entity>(
+            &self.db,
+            product_condition(search),
+            Keyset::by(
+                product::Column::Name,
+                product::Column::Id,
+                ListOrder::OldestFirst,
+            ),
+            page,
+        )
+        .await?;
+        Ok((
+            self.with_category_paths(rows).await?,
+            has_next,
+            has_previous,
+        ))
+    }
+
+    /// Products matching `search`, whatever the page.
+    pub async fn products_count(&self, search: Option<&str>) -> Result<u64> {
+        use sea_orm::PaginatorTrait;
+        Ok(entity::product::Entity::find()
+            .filter(product_condition(search))
+            .count(&self.db)
+            .await?)
     }
 
     /// Products by id, with their category paths (the products loader).
@@ -227,29 +280,106 @@ impl Store {
     }
 }
 
+/// A webhook delivery as lists show it: every column but the body and headers.
+#[derive(sea_orm::FromQueryResult)]
+struct ListedDelivery {
+    id: i64,
+    source_id: i64,
+    platform: String,
+    topic: Option<String>,
+    webhook_id: Option<String>,
+    event_id: Option<String>,
+    external_order_id: Option<String>,
+    platform_updated_at: Option<chrono::DateTime<chrono::Utc>>,
+    state: String,
+    attempts: i32,
+    last_error: Option<String>,
+    next_attempt_at: Option<chrono::DateTime<chrono::Utc>>,
+    received_at: chrono::DateTime<chrono::Utc>,
+    processed_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl ListedDelivery {
+    /// The deliveries' columns a list reads.
+    fn select() -> sea_orm::Select<entity::webhook_delivery::Entity> {
+        use entity::webhook_delivery as wd;
+        use sea_orm::QuerySelect;
+        wd::Entity::find().select_only().columns([
+            wd::Column::Id,
+            wd::Column::SourceId,
+            wd::Column::Platform,
+            wd::Column::Topic,
+            wd::Column::WebhookId,
+            wd::Column::EventId,
+            wd::Column::ExternalOrderId,
+            wd::Column::PlatformUpdatedAt,
+            wd::Column::State,
+            wd::Column::Attempts,
+            wd::Column::LastError,
+            wd::Column::NextAttemptAt,
+            wd::Column::ReceivedAt,
+            wd::Column::ProcessedAt,
+        ])
+    }
+
+    /// The row, its body and headers left empty.
+    fn row(self) -> super::inbox::DeliveryRow {
+        entity::webhook_delivery::Model {
+            id: self.id,
+            source_id: self.source_id,
+            platform: self.platform,
+            topic: self.topic,
+            webhook_id: self.webhook_id,
+            event_id: self.event_id,
+            external_order_id: self.external_order_id,
+            platform_updated_at: self.platform_updated_at,
+            headers: serde_json::Value::Null,
+            body: vec![],
+            state: self.state,
+            attempts: self.attempts,
+            last_error: self.last_error,
+            next_attempt_at: self.next_attempt_at,
+            received_at: self.received_at,
+            processed_at: self.processed_at,
+        }
+    }
+}
+
 impl Store {
-    /// A source's webhook deliveries, newest first, without their bodies or headers (WH-4):
-    /// a body of up to 2 MiB is read only when `WebhookDelivery.body` asks for it
-    /// ([`Store::delivery_bodies`]). `before` is the id of the last delivery of the page before.
-    pub async fn delivery_list(
+    /// A source's webhook deliveries, newest first, without their bodies or headers (WH-4): a
+    /// body of up to 2 MiB is read only when `WebhookDelivery.body` asks for it
+    /// ([`Store::delivery_bodies`]). One page as `page` asks for it (API-1: Relay paging both
+    /// ways), with whether older ones follow and whether newer ones precede.
+    pub async fn delivery_page(
         &self,
         source_id: crate::domain::SourceId,
-        limit: u64,
-        before: Option<i64>,
-    ) -> Result<Vec<super::inbox::DeliveryRow>> {
+        page: KeysetPage,
+    ) -> Result<(Vec<super::inbox::DeliveryRow>, bool, bool)> {
         use entity::webhook_delivery as wd;
-        let mut cond = Condition::all().add(wd::Column::SourceId.eq(source_id.0));
-        if let Some(before) = before {
-            cond = cond.add(wd::Column::Id.lt(before));
-        }
-        self.deliveries_without_bodies(cond, Some(limit)).await
+        let (rows, has_next, has_previous) = keyset::page_of::<wd::Entity, ListedDelivery>(
+            &self.db,
+            ListedDelivery::select(),
+            Condition::all().add(wd::Column::SourceId.eq(source_id.0)),
+            Keyset::by_id(wd::Column::Id, ListOrder::NewestFirst),
+            page,
+        )
+        .await?;
+        Ok((
+            rows.into_iter().map(ListedDelivery::row).collect(),
+            has_next,
+            has_previous,
+        ))
     }
 
     /// Webhook deliveries by id, without their bodies (SYNC-5: the delivery an order event names).
     pub async fn deliveries_by_ids(&self, ids: &[i64]) -> Result<Vec<super::inbox::DeliveryRow>> {
         use entity::webhook_delivery as wd;
-        let cond = Condition::all().add(wd::Column::Id.is_in(ids.iter().copied()));
-        self.deliveries_without_bodies(cond, None).await
+        let rows = ListedDelivery::select()
+            .filter(wd::Column::Id.is_in(ids.iter().copied()))
+            .into_model::<ListedDelivery>()
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(ListedDelivery::row).collect())
     }
 
     /// Sync runs by id (SYNC-5: the poll an order event names).
@@ -258,79 +388,6 @@ impl Store {
             .filter(entity::sync_run::Column::Id.is_in(ids.iter().copied()))
             .all(&self.db)
             .await?)
-    }
-
-    /// Deliveries matching `cond`, newest first, their bodies and headers left empty.
-    async fn deliveries_without_bodies(
-        &self,
-        cond: Condition,
-        limit: Option<u64>,
-    ) -> Result<Vec<super::inbox::DeliveryRow>> {
-        use chrono::{DateTime, Utc};
-        use entity::webhook_delivery as wd;
-        use sea_orm::{FromQueryResult, QuerySelect};
-        #[derive(FromQueryResult)]
-        struct Listed {
-            id: i64,
-            source_id: i64,
-            platform: String,
-            topic: Option<String>,
-            webhook_id: Option<String>,
-            event_id: Option<String>,
-            external_order_id: Option<String>,
-            platform_updated_at: Option<DateTime<Utc>>,
-            state: String,
-            attempts: i32,
-            last_error: Option<String>,
-            next_attempt_at: Option<DateTime<Utc>>,
-            received_at: DateTime<Utc>,
-            processed_at: Option<DateTime<Utc>>,
-        }
-        let mut q = wd::Entity::find()
-            .select_only()
-            .columns([
-                wd::Column::Id,
-                wd::Column::SourceId,
-                wd::Column::Platform,
-                wd::Column::Topic,
-                wd::Column::WebhookId,
-                wd::Column::EventId,
-                wd::Column::ExternalOrderId,
-                wd::Column::PlatformUpdatedAt,
-                wd::Column::State,
-                wd::Column::Attempts,
-                wd::Column::LastError,
-                wd::Column::NextAttemptAt,
-                wd::Column::ReceivedAt,
-                wd::Column::ProcessedAt,
-            ])
-            .filter(cond)
-            .order_by_desc(wd::Column::Id);
-        if let Some(limit) = limit {
-            q = q.limit(limit);
-        }
-        let rows = q.into_model::<Listed>().all(&self.db).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| wd::Model {
-                id: r.id,
-                source_id: r.source_id,
-                platform: r.platform,
-                topic: r.topic,
-                webhook_id: r.webhook_id,
-                event_id: r.event_id,
-                external_order_id: r.external_order_id,
-                platform_updated_at: r.platform_updated_at,
-                headers: serde_json::Value::Null,
-                body: vec![],
-                state: r.state,
-                attempts: r.attempts,
-                last_error: r.last_error,
-                next_attempt_at: r.next_attempt_at,
-                received_at: r.received_at,
-                processed_at: r.processed_at,
-            })
-            .collect())
     }
 
     /// Raw bodies of webhook deliveries, by delivery id (the bodies loader).

@@ -1,7 +1,7 @@
 //! The customer list (API-1): a user sees the buyers of the orders they may see, as those orders'
 //! sources show them (API-3).
 
-use super::keyset::{self, ListOrder};
+use super::keyset::{self, Keyset, ListOrder};
 use super::{orders::customers_matching, rows::*, Store};
 use crate::domain::auth::SourceScope;
 use crate::domain::paging::KeysetPage;
@@ -50,8 +50,7 @@ impl Store {
         let (rows, has_next, has_previous) = keyset::page::<customer::Entity>(
             &self.db,
             cond,
-            customer::Column::Id,
-            ListOrder::NewestFirst,
+            Keyset::by_id(customer::Column::Id, ListOrder::NewestFirst),
             page,
         )
         .await?;

@@ -666,19 +666,22 @@ impl Store {
 }
 
 impl Store {
-    /// A source's feed, newest first.
-    pub async fn source_events(
+    /// A source's feed, newest first, one page as `page` asks for it (API-1: Relay paging both
+    /// ways): the events, whether older ones follow and whether newer ones precede.
+    pub async fn source_events_page(
         &self,
         source_id: SourceId,
-        limit: u64,
-    ) -> Result<Vec<entity::source_event::Model>> {
+        page: crate::domain::paging::KeysetPage,
+    ) -> Result<(Vec<entity::source_event::Model>, bool, bool)> {
+        use super::keyset::{self, Keyset, ListOrder};
         use entity::source_event;
-        Ok(source_event::Entity::find()
-            .filter(source_event::Column::SourceId.eq(source_id.0))
-            .order_by_desc(source_event::Column::Id)
-            .limit(limit)
-            .all(&self.db)
-            .await?)
+        keyset::page::<source_event::Entity>(
+            &self.db,
+            sea_orm::Condition::all().add(source_event::Column::SourceId.eq(source_id.0)),
+            Keyset::by_id(source_event::Column::Id, ListOrder::NewestFirst),
+            page,
+        )
+        .await
     }
 }
 

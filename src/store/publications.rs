@@ -1,6 +1,6 @@
 //! Publications (the seller's listings, PUB-1..3) and product stock (STK-1).
 
-use super::keyset::{self, ListOrder};
+use super::keyset::{self, Keyset, ListOrder};
 use super::{now, rows::*, Store};
 use crate::domain::paging::KeysetPage;
 use crate::domain::publication::RemotePublication;
@@ -82,8 +82,7 @@ impl Store {
         keyset::page::<publication::Entity>(
             &self.db,
             Condition::all().add(publication::Column::SourceId.eq(source_id.0)),
-            publication::Column::Id,
-            ListOrder::OldestFirst,
+            Keyset::by_id(publication::Column::Id, ListOrder::OldestFirst),
             page,
         )
         .await

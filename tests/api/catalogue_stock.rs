@@ -24,14 +24,13 @@ async fn publications(app: &TestApp, source: &str) -> Vec<Value> {
 }
 
 async fn products(app: &TestApp) -> Vec<Value> {
-    app.data(
-        "{ products(first: 500) { id sku stockQuantity stockShortage } }",
-        json!({}),
-    )
-    .await["products"]
-        .as_array()
-        .unwrap()
-        .clone()
+    let d = app
+        .data(
+            "{ products(first: 500) { edges { node { id sku stockQuantity stockShortage } } } }",
+            json!({}),
+        )
+        .await;
+    nodes(&d["products"])
 }
 
 async fn stock_pushes(sim: &SimUnderTest, good: &str) -> Vec<i64> {

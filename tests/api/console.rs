@@ -235,13 +235,11 @@ async fn sources_health_counts_parked_deliveries_until_they_are_replayed() {
     .await;
     let d = app
         .data(
-            "query($s: ID!) { webhookDeliveries(sourceId: $s) { id state } }",
+            "query($s: ID!) { webhookDeliveries(sourceId: $s) { edges { node { id state } } } }",
             json!({"s": s}),
         )
         .await;
-    for parked in d["webhookDeliveries"]
-        .as_array()
-        .unwrap()
+    for parked in nodes(&d["webhookDeliveries"])
         .iter()
         .filter(|w| w["state"] == "parked")
     {

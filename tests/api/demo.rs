@@ -85,16 +85,14 @@ async fn the_demo_backfills_every_platform_and_keeps_orders_coming() {
         async move {
             let d = query(
                 &base,
-                "{ sources { syncRuns(first: 50) { kind state } } }",
+                "{ sources { syncRuns(first: 50) { edges { node { kind state } } } } }",
                 json!({}),
             )
             .await;
             let sources = d["data"]["sources"].as_array().cloned().unwrap_or_default();
             sources.len() == 6
                 && sources.iter().all(|s| {
-                    s["syncRuns"]
-                        .as_array()
-                        .unwrap()
+                    nodes(&s["syncRuns"])
                         .iter()
                         .any(|r| r["kind"] == "backfill" && r["state"] == "succeeded")
                 })

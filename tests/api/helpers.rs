@@ -486,18 +486,16 @@ pub async fn backfill_done(app: &TestApp, source: &str) -> Value {
     for _ in 0..200 {
         let d = app
             .data(
-                "query($s: ID!) { syncRuns(sourceId: $s) { kind state ordersSeen ordersCreated ordersSkipped note error } }",
+                "query($s: ID!) { syncRuns(sourceId: $s) { edges { node { kind state ordersSeen ordersCreated ordersSkipped note error } } } }",
                 json!({"s": source}),
             )
             .await;
-        if let Some(r) = d["syncRuns"]
-            .as_array()
-            .unwrap()
-            .iter()
+        if let Some(r) = nodes(&d["syncRuns"])
+            .into_iter()
             .find(|r| r["kind"] == "backfill" && r["state"] != "running")
         {
             lease_free(app, SourceId(source.parse().unwrap())).await;
-            return r.clone();
+            return r;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
@@ -528,4 +526,45 @@ pub async fn orders_by_external_id(
             )
         })
         .collect()
+}
+
+/// The nodes of a connection's `edges { node { … } }` (API-1); empty when it has none.
+pub fn nodes(connection: &Value) -> Vec<Value> {
+    connection["edges"]
+        .as_array()
+        .map(|edges| edges.iter().map(|e| e["node"].clone()).collect())
+        .unwrap_or_default()
+}
+
+/// The statements of the cheapest of six answers to `q` as `token`, with the last answer (free of
+/// errors): the app's inbox and outbox workers look for work every second and their statements
+/// count too, so the cheapest run is the query's own cost.
+pub async fn cheapest_run(app: &TestApp, token: &str, q: &str, vars: Value) -> (u64, Value) {
+    let mut cheapest = u64::MAX;
+    let mut answer = Value::Null;
+    for _ in 0..6 {
+        let before = app.db_statements();
+        answer = app.gql_as(Some(token), q, vars.clone()).await;
+        cheapest = cheapest.min(app.db_statements() - before);
+        assert!(answer.get("errors").is_none(), "{answer}");
+    }
+    (cheapest, answer)
+}
+
+/// A Shopify delivery of order `n`, stored parked (kept as it is until replayed, WH-4), with a
+/// body of about 1 KB.
+pub fn parked_delivery(source: SourceId, n: usize) -> orderhub::store::inbox::NewDelivery {
+    orderhub::store::inbox::NewDelivery {
+        source_id: source,
+        platform: "shopify".into(),
+        topic: Some("orders/create".into()),
+        webhook_id: Some(format!("wh-{n}")),
+        event_id: None,
+        external_order_id: Some(n.to_string()),
+        platform_updated_at: None,
+        headers: json!({}),
+        body: format!("{{\"id\": {n}, \"note\": \"{}\"}}", "x".repeat(1000)).into_bytes(),
+        state: "parked",
+        last_error: None,
+    }
 }

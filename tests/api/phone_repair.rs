@@ -29,7 +29,7 @@ async fn customers(app: &TestApp, token: &str) -> Vec<Value> {
     let mut list = app
         .gql_as(
             Some(token),
-            "{ customers(first: 50) { edges { node { firstName phone orders { externalId } } } } }",
+            "{ customers(first: 50) { edges { node { firstName phone orders { edges { node { externalId } } } } } } }",
             json!({}),
         )
         .await["data"]["customers"]["edges"]
@@ -38,9 +38,7 @@ async fn customers(app: &TestApp, token: &str) -> Vec<Value> {
         .iter()
         .map(|e| {
             let mut n = e["node"].clone();
-            let mut ids: Vec<String> = n["orders"]
-                .as_array()
-                .unwrap()
+            let mut ids: Vec<String> = nodes(&n["orders"])
                 .iter()
                 .map(|o| o["externalId"].as_str().unwrap().to_string())
                 .collect();

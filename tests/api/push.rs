@@ -1083,13 +1083,12 @@ async fn publications_sync_link_and_stock_follows_everywhere() {
     assert!(rozetka_stock_pushes(&sim, yml_good).await.is_empty());
     let feed = app
         .data(
-            "query($s: ID!) { source(id: $s) { events { kind message } } }",
+            "query($s: ID!) { source(id: $s) { events { edges { node { kind message } } } } }",
             json!({"s": source}),
         )
         .await;
-    let refusals: Vec<&str> = feed["source"]["events"]
-        .as_array()
-        .unwrap()
+    let feed = nodes(&feed["source"]["events"]);
+    let refusals: Vec<&str> = feed
         .iter()
         .filter(|e| e["kind"] == "stock_push_failed")
         .filter_map(|e| e["message"].as_str())

@@ -174,13 +174,12 @@ async fn rozetka_walks_show_every_step_and_enabling_rules_is_one_source_event() 
     .await;
     let feed = app
         .data(
-            "query($s: ID!) { source(id: $s) { events(first: 100) { kind message } } }",
+            "query($s: ID!) { source(id: $s) { events(first: 100) { edges { node { kind message } } } } }",
             json!({"s": source}),
         )
         .await;
-    let enabled: Vec<&Value> = feed["source"]["events"]
-        .as_array()
-        .unwrap()
+    let events = nodes(&feed["source"]["events"]);
+    let enabled: Vec<&Value> = events
         .iter()
         .filter(|e| e["kind"] == "status_rules_enabled")
         .collect();

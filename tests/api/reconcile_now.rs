@@ -73,13 +73,11 @@ async fn shopify_sync_source_resubscribes_and_reads_the_gap_now() {
     assert_eq!(order_count(&app, &source).await, before + 1);
     let events = app
         .data(
-            "query($s: ID!) { source(id: $s) { events(first: 50) { kind message } } }",
+            "query($s: ID!) { source(id: $s) { events(first: 50) { edges { node { kind message } } } } }",
             json!({"s": source}),
         )
         .await;
-    let subscribed = events["source"]["events"]
-        .as_array()
-        .unwrap()
+    let subscribed = nodes(&events["source"]["events"])
         .iter()
         .filter(|e| e["kind"] == "webhooks_subscribed")
         .count();

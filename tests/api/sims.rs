@@ -130,15 +130,13 @@ pub async fn create_source(app: &TestApp, sim: &SimUnderTest) -> Value {
 pub async fn wait_for_run(app: &TestApp, source: &str, kind: &str) -> Value {
     for _ in 0..200 {
         let d = app
-            .data("query($s: ID!) { syncRuns(sourceId: $s) { kind state ordersSeen ordersCreated ordersUpdated error } }", json!({"s": source}))
+            .data("query($s: ID!) { syncRuns(sourceId: $s) { edges { node { kind state ordersSeen ordersCreated ordersUpdated error } } } }", json!({"s": source}))
             .await;
-        if let Some(r) = d["syncRuns"]
-            .as_array()
-            .unwrap()
-            .iter()
+        if let Some(r) = nodes(&d["syncRuns"])
+            .into_iter()
             .find(|r| r["kind"] == kind && r["state"] != "running")
         {
-            return r.clone();
+            return r;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -73,13 +73,11 @@ async fn imported_ids(app: &TestApp, source: &str) -> Vec<String> {
 async fn skip_events(app: &TestApp, source: &str) -> Vec<String> {
     let d = app
         .data(
-            "query($s: ID!) { source(id: $s) { events(first: 100) { kind message } } }",
+            "query($s: ID!) { source(id: $s) { events(first: 100) { edges { node { kind message } } } } }",
             json!({"s": source}),
         )
         .await;
-    d["source"]["events"]
-        .as_array()
-        .unwrap()
+    nodes(&d["source"]["events"])
         .iter()
         .filter(|e| e["kind"] == "order_skipped")
         .map(|e| e["message"].as_str().unwrap().to_string())

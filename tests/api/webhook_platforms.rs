@@ -60,14 +60,13 @@ const WEB_ORDER_FIELDS: &str = "externalId number total currency delivery
 
 /// The source's feed, newest first.
 async fn source_events(app: &TestApp, source: &str) -> Vec<Value> {
-    app.data(
-        "query($s: ID!) { source(id: $s) { events { kind message } } }",
-        json!({"s": source}),
-    )
-    .await["source"]["events"]
-        .as_array()
-        .unwrap()
-        .clone()
+    let d = app
+        .data(
+            "query($s: ID!) { source(id: $s) { events { edges { node { kind message } } } } }",
+            json!({"s": source}),
+        )
+        .await;
+    nodes(&d["source"]["events"])
 }
 
 #[tokio::test]
@@ -113,14 +112,12 @@ async fn shopify_backfill_live_webhooks_and_self_healing() {
     assert_eq!(live["customer"]["unspecified"], false, "{live}");
     let d = app
         .data(
-            "query($s: ID!) { webhookDeliveries(sourceId: $s) { topic state } }",
+            "query($s: ID!) { webhookDeliveries(sourceId: $s) { edges { node { topic state } } } }",
             json!({"s": source}),
         )
         .await;
     assert!(
-        d["webhookDeliveries"]
-            .as_array()
-            .unwrap()
+        nodes(&d["webhookDeliveries"])
             .iter()
             .all(|r| r["state"] == "done"),
         "{d}"
@@ -183,12 +180,18 @@ async fn shopify_backfill_live_webhooks_and_self_healing() {
     );
     let runs = app
         .data(
-            "query($s: ID!) { syncRuns(sourceId: $s) { kind state } }",
+            "query($s: ID!) { syncRuns(sourceId: $s) { edges { node { kind state } } } }",
             json!({"s": source}),
         )
         .await;
-    assert_eq!(runs["syncRuns"][0]["kind"], "poll", "{runs}");
-    assert_eq!(runs["syncRuns"][0]["state"], "succeeded", "{runs}");
+    assert_eq!(
+        runs["syncRuns"]["edges"][0]["node"]["kind"], "poll",
+        "{runs}"
+    );
+    assert_eq!(
+        runs["syncRuns"]["edges"][0]["node"]["state"], "succeeded",
+        "{runs}"
+    );
     assert_eq!(
         order_count(&app, &source).await,
         before + 2,
@@ -196,14 +199,12 @@ async fn shopify_backfill_live_webhooks_and_self_healing() {
     );
     let events = app
         .data(
-            "query($s: ID!) { source(id: $s) { events { kind message } } }",
+            "query($s: ID!) { source(id: $s) { events { edges { node { kind message } } } } }",
             json!({"s": source}),
         )
         .await;
     assert!(
-        events["source"]["events"]
-            .as_array()
-            .unwrap()
+        nodes(&events["source"]["events"])
             .iter()
             .any(|e| e["kind"] == "webhooks_subscribed"),
         "{events}"
@@ -262,14 +263,12 @@ async fn woocommerce_backfill_exclusions_skips_and_live_webhooks() {
     );
     let events = app
         .data(
-            "query($s: ID!) { source(id: $s) { events { kind message } } }",
+            "query($s: ID!) { source(id: $s) { events { edges { node { kind message } } } } }",
             json!({"s": source}),
         )
         .await;
     assert!(
-        events["source"]["events"]
-            .as_array()
-            .unwrap()
+        nodes(&events["source"]["events"])
             .iter()
             .any(|e| e["kind"] == "order_skipped"
                 && e["message"].as_str().unwrap().contains("no items")),
@@ -560,18 +559,17 @@ async fn shopify_basic_plan_hides_customers_as_unspecified() {
     wait_for_count(&app, &source, backfilled + 1).await;
     // by webhook: a delivery was applied (orders/create or its twin orders/updated, whichever
     // came first) and no REST run but the backfill happened
-    let applied =
-        |d: &Value| {
-            d["webhookDeliveries"].as_array().unwrap().iter().any(|r| {
-                r["topic"].as_str().unwrap().starts_with("orders/") && r["state"] == "done"
-            })
-        };
+    let applied = |d: &Value| {
+        nodes(&d["webhookDeliveries"])
+            .iter()
+            .any(|r| r["topic"].as_str().unwrap().starts_with("orders/") && r["state"] == "done")
+    };
     let mut d = Value::Null;
     for _ in 0..100 {
         d = app
             .data(
-                "query($s: ID!) { webhookDeliveries(sourceId: $s) { topic state }
-                    syncRuns(sourceId: $s) { kind } }",
+                "query($s: ID!) { webhookDeliveries(sourceId: $s) { edges { node { topic state } } }
+                    syncRuns(sourceId: $s) { edges { node { kind } } } }",
                 json!({"s": source}),
             )
             .await;
@@ -581,7 +579,7 @@ async fn shopify_basic_plan_hides_customers_as_unspecified() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(applied(&d), "{d}");
-    assert_eq!(d["syncRuns"], json!([{"kind": "backfill"}]), "{d}");
+    assert_eq!(nodes(&d["syncRuns"]), [json!({"kind": "backfill"})], "{d}");
 
     // every order against the shop's own (unredacted) record
     let shop_orders: std::collections::BTreeMap<String, _> = sim

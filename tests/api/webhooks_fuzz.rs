@@ -495,7 +495,7 @@ async fn assert_valid_delivery_still_imported(
     }
     let deliveries = app
         .data(
-            "query($s: ID!) { webhookDeliveries(sourceId: $s) { id topic state error attempts } }",
+            "query($s: ID!) { webhookDeliveries(sourceId: $s) { edges { node { id topic state error attempts } } } }",
             json!({ "s": source.to_string() }),
         )
         .await;

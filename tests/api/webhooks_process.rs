@@ -86,9 +86,9 @@ async fn deliver(
 async fn settled(app: &TestApp, source: SourceId) -> Vec<Value> {
     for _ in 0..100 {
         let d = app
-            .data("query($s: ID!) { webhookDeliveries(sourceId: $s) { id topic state error attempts } }", json!({"s": source.to_string()}))
+            .data("query($s: ID!) { webhookDeliveries(sourceId: $s) { edges { node { id topic state error attempts } } } }", json!({"s": source.to_string()}))
             .await;
-        let rows = d["webhookDeliveries"].as_array().unwrap().clone();
+        let rows = nodes(&d["webhookDeliveries"]);
         if rows.iter().all(|r| r["state"] != "pending") {
             return rows;
         }

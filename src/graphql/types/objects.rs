@@ -7,6 +7,7 @@ use crate::domain::orders::{OrderCursor, OrderFilter as DomainFilter};
 use crate::domain::{Platform, SourceId, StatusGroup};
 use crate::graphql::guards::{principal, state, GqlResult};
 use crate::graphql::loaders::*;
+use crate::graphql::query::keyset_page;
 use crate::graphql::walk::{self, ready, Nested, Walk, Walked};
 use crate::store::rows::*;
 use async_graphql::connection::{
@@ -142,52 +143,70 @@ impl Source {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
-    /// What happened to the source: skipped orders (IMP-6), webhook subscriptions, newest first
-    /// (`first` at most 500).
+    /// What happened to the source: skipped orders (IMP-6), webhook subscriptions, newest
+    /// first. A Relay connection both ways: `first` (50 when neither is given) with `after`, or
+    /// `last` with `before`, at most 500; cursors are opaque and belong to this list only.
     #[graphql(
-        complexity = "crate::graphql::limits::page_cost(first, crate::graphql::limits::MAX_SOURCE_EVENTS, child_complexity)"
+        complexity = "crate::graphql::limits::optional_page_cost(first.or(last), crate::graphql::limits::SOURCE_EVENTS_PAGE, crate::graphql::limits::MAX_SOURCE_EVENTS, child_complexity)"
     )]
     async fn events(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 50)] first: i32,
-    ) -> async_graphql::Result<Vec<SourceEvent>> {
-        let rows = state(ctx)
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<SourceEventConnection> {
+        use crate::graphql::limits::{MAX_SOURCE_EVENTS, SOURCE_EVENTS_PAGE};
+        let page = keyset_page::<SourceEventCursor>(
+            first,
+            after.as_deref(),
+            last,
+            before.as_deref(),
+            SOURCE_EVENTS_PAGE,
+            MAX_SOURCE_EVENTS,
+        )?;
+        let read = state(ctx)
             .store
-            .source_events(
-                SourceId(self.0.id),
-                first.clamp(0, crate::graphql::limits::MAX_SOURCE_EVENTS as i32) as u64,
-            )
+            .source_events_page(SourceId(self.0.id), page)
             .await
             .gql()?;
-        Ok(rows
-            .into_iter()
-            .map(|e| SourceEvent {
-                kind: e.kind,
-                message: e.message,
-                created_at: e.created_at,
-            })
-            .collect())
+        Ok(keyset_connection(read, EmptyFields, |e| {
+            (
+                SourceEventCursor(e.id),
+                SourceEvent {
+                    kind: e.kind,
+                    message: e.message,
+                    created_at: e.created_at,
+                },
+            )
+        }))
     }
 
-    /// The latest sync runs, newest first (`first` at most 200).
+    /// The source's sync runs, newest first. A Relay connection both ways: `first` (20 when
+    /// neither is given) with `after`, or `last` with `before`, at most 200; cursors are opaque
+    /// and belong to this list only (the same as `Query.syncRuns`).
     #[graphql(
-        complexity = "crate::graphql::limits::page_cost(first, crate::graphql::limits::MAX_SYNC_RUNS, child_complexity)"
+        complexity = "crate::graphql::limits::optional_page_cost(first.or(last), crate::graphql::limits::SYNC_RUNS_PAGE, crate::graphql::limits::MAX_SYNC_RUNS, child_complexity)"
     )]
     async fn sync_runs(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: i32,
-    ) -> async_graphql::Result<Vec<SyncRun>> {
-        let rows = state(ctx)
-            .store
-            .sync_runs(
-                SourceId(self.0.id),
-                first.clamp(0, crate::graphql::limits::MAX_SYNC_RUNS as i32) as u64,
-            )
-            .await
-            .gql()?;
-        Ok(rows.into_iter().map(SyncRun).collect())
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<SyncRunConnection> {
+        use crate::graphql::limits::{MAX_SYNC_RUNS, SYNC_RUNS_PAGE};
+        let page = keyset_page::<SyncRunCursor>(
+            first,
+            after.as_deref(),
+            last,
+            before.as_deref(),
+            SYNC_RUNS_PAGE,
+            MAX_SYNC_RUNS,
+        )?;
+        sync_run_connection(ctx, SourceId(self.0.id), page).await
     }
 }
 
@@ -465,37 +484,47 @@ impl Customer {
     async fn unspecified(&self) -> bool {
         self.0.unspecified
     }
-    /// The customer's orders the caller may see, newest first. `first`: at most 200; `after`:
-    /// the `id` of the last order of the page before.
+    /// The customer's orders the caller may see (API-3), newest first. A Relay connection both
+    /// ways: `first` (20 when neither is given) with `after`, or `last` with `before`, at most
+    /// 200; cursors are opaque and belong to this list only. The pages of all the customers of a
+    /// request are read together.
     #[graphql(
-        complexity = "crate::graphql::limits::page_cost(first, crate::graphql::limits::MAX_CUSTOMER_ORDERS, child_complexity)"
+        complexity = "crate::graphql::limits::optional_page_cost(first.or(last), crate::graphql::limits::CUSTOMER_ORDERS_PAGE, crate::graphql::limits::MAX_CUSTOMER_ORDERS, child_complexity)"
     )]
     async fn orders(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: i32,
-        after: Option<ID>,
-    ) -> async_graphql::Result<Vec<Order>> {
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<CustomerOrderConnection> {
+        use crate::graphql::limits::{CUSTOMER_ORDERS_PAGE, MAX_CUSTOMER_ORDERS};
         let scope = principal(ctx)?.scope();
-        let after: Option<crate::domain::OrderId> = after
-            .as_ref()
-            .map(|a| crate::graphql::guards::parse_id("after", a))
-            .transpose()?;
+        let page = keyset_page::<CustomerOrderCursor>(
+            first,
+            after.as_deref(),
+            last,
+            before.as_deref(),
+            CUSTOMER_ORDERS_PAGE,
+            MAX_CUSTOMER_ORDERS,
+        )?;
         let key = CustomerOrdersPage {
             customer: self.0.id,
             sources: match scope {
                 SourceScope::All => None,
                 SourceScope::Only(ids) => Some(ids.iter().map(|s| s.0).collect()),
             },
-            first: first.clamp(0, crate::graphql::limits::MAX_CUSTOMER_ORDERS as i32) as u64,
-            after: after.map(|a| a.0),
+            page,
         };
-        let rows = loaders(ctx)
+        let read = loaders(ctx)
             .load_one(key)
             .await
             .map_err(load_err)?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(Order).collect())
+        Ok(keyset_connection(read, EmptyFields, |o| {
+            (CustomerOrderCursor(o.id), Order(o))
+        }))
     }
 }
 
@@ -536,6 +565,141 @@ keyset_cursor!(
     "not a cursor the customer list returned"
 );
 
+keyset_cursor!(
+    /// A sync run's place in its source's sync history.
+    SyncRunCursor,
+    "sync_run",
+    "not a cursor the sync run list returned"
+);
+
+keyset_cursor!(
+    /// A webhook delivery's place in its source's deliveries.
+    DeliveryCursor,
+    "delivery",
+    "not a cursor the webhook delivery list returned"
+);
+
+keyset_cursor!(
+    /// A product's place in the catalogue: the product's id, the list running by its name and
+    /// then its id (names never change, so the product stands where it stood).
+    ProductCursor,
+    "product",
+    "not a cursor the product list returned"
+);
+
+keyset_cursor!(
+    /// An order's place in a customer's orders.
+    CustomerOrderCursor,
+    "customer_order",
+    "not a cursor a customer's order list returned"
+);
+
+keyset_cursor!(
+    /// An event's place in its source's feed.
+    SourceEventCursor,
+    "source_event",
+    "not a cursor the source event list returned"
+);
+
+/// async-graphql's Relay connection over a keyset list (edges and page info, no `nodes`), with
+/// `A`'s fields beside them.
+pub type KeysetConnection<
+    C,
+    N,
+    A = EmptyFields,
+    Name = DefaultConnectionName,
+    EdgeName = DefaultEdgeName,
+> = Connection<C, N, A, EmptyFields, Name, EdgeName, DisableNodesField>;
+
+/// The connection of a page the store read (its rows, whether more follow, whether some
+/// precede), each row made an edge by `edge`.
+pub fn keyset_connection<R, C, N, A, Name, EdgeName>(
+    (rows, has_next, has_previous): (Vec<R>, bool, bool),
+    fields: A,
+    mut edge: impl FnMut(R) -> (C, N),
+) -> KeysetConnection<C, N, A, Name, EdgeName>
+where
+    C: async_graphql::connection::CursorType + Send + Sync,
+    N: async_graphql::OutputType,
+    A: async_graphql::ObjectType,
+    Name: async_graphql::connection::ConnectionNameType,
+    EdgeName: async_graphql::connection::EdgeNameType,
+{
+    let mut c = Connection::with_additional_fields(has_previous, has_next, fields);
+    c.edges = rows
+        .into_iter()
+        .map(|row| {
+            let (cursor, node) = edge(row);
+            Edge::new(cursor, node)
+        })
+        .collect();
+    c
+}
+
+/// A source's sync runs, newest first.
+pub type SyncRunConnection = KeysetConnection<SyncRunCursor, SyncRun>;
+/// A source's webhook deliveries, newest first (WH-4).
+pub type WebhookDeliveryConnection = KeysetConnection<DeliveryCursor, WebhookDelivery>;
+/// A source's feed, newest first.
+pub type SourceEventConnection = KeysetConnection<SourceEventCursor, SourceEvent>;
+/// The catalogue by name, then id.
+pub type ProductConnection = KeysetConnection<ProductCursor, Product, ProductListFields>;
+
+/// `CustomerOrderConnection` and `CustomerOrderEdge`: `OrderConnection` and `OrderEdge` are the
+/// orders list's own.
+pub struct CustomerOrderNames;
+
+impl async_graphql::connection::ConnectionNameType for CustomerOrderNames {
+    fn type_name<T: async_graphql::OutputType>() -> String {
+        "CustomerOrderConnection".into()
+    }
+}
+
+impl async_graphql::connection::EdgeNameType for CustomerOrderNames {
+    fn type_name<T: async_graphql::OutputType>() -> String {
+        "CustomerOrderEdge".into()
+    }
+}
+
+/// A customer's orders, newest first.
+pub type CustomerOrderConnection = KeysetConnection<
+    CustomerOrderCursor,
+    Order,
+    EmptyFields,
+    CustomerOrderNames,
+    CustomerOrderNames,
+>;
+
+/// The sync runs of source `id` on `page`.
+pub async fn sync_run_connection(
+    ctx: &Context<'_>,
+    id: SourceId,
+    page: crate::domain::paging::KeysetPage,
+) -> async_graphql::Result<SyncRunConnection> {
+    let read = state(ctx).store.sync_runs_page(id, page).await.gql()?;
+    Ok(keyset_connection(read, EmptyFields, |r| {
+        (SyncRunCursor(r.id), SyncRun(r))
+    }))
+}
+
+/// What the product list shows beside its edges and page info.
+pub struct ProductListFields {
+    pub search: Option<String>,
+}
+
+#[Object]
+impl ProductListFields {
+    /// All products matching the search, whatever the cursor; counted only when asked for.
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        let n = state(ctx)
+            .store
+            .products_count(self.search.as_deref())
+            .await
+            .gql()?;
+        Ok(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+
 /// What the customer list shows beside its edges and page info.
 pub struct CustomerListFields {
     scope: SourceScope,
@@ -555,15 +719,7 @@ impl CustomerListFields {
 }
 
 /// A page of customers, newest first (async-graphql's Relay connection).
-pub type CustomerConnection = Connection<
-    CustomerCursor,
-    Customer,
-    CustomerListFields,
-    EmptyFields,
-    DefaultConnectionName,
-    DefaultEdgeName,
-    DisableNodesField,
->;
+pub type CustomerConnection = KeysetConnection<CustomerCursor, Customer, CustomerListFields>;
 
 /// The page of customers the store read, with what lies beyond it either way.
 pub fn customer_connection(
@@ -573,16 +729,11 @@ pub fn customer_connection(
     scope: SourceScope,
     search: Option<String>,
 ) -> CustomerConnection {
-    let mut c = Connection::with_additional_fields(
-        has_previous,
-        has_next,
+    keyset_connection(
+        (rows, has_next, has_previous),
         CustomerListFields { scope, search },
-    );
-    c.edges = rows
-        .into_iter()
-        .map(|row| Edge::new(CustomerCursor(row.id), Customer(row)))
-        .collect();
-    c
+        |row| (CustomerCursor(row.id), Customer(row)),
+    )
 }
 
 /// One field an order event changed (SYNC-5). `field` names the field of `Order` or
