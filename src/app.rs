@@ -66,8 +66,10 @@ impl App {
             documents: Default::default(),
             metrics: metrics.clone(),
             secret_key: settings.secret_key.clone(),
-            inbox_wakeup: inbox_wakeup.clone(),
-            inbox_writer: crate::http::webhooks::InboxWriter::start(store.clone()),
+            inbox_writer: crate::sync::intake::InboxWriter::start(
+                store.clone(),
+                inbox_wakeup.clone(),
+            ),
             webhook_sources,
             auth: crate::http::auth::Authenticator::new(store.clone(), metrics.clone()),
             cors_origins: settings.cors_origins.clone().into(),

@@ -9,6 +9,9 @@
 //! (`Platform::Shopify` in a match arm or a comparison) outside their tests. The enum itself
 //! (`domain/platform.rs`) is the one exception. A platform's folder imports no other platform's
 //! folder: what two platforms share lives in `platforms/` itself (`platforms/settings.rs`, …).
+//!
+//! `http` answers requests and starts no task of its own: a worker behind a route (the webhook
+//! intake that commits accepted deliveries to the inbox) lives in `sync`.
 
 use std::path::{Path, PathBuf};
 
@@ -58,6 +61,10 @@ const PLATFORM_LIST: &str = "domain/platform.rs";
 /// its errors are mapped to the API's there, once.
 const API_NEVER_NAMES: &[&str] = &["PlatformError", "client_for(", ".authorize()"];
 
+/// What starts or feeds a worker, which `http` never does outside its tests: a handler hands its
+/// work to a worker of `sync` (`sync::intake` for webhook deliveries) and waits for its answer.
+const HTTP_NEVER_NAMES: &[&str] = &["spawn(", "JoinSet", "mpsc::"];
+
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("src is readable") {
         let path = entry.expect("a directory entry").path();
@@ -67,6 +74,32 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(path);
         }
     }
+}
+
+/// A source file as the checks read it.
+struct Source {
+    /// Its path below `src/`, `/`-separated (`http/webhooks.rs`).
+    path: String,
+    text: String,
+}
+
+/// Every Rust file under `root/dir`, in path order.
+fn sources(root: &Path, dir: &str) -> Vec<Source> {
+    let mut files = Vec::new();
+    rust_files(&root.join(dir), &mut files);
+    files.sort();
+    files
+        .into_iter()
+        .map(|file| Source {
+            text: std::fs::read_to_string(&file).expect("a readable source file"),
+            path: file
+                .strip_prefix(root)
+                .unwrap_or(&file)
+                .display()
+                .to_string()
+                .replace('\\', "/"),
+        })
+        .collect()
 }
 
 /// The code of a line: without a `//` comment (and doc comment) at its end.
@@ -177,21 +210,12 @@ fn non_test_lines(text: &str) -> Vec<(usize, &str)> {
 fn violations(root: &Path) -> Vec<String> {
     let mut out = Vec::new();
     for (room, modules, crates) in RULES {
-        let mut files = Vec::new();
-        rust_files(&root.join(room), &mut files);
-        files.sort();
-        for file in files {
-            let text = std::fs::read_to_string(&file).expect("a readable source file");
-            let shown = file
-                .strip_prefix(root)
-                .unwrap_or(&file)
-                .display()
-                .to_string();
+        for Source { path, text } in sources(root, room) {
             for (n, line) in text.lines().enumerate() {
                 let line = code(line);
                 for m in crate_modules(line) {
                     if modules.contains(&m.as_str()) {
-                        out.push(format!("src/{shown}:{}: {room} imports crate::{m}", n + 1));
+                        out.push(format!("src/{path}:{}: {room} imports crate::{m}", n + 1));
                     }
                 }
                 for c in *crates {
@@ -199,29 +223,32 @@ fn violations(root: &Path) -> Vec<String> {
                         .match_indices(c)
                         .any(|(i, _)| line[i + c.len()..].starts_with("::"));
                     if named {
-                        out.push(format!("src/{shown}:{}: {room} uses {c}", n + 1));
+                        out.push(format!("src/{path}:{}: {room} uses {c}", n + 1));
                     }
                 }
                 if matches!(*room, "graphql" | "http") {
                     for name in API_NEVER_NAMES {
                         if line.contains(name) {
-                            out.push(format!("src/{shown}:{}: the API names {name}", n + 1));
+                            out.push(format!("src/{path}:{}: the API names {name}", n + 1));
                         }
                     }
                 }
             }
-            let is_test_file = file
-                .file_name()
-                .and_then(|f| f.to_str())
-                .is_some_and(|f| f.ends_with("tests.rs"));
-            if NO_PLATFORM_NAMED.contains(room)
-                && !is_test_file
-                && shown.replace('\\', "/") != PLATFORM_LIST
-            {
+            let is_test_file = path.ends_with("tests.rs");
+            if *room == "http" && !is_test_file {
+                for (n, line) in non_test_lines(&text) {
+                    for name in HTTP_NEVER_NAMES.iter().filter(|name| line.contains(*name)) {
+                        out.push(format!(
+                            "src/{path}:{n}: http starts a worker ({name}; workers live in sync)"
+                        ));
+                    }
+                }
+            }
+            if NO_PLATFORM_NAMED.contains(room) && !is_test_file && path != PLATFORM_LIST {
                 for (n, line) in non_test_lines(&text) {
                     for v in platforms_named(line) {
                         out.push(format!(
-                            "src/{shown}:{n}: {room} names Platform::{v} (ask its descriptor)"
+                            "src/{path}:{n}: {room} names Platform::{v} (ask its descriptor)"
                         ));
                     }
                 }
@@ -262,8 +289,7 @@ fn platform_modules(line: &str) -> Vec<String> {
 
 /// A platform's folder importing another platform's folder (issue 17: one platform, one folder).
 fn cross_platform_imports(root: &Path) -> Vec<String> {
-    let platforms = root.join("platforms");
-    let Ok(entries) = std::fs::read_dir(&platforms) else {
+    let Ok(entries) = std::fs::read_dir(root.join("platforms")) else {
         return Vec::new();
     };
     let mut folders: Vec<String> = entries
@@ -274,22 +300,12 @@ fn cross_platform_imports(root: &Path) -> Vec<String> {
     folders.sort();
     let mut out = Vec::new();
     for own in &folders {
-        let mut files = Vec::new();
-        rust_files(&platforms.join(own), &mut files);
-        files.sort();
-        for file in files {
-            let text = std::fs::read_to_string(&file).expect("a readable source file");
-            let shown = file
-                .strip_prefix(root)
-                .unwrap_or(&file)
-                .display()
-                .to_string();
+        for Source { path, text } in sources(root, &format!("platforms/{own}")) {
             for (n, line) in text.lines().enumerate() {
                 for m in platform_modules(code(line)) {
                     if m != *own && folders.contains(&m) {
                         out.push(format!(
-                            "src/{}:{}: platform {own} imports platform {m}",
-                            shown.replace('\\', "/"),
+                            "src/{path}:{}: platform {own} imports platform {m}",
                             n + 1
                         ));
                     }
@@ -302,6 +318,32 @@ fn cross_platform_imports(root: &Path) -> Vec<String> {
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// A `src/` of planted files in a fresh temporary folder, every room of [`RULES`] present (the
+/// checks read each); removed when dropped.
+struct Planted(PathBuf);
+
+impl Planted {
+    fn new(name: &str, files: &[(&str, &str)]) -> Planted {
+        let dir = std::env::temp_dir().join(format!("orderhub-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (room, _, _) in RULES {
+            std::fs::create_dir_all(dir.join(room)).unwrap();
+        }
+        for (path, text) in files {
+            let file = dir.join(path);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, text).unwrap();
+        }
+        Planted(dir)
+    }
+}
+
+impl Drop for Planted {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 // covers: issue 17 (no cycles, one direction)
@@ -325,35 +367,28 @@ fn no_platform_imports_another() {
 // covers: issue 17 (the cross-platform check catches what it is for)
 #[test]
 fn a_planted_cross_platform_import_is_caught() {
-    let dir = std::env::temp_dir().join(format!("orderhub-cross-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    for room in [
-        "platforms/shopify",
-        "platforms/woocommerce",
-        "platforms/prom",
-    ] {
-        std::fs::create_dir_all(dir.join(room)).unwrap();
-    }
-    let plant = |path: &str, text: &str| std::fs::write(dir.join(path), text).unwrap();
-    plant(
-        "platforms/woocommerce/settings.rs",
-        "use crate::platforms::settings::COUNTRY;\n\
-         use crate::platforms::shopify::settings::{COUNTRY, RECONCILE_MINUTES};\n\
-         // crate::platforms::prom in a comment is fine\n",
+    let planted = Planted::new(
+        "cross",
+        &[
+            (
+                "platforms/woocommerce/settings.rs",
+                "use crate::platforms::settings::COUNTRY;\n\
+                 use crate::platforms::shopify::settings::{COUNTRY, RECONCILE_MINUTES};\n\
+                 // crate::platforms::prom in a comment is fine\n",
+            ),
+            (
+                "platforms/prom/client.rs",
+                "use super::super::{woocommerce::x, http};\nuse crate::platforms::prom::wire;\n",
+            ),
+            ("platforms/shopify/map.rs", "use super::wire;\n"),
+            (
+                "platforms/settings.rs",
+                "use crate::platforms::shopify::x;\n",
+            ),
+        ],
     );
-    plant(
-        "platforms/prom/client.rs",
-        "use super::super::{woocommerce::x, http};\nuse crate::platforms::prom::wire;\n",
-    );
-    plant("platforms/shopify/map.rs", "use super::wire;\n");
-    plant(
-        "platforms/settings.rs",
-        "use crate::platforms::shopify::x;\n",
-    );
-    let found = cross_platform_imports(&dir);
-    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(
-        found,
+        cross_platform_imports(&planted.0),
         [
             "src/platforms/prom/client.rs:1: platform prom imports platform woocommerce",
             "src/platforms/woocommerce/settings.rs:2: platform woocommerce imports platform shopify",
@@ -364,35 +399,25 @@ fn a_planted_cross_platform_import_is_caught() {
 // covers: issue 17 (the check catches what it is for)
 #[test]
 fn a_planted_wrong_way_import_is_caught() {
-    let dir = std::env::temp_dir().join(format!("orderhub-layering-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    for room in [
-        "domain",
-        "platforms/prom",
-        "store",
-        "sync",
-        "graphql",
-        "http",
-    ] {
-        std::fs::create_dir_all(dir.join(room)).unwrap();
-    }
-    let plant = |path: &str, text: &str| std::fs::write(dir.join(path), text).unwrap();
-    plant("platforms/prom/client.rs", "use crate::store::Store;\n");
-    plant(
-        "store/push.rs",
-        "use crate::{domain::Platform, platforms::rule_targets};\n",
+    let planted = Planted::new(
+        "layering",
+        &[
+            ("platforms/prom/client.rs", "use crate::store::Store;\n"),
+            (
+                "store/push.rs",
+                "use crate::{domain::Platform, platforms::rule_targets};\n",
+            ),
+            (
+                "domain/x.rs",
+                "// crate::store in a comment is fine\nfn f() -> sea_orm::DbErr { todo!() }\n",
+            ),
+            ("sync/x.rs", "use crate::graphql::types::Order;\n"),
+            ("graphql/x.rs", "use crate::platforms::PlatformError;\n"),
+            ("http/x.rs", "use crate::store::Store;\n"),
+        ],
     );
-    plant(
-        "domain/x.rs",
-        "// crate::store in a comment is fine\nfn f() -> sea_orm::DbErr { todo!() }\n",
-    );
-    plant("sync/x.rs", "use crate::graphql::types::Order;\n");
-    plant("graphql/x.rs", "use crate::platforms::PlatformError;\n");
-    plant("http/x.rs", "use crate::store::Store;\n");
-    let found = violations(&dir);
-    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(
-        found,
+        violations(&planted.0),
         [
             "src/domain/x.rs:2: domain uses sea_orm",
             "src/platforms/prom/client.rs:1: platforms imports crate::store",
@@ -403,67 +428,97 @@ fn a_planted_wrong_way_import_is_caught() {
     );
 }
 
+// covers: issue 17 (the inbox writer lives with the workers: the check catches a worker in http)
+#[test]
+fn a_planted_worker_in_http_is_caught() {
+    let planted = Planted::new(
+        "workers",
+        &[
+            (
+                "http/webhooks.rs",
+                "pub fn start(store: Store) -> InboxWriter {\n\
+                 \x20   let (tx, rx) = tokio::sync::mpsc::channel::<Queued>(16);\n\
+                 \x20   tokio::spawn(write_batches(store, rx));\n\
+                 \x20   InboxWriter { tx }\n\
+                 }\n\
+                 fn flying() -> tokio::task::JoinSet<()> { todo!() } // tokio::spawn( in a comment\n\
+                 fn hash(p: String) { tokio::task::spawn_blocking(move || p); }\n\
+                 #[cfg(test)]\n\
+                 mod tests {\n\
+                 \x20   fn t() { tokio::spawn(async {}); }\n\
+                 }\n",
+            ),
+            ("http/tests.rs", "fn t() { tokio::spawn(async {}); }\n"),
+            // the workers' own room, and the intake's route handing a delivery over
+            ("sync/intake.rs", "fn start() { tokio::spawn(write_batches()); }\n"),
+            (
+                "http/deliver.rs",
+                "async fn receive() { state.inbox_writer.store(delivery).await; }\n",
+            ),
+        ],
+    );
+    assert_eq!(
+        violations(&planted.0),
+        [
+            "src/http/webhooks.rs:2: http starts a worker (mpsc::; workers live in sync)",
+            "src/http/webhooks.rs:3: http starts a worker (spawn(; workers live in sync)",
+            "src/http/webhooks.rs:6: http starts a worker (JoinSet; workers live in sync)",
+        ]
+    );
+}
+
 // covers: issue 17 (one platform, one folder: the check catches a platform named outside it)
 #[test]
 fn a_planted_platform_match_is_caught() {
-    let dir = std::env::temp_dir().join(format!("orderhub-platforms-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    for room in [
-        "domain",
-        "store",
-        "sync",
-        "http",
-        "graphql",
-        "platforms/shopify",
-    ] {
-        std::fs::create_dir_all(dir.join(room)).unwrap();
-    }
-    let plant = |path: &str, text: &str| std::fs::write(dir.join(path), text).unwrap();
-    plant(
-        "sync/engine.rs",
-        "fn topics(p: Platform) -> &'static [&'static str] {\n\
-         \x20   match p {\n\
-         \x20       Platform::Shopify => &[\"orders/create\"],\n\
-         \x20       _ => &[],\n\
-         \x20   }\n\
-         }\n\
-         fn all() -> [Platform; 6] { Platform::ALL }\n\
-         #[cfg(test)]\n\
-         mod tests {\n\
-         \x20   fn t() { assert!(super::topics(Platform::Prom).is_empty()); }\n\
-         }\n\
-         fn after() -> bool { matches!(P, Platform::Cartum) }\n",
+    let planted = Planted::new(
+        "platforms",
+        &[
+            (
+                "sync/engine.rs",
+                "fn topics(p: Platform) -> &'static [&'static str] {\n\
+                 \x20   match p {\n\
+                 \x20       Platform::Shopify => &[\"orders/create\"],\n\
+                 \x20       _ => &[],\n\
+                 \x20   }\n\
+                 }\n\
+                 fn all() -> [Platform; 6] { Platform::ALL }\n\
+                 #[cfg(test)]\n\
+                 mod tests {\n\
+                 \x20   fn t() { assert!(super::topics(Platform::Prom).is_empty()); }\n\
+                 }\n\
+                 fn after() -> bool { matches!(P, Platform::Cartum) }\n",
+            ),
+            (
+                "store/stock.rs",
+                "fn waits(p: Platform) -> bool { p == Platform::Woocommerce } // Platform::Rozetka\n",
+            ),
+            (
+                "domain/push.rs",
+                "fn f(p: Platform) -> bool { p != Platform::Shopify }\n",
+            ),
+            (
+                "http/webhooks.rs",
+                "fn g() -> PlatformGql { PlatformGql::Shopify }\n",
+            ),
+            // the enum's own list, test files, the platforms' folders and the API's enum are left
+            // alone
+            (
+                "domain/platform.rs",
+                "const ONE: Platform = Platform::Rozetka;\n",
+            ),
+            ("http/tests.rs", "fn t() { let _ = Platform::Shopify; }\n"),
+            (
+                "platforms/shopify/descriptor.rs",
+                "const P: Platform = Platform::Shopify;\n",
+            ),
+            (
+                "graphql/enums.rs",
+                "fn g() -> Platform { Platform::Shopify }\n",
+            ),
+        ],
     );
-    plant(
-        "store/stock.rs",
-        "fn waits(p: Platform) -> bool { p == Platform::Woocommerce } // Platform::Rozetka\n",
-    );
-    plant(
-        "domain/push.rs",
-        "fn f(p: Platform) -> bool { p != Platform::Shopify }\n",
-    );
-    plant(
-        "http/webhooks.rs",
-        "fn g() -> PlatformGql { PlatformGql::Shopify }\n",
-    );
-    // the enum's own list, test files, the platforms' folders and the API's enum are left alone
-    plant(
-        "domain/platform.rs",
-        "const ONE: Platform = Platform::Rozetka;\n",
-    );
-    plant("http/tests.rs", "fn t() { let _ = Platform::Shopify; }\n");
-    plant(
-        "platforms/shopify/descriptor.rs",
-        "const P: Platform = Platform::Shopify;\n",
-    );
-    plant(
-        "graphql/enums.rs",
-        "fn g() -> Platform { Platform::Shopify }\n",
-    );
-    let found = violations(&dir);
-    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(
-        found,
+        violations(&planted.0),
         [
             "src/domain/push.rs:1: domain names Platform::Shopify (ask its descriptor)",
             "src/store/stock.rs:1: store names Platform::Woocommerce (ask its descriptor)",

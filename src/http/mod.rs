@@ -27,10 +27,8 @@ pub struct HttpState {
     pub documents: graphql::Documents,
     pub metrics: Arc<Metrics>,
     pub secret_key: crate::secrets::SecretKey,
-    /// Woken when a delivery is stored, so the inbox worker does not wait for its next tick.
-    pub inbox_wakeup: Arc<tokio::sync::Notify>,
-    /// Stores webhook deliveries in grouped commits.
-    pub inbox_writer: webhooks::InboxWriter,
+    /// Stores webhook deliveries in grouped commits (a worker of `sync`).
+    pub inbox_writer: crate::sync::intake::InboxWriter,
     /// Sources as webhooks need them, cached for a few seconds.
     pub webhook_sources: webhooks::WebhookSources,
     /// Bearer tokens to principals, failed attempts throttled per address.

@@ -1,16 +1,17 @@
-//! Webhook endpoints (WH-1..4, WH-7): verify the HMAC on the raw bytes, store the delivery, then
-//! answer 200. Processing happens later, from the inbox; nothing here parses more of the body than
-//! the order id and updated-at needed to recognise duplicates.
+//! Webhook endpoints (WH-1..4, WH-7): verify the HMAC on the raw bytes, hand the delivery to the
+//! intake (`sync::intake`, which stores it durably), then answer 200. Processing happens later,
+//! from the inbox; nothing here parses more of the body than the order id and updated-at needed to
+//! recognise duplicates.
 
 use super::HttpState;
 use crate::domain::{Platform, SourceId};
 use crate::platforms::{signature, TimeFormat, Webhooks};
-use crate::store::inbox::{InboxConnection, NewDelivery, Stored, PG_LANES};
+use crate::store::inbox::{NewDelivery, Stored};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -96,10 +97,10 @@ async fn receive(
         return HttpResponse::Unauthorized().finish();
     }
     let delivery = describe(platform, webhooks, source_id, req, &body, src.enabled);
+    // WH-2: answered once the delivery is durable (the intake wakes the inbox worker)
     match state.inbox_writer.store(delivery).await {
         Ok(Stored::New) => {
             count(state, platform, "stored");
-            state.inbox_wakeup.notify_one();
             HttpResponse::Ok().finish()
         }
         Ok(Stored::Duplicate) => {
@@ -297,199 +298,6 @@ fn json_id(v: &serde_json::Value) -> Option<String> {
     }
 }
 
-/// Groups webhook deliveries into shared commits (WH-2): each handler hands its delivery over and
-/// waits; the writer stores whatever has queued up (up to `MAX_BATCH`) in one transaction, then
-/// answers every waiting handler. A delivery is acknowledged only after its commit.
-///
-/// On PostgreSQL up to [`PG_LANES`] batches are in flight at once: while one waits for its WAL
-/// flush the next is sent and written (and commits that meet share a flush). A batch takes
-/// what queued up while the others were being written, so batches stay large under load and a lone
-/// delivery is written at once. A delivery whose order, webhook id or event id is in a batch still
-/// in flight waits for that batch: duplicates are then seen by the lookup, and one order's
-/// deliveries are stored in their order of arrival (WH-3, WH-5). SQLite has one writer: one lane.
-///
-/// A lane keeps its database connection from batch to batch while deliveries keep coming, and
-/// gives it back when none wait, when the inbox worker waits for it, or after [`HOLD_CONNECTION`]
-/// (on SQLite the connection is the one writer's, which the inbox worker and the syncs wait for).
-#[derive(Clone)]
-pub struct InboxWriter {
-    tx: tokio::sync::mpsc::Sender<Queued>,
-    waiting: Arc<std::sync::atomic::AtomicUsize>,
-}
-
-type Queued = (
-    NewDelivery,
-    tokio::sync::oneshot::Sender<crate::Result<Stored>>,
-);
-
-const MAX_BATCH: usize = 256;
-
-/// The longest a lane keeps its connection while deliveries keep coming.
-const HOLD_CONNECTION: std::time::Duration = std::time::Duration::from_millis(100);
-
-/// How long a lane keeps the connection while the inbox worker waits for it: acknowledgements
-/// stay fast during a burst, and the burst is applied while it arrives, not only after it.
-const INBOX_TURN: std::time::Duration = std::time::Duration::from_millis(10);
-
-impl InboxWriter {
-    pub fn start(store: crate::store::Store) -> InboxWriter {
-        let waiting = store.ack_counter();
-        let lanes = match store.backend() {
-            sea_orm::DbBackend::Postgres => PG_LANES,
-            _ => 1,
-        };
-        let (tx, rx) = tokio::sync::mpsc::channel::<Queued>(4 * MAX_BATCH);
-        tokio::spawn(write_batches(store, rx, lanes));
-        InboxWriter { tx, waiting }
-    }
-
-    /// Stores one delivery with the next commit.
-    pub async fn store(&self, d: NewDelivery) -> crate::Result<Stored> {
-        use std::sync::atomic::Ordering::Relaxed;
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        self.waiting.fetch_add(1, Relaxed);
-        let answer = async {
-            self.tx
-                .send((d, tx))
-                .await
-                .map_err(|_| crate::Error::Internal("the inbox writer stopped".into()))?;
-            rx.await
-                .map_err(|_| crate::Error::Internal("the inbox writer stopped".into()))?
-        }
-        .await;
-        self.waiting.fetch_sub(1, Relaxed);
-        answer
-    }
-}
-
-/// What two deliveries must not be written by concurrent batches for: the same order, webhook id
-/// or event id of a source.
-#[derive(Clone, PartialEq, Eq, Hash)]
-enum Key {
-    Order(i64, String),
-    Webhook(i64, String),
-    Event(i64, String),
-}
-
-fn keys(d: &NewDelivery) -> impl Iterator<Item = Key> + '_ {
-    let s = d.source_id.0;
-    let order = d.external_order_id.clone().map(|o| Key::Order(s, o));
-    let webhook = d.webhook_id.clone().map(|w| Key::Webhook(s, w));
-    let event = d.event_id.clone().map(|e| Key::Event(s, e));
-    order.into_iter().chain(webhook).chain(event)
-}
-
-/// The next batch from `waiting`, in order of arrival, leaving behind (in order) every delivery
-/// that shares a key with a batch in flight (`busy`) or with a delivery left behind before it.
-fn next_batch(waiting: &mut VecDeque<Queued>, busy: &HashSet<Key>) -> Vec<Queued> {
-    let mut batch = vec![];
-    let mut held: HashSet<Key> = HashSet::new();
-    let mut kept = VecDeque::new();
-    while let Some(q) = waiting.pop_front() {
-        let blocked = keys(&q.0).any(|k| busy.contains(&k) || held.contains(&k));
-        if blocked || batch.len() >= MAX_BATCH {
-            held.extend(keys(&q.0));
-            kept.push_back(q);
-        } else {
-            batch.push(q);
-        }
-    }
-    *waiting = kept;
-    batch
-}
-
-async fn write_batches(
-    store: crate::store::Store,
-    mut rx: tokio::sync::mpsc::Receiver<Queued>,
-    lanes: usize,
-) {
-    let mut waiting: VecDeque<Queued> = VecDeque::new();
-    let mut busy: HashSet<Key> = HashSet::new();
-    // the keys each batch in flight holds, by its task (a task that panicked still gives them back)
-    let mut held: HashMap<tokio::task::Id, Vec<Key>> = HashMap::new();
-    let mut flying: tokio::task::JoinSet<Option<InboxConnection>> = tokio::task::JoinSet::new();
-    // connections of lanes between two batches
-    let mut idle: Vec<InboxConnection> = vec![];
-    let mut open = true;
-    loop {
-        while waiting.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(q) => waiting.push_back(q),
-                Err(_) => break,
-            }
-        }
-        if flying.len() < lanes {
-            let batch = next_batch(&mut waiting, &busy);
-            if !batch.is_empty() {
-                let keys: Vec<Key> = batch.iter().flat_map(|(d, _)| keys(d)).collect();
-                busy.extend(keys.iter().cloned());
-                let task = flying.spawn(write_batch(store.clone(), idle.pop(), batch));
-                held.insert(task.id(), keys);
-                continue;
-            }
-        }
-        if waiting.is_empty() {
-            idle.clear();
-        }
-        if !open && flying.is_empty() {
-            break;
-        }
-        tokio::select! {
-            Some(done) = flying.join_next_with_id(), if !flying.is_empty() => {
-                let (id, conn) = match done {
-                    Ok((id, conn)) => (id, conn),
-                    Err(e) => (e.id(), None),
-                };
-                for k in held.remove(&id).unwrap_or_default() {
-                    busy.remove(&k);
-                }
-                // kept for the next batch unless held long enough, or for a turn while the inbox
-                // worker waits
-                idle.extend(conn.filter(|c| {
-                    c.held() < HOLD_CONNECTION
-                        && !(c.held() >= INBOX_TURN && store.inbox_waits_for_writer())
-                }));
-            }
-            q = rx.recv(), if open && flying.len() < lanes && waiting.len() < MAX_BATCH => match q {
-                Some(q) => waiting.push_back(q),
-                None => open = false,
-            },
-        }
-    }
-}
-
-/// Writes one batch and answers its handlers; gives back the connection, unless it failed.
-async fn write_batch(
-    store: crate::store::Store,
-    conn: Option<InboxConnection>,
-    batch: Vec<Queued>,
-) -> Option<InboxConnection> {
-    let (deliveries, waiters): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-    let conn = match conn {
-        Some(c) => Ok(c),
-        None => store.inbox_connection().await,
-    };
-    let (stored, conn) = match conn {
-        Ok(mut c) => (store.store_deliveries_on(&mut c, deliveries).await, Some(c)),
-        Err(e) => (Err(e), None),
-    };
-    match stored {
-        Ok(answers) => {
-            for (w, a) in waiters.into_iter().zip(answers) {
-                let _ = w.send(Ok(a));
-            }
-            conn
-        }
-        Err(e) => {
-            let message = e.to_string();
-            for w in waiters {
-                let _ = w.send(Err(crate::Error::Internal(message.clone())));
-            }
-            None
-        }
-    }
-}
-
 /// What a webhook needs of its source, kept for a few seconds so a burst of deliveries does not
 /// read and decrypt the source each time. A changed secret or a disabled source applies within
 /// [`SOURCE_TTL`].
@@ -548,87 +356,5 @@ impl WebhookSources {
             .unwrap()
             .insert(id.0, (std::time::Instant::now(), found.clone()));
         Ok(found)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::SourceId;
-
-    fn delivery(order: &str, webhook: &str) -> Queued {
-        let d = NewDelivery {
-            source_id: SourceId(1),
-            platform: "shopify".into(),
-            topic: Some("orders/updated".into()),
-            webhook_id: Some(webhook.into()),
-            event_id: None,
-            external_order_id: Some(order.into()),
-            platform_updated_at: None,
-            headers: serde_json::json!({}),
-            body: vec![],
-            state: "pending",
-            last_error: None,
-        };
-        (d, tokio::sync::oneshot::channel().0)
-    }
-
-    fn webhooks(batch: &[Queued]) -> Vec<String> {
-        batch
-            .iter()
-            .filter_map(|(d, _)| d.webhook_id.clone())
-            .collect()
-    }
-
-    /// WH-3, WH-5: a delivery for an order that a batch in flight holds waits, and so does every
-    /// later delivery of that order, even one that would be free on its own keys; the rest go on.
-    #[test]
-    fn next_batch_defers_busy_orders_and_keeps_their_order() {
-        let mut waiting: VecDeque<Queued> = [
-            delivery("A", "w1"),
-            delivery("B", "w2"),
-            delivery("A", "w3"),
-            delivery("C", "w4"),
-        ]
-        .into_iter()
-        .collect();
-        let busy: HashSet<Key> = [Key::Order(1, "B".into())].into_iter().collect();
-        let batch = next_batch(&mut waiting, &busy);
-        assert_eq!(webhooks(&batch), ["w1", "w3", "w4"]);
-        assert_eq!(webhooks(&Vec::from(std::mem::take(&mut waiting))), ["w2"]);
-
-        // the same webhook id in flight holds its twin back, and a later delivery of the twin's
-        // order with it: they are written after the first batch commits, so the lookup sees it
-        let mut waiting: VecDeque<Queued> = [
-            delivery("D", "w1"),
-            delivery("D", "w9"),
-            delivery("E", "w8"),
-        ]
-        .into_iter()
-        .collect();
-        let busy: HashSet<Key> = [Key::Webhook(1, "w1".into())].into_iter().collect();
-        let batch = next_batch(&mut waiting, &busy);
-        assert_eq!(webhooks(&batch), ["w8"]);
-        let rest = next_batch(&mut waiting, &HashSet::new());
-        assert_eq!(webhooks(&rest), ["w1", "w9"]);
-        assert!(waiting.is_empty());
-    }
-
-    /// A batch holds at most MAX_BATCH deliveries; the rest wait in order of arrival.
-    #[test]
-    fn next_batch_is_bounded() {
-        let mut waiting: VecDeque<Queued> = (0..MAX_BATCH + 3)
-            .map(|i| delivery(&format!("o{i}"), &format!("w{i}")))
-            .collect();
-        let batch = next_batch(&mut waiting, &HashSet::new());
-        assert_eq!(batch.len(), MAX_BATCH);
-        assert_eq!(
-            webhooks(&Vec::from(std::mem::take(&mut waiting))),
-            [
-                format!("w{}", MAX_BATCH),
-                format!("w{}", MAX_BATCH + 1),
-                format!("w{}", MAX_BATCH + 2)
-            ]
-        );
     }
 }

@@ -181,7 +181,7 @@ async fn apply_run(
     if run.is_empty() {
         return Ok(());
     }
-    // acknowledgements and the inbox take turns at SQLite's one writer (see InboxWriter)
+    // acknowledgements and the inbox take turns at SQLite's one writer (see `intake::InboxWriter`)
     let _turn = store.inbox_wants_writer();
     let (deliveries, orders): (Vec<DeliveryRow>, Vec<_>) = run.into_iter().unzip();
     let ids: Vec<WebhookDeliveryId> = deliveries.iter().map(|d| WebhookDeliveryId(d.id)).collect();
