@@ -317,12 +317,20 @@ pub trait PlatformDescriptor: Send + Sync {
     fn client(&self, config: SourceConfig) -> Result<Arc<dyn PlatformClient>, PlatformError>;
 
     /// The credential fields the platform cannot work without, by their GraphQL names (SRC-2).
-    fn required_credentials(&self) -> &'static [&'static str];
+    /// By default one API token (Prom, Epicentr).
+    fn required_credentials(&self) -> &'static [&'static str] {
+        &["token"]
+    }
 
     /// The platform account the credentials connect to (see [`account_identity`]), on the API
-    /// `base_url` names.
-    fn account_identity(&self, credentials: &Credentials, base_url: Option<&str>)
-        -> Option<String>;
+    /// `base_url` names. By default the API token, as typed.
+    fn account_identity(
+        &self,
+        credentials: &Credentials,
+        base_url: Option<&str>,
+    ) -> Option<String> {
+        given(&credentials.token).map(|t| on_site(t, base_url))
+    }
 
     /// The shop's address the credentials name, for a source given no base URL (Shopify's shop
     /// domain); `None` where they name none.
@@ -338,8 +346,15 @@ pub trait PlatformDescriptor: Send + Sync {
     fn push_facts(&self) -> PushFacts;
 
     /// How the platform's orders are imported: their first status, cancellations, incomplete
-    /// orders (ST-1, ST-2, ST-7, IMP-6, IMP-7).
-    fn import_facts(&self) -> ImportFacts;
+    /// orders (ST-1, ST-2, ST-7, IMP-6, IMP-7). By default as on a polled platform: the first
+    /// status and a cancellation follow the platform, and no order is skipped as incomplete.
+    fn import_facts(&self) -> ImportFacts {
+        ImportFacts {
+            initial_status_follows_platform: true,
+            cancellation_propagates: true,
+            skips_incomplete_orders: false,
+        }
+    }
 
     /// Polled platforms are re-read on a schedule; the others push webhooks (IMP-2).
     fn is_polled(&self) -> bool {
@@ -358,49 +373,20 @@ pub trait PlatformDescriptor: Send + Sync {
         false
     }
 
-    /// Whether names of goods are stored in the source's language (SRC-1).
-    fn has_language(&self) -> bool {
-        false
-    }
-
     /// PUB-2: whether a listing read from the platform counts as a publication.
     fn publication_listed(&self, _publication: &RemotePublication) -> bool {
         true
     }
 
-    /// The platform's own settings keys (SRC-1), in the order a form shows them.
-    fn settings_keys(&self) -> &'static [settings::SettingDoc];
+    /// The platform's typed settings (SRC-1): `settings::Typed::of::<its settings.rs struct>()`,
+    /// whose keys `platformSettings` lists and `createSource`/`updateSource` check, and which say
+    /// a source's country (CUS-1) and reconciliation interval (WH-6) where the platform has them.
+    fn settings(&self) -> settings::Typed;
 
-    /// Reads a settings object holding one of [`Self::settings_keys`] as the platform's typed
-    /// settings; the error says what is wrong with its value.
-    fn check_setting(&self, one: serde_json::Value) -> Result<(), String>;
-
-    /// How often the schedule runs a source (WH-6), in minutes, where the platform has the
-    /// setting (the webhook platforms).
-    fn reconcile_minutes(&self, _settings: &serde_json::Value) -> Option<u64> {
-        None
-    }
-
-    /// The country a source's settings name for bare national phone numbers (CUS-1), where the
-    /// platform takes one.
-    fn country(&self, _settings: &serde_json::Value) -> Option<settings::Country> {
-        None
-    }
-
-    /// How the platform delivers webhooks; `None` for the polled platforms.
+    /// How the platform delivers webhooks and what a delivery means; `None` for the polled
+    /// platforms.
     fn webhooks(&self) -> Option<&'static Webhooks> {
         None
-    }
-
-    /// What a webhook delivery means (WH-4), see [`webhook_mapping`]; asked only of platforms
-    /// with [`Self::webhooks`].
-    fn map_delivery(
-        &self,
-        _topic: &str,
-        _body: &[u8],
-        _country: Option<crate::domain::phone::Region>,
-    ) -> Result<Mapped, String> {
-        Err("the platform does not send webhooks".into())
     }
 }
 
@@ -511,7 +497,14 @@ pub struct Webhooks {
     /// The body's key telling when the order last changed (to recognise stale duplicates, WH-3).
     pub updated_at_key: &'static str,
     pub updated_at_format: TimeFormat,
+    /// What a delivery about a topic means (WH-4), its body read with the source's country for
+    /// bare phone numbers: see [`webhook_mapping`].
+    pub map: MapDelivery,
 }
+
+/// A webhook platform's reading of one delivery: `(topic, body, country)`.
+pub type MapDelivery =
+    fn(&str, &[u8], Option<crate::domain::phone::Region>) -> Result<Mapped, String>;
 
 /// How a webhook body writes a time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -563,11 +556,10 @@ pub fn webhook_mapping(
     body: &[u8],
     country: Option<crate::domain::phone::Region>,
 ) -> Result<Mapped, String> {
-    let d = descriptor(platform);
-    if d.webhooks().is_none() {
-        return Err(format!("{platform} does not send webhooks"));
+    match descriptor(platform).webhooks() {
+        Some(webhooks) => (webhooks.map)(topic, body, country),
+        None => Err(format!("{platform} does not send webhooks")),
     }
-    d.map_delivery(topic, body, country)
 }
 
 #[cfg(test)]
@@ -626,7 +618,6 @@ mod listed_tests {
             of(|d| d.backfill_skips_completed()),
             [Cartum, Shopify, Woocommerce]
         );
-        assert_eq!(of(|d| d.has_language()), [Prom, Cartum]);
         assert_eq!(
             of(|d| d.production_base_url().is_some()),
             [Rozetka, Prom, Epicentr]

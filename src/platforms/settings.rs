@@ -52,6 +52,41 @@ pub const RECONCILE_MINUTES: SettingDoc = SettingDoc {
 pub trait PlatformSettings: Serialize + DeserializeOwned + Default {
     /// One entry per field, in the order a form shows them.
     const KEYS: &'static [SettingDoc];
+
+    /// The country these settings name for bare national phone numbers (CUS-1), where the
+    /// platform takes one.
+    fn country(&self) -> Option<Country> {
+        None
+    }
+
+    /// How often the schedule runs the source (WH-6), in minutes, where the platform has the
+    /// setting (the webhook platforms).
+    fn reconcile_minutes(&self) -> Option<u64> {
+        None
+    }
+}
+
+/// A platform's typed settings as the rest of the crate asks for them (a descriptor's
+/// `settings`): its keys, the check of one key's value, and what a stored object says.
+#[derive(Clone, Copy)]
+pub struct Typed {
+    /// The platform's own keys, in the order a form shows them.
+    pub keys: &'static [SettingDoc],
+    check: fn(Value) -> Result<(), String>,
+    country: fn(&Value) -> Option<Country>,
+    reconcile_minutes: fn(&Value) -> Option<u64>,
+}
+
+impl Typed {
+    /// The settings `T` (a platform folder's `settings.rs`).
+    pub fn of<T: PlatformSettings>() -> Typed {
+        Typed {
+            keys: T::KEYS,
+            check: parse_one::<T>,
+            country: |v| read::<T>(v).country(),
+            reconcile_minutes: |v| read::<T>(v).reconcile_minutes(),
+        }
+    }
 }
 
 /// The keys every source takes, whatever its platform.
@@ -110,7 +145,7 @@ impl SettingsError {
 
 /// Every key a source of `platform` takes: the platform's own, then the common ones.
 pub fn docs(platform: Platform) -> Vec<SettingDoc> {
-    let own = super::descriptor(platform).settings_keys();
+    let own = super::descriptor(platform).settings().keys;
     own.iter().chain(CommonSettings::KEYS).copied().collect()
 }
 
@@ -125,7 +160,7 @@ pub fn check(platform: Platform, settings: &Value) -> Result<(), SettingsError> 
         let parsed = if CommonSettings::KEYS.iter().any(|d| d.key == key) {
             parse_one::<CommonSettings>(one())
         } else if docs(platform).iter().any(|d| d.key == key) {
-            super::descriptor(platform).check_setting(one())
+            (super::descriptor(platform).settings().check)(one())
         } else {
             return Err(SettingsError::Unknown {
                 platform,
@@ -181,15 +216,13 @@ pub fn common(settings: &Value) -> CommonSettings {
 /// How often the schedule runs a webhook platform's source (WH-6), in minutes; `None` for the
 /// polled platforms, which have no such setting.
 pub fn reconcile_minutes(platform: Platform, settings: &Value) -> Option<u64> {
-    super::descriptor(platform).reconcile_minutes(settings)
+    (super::descriptor(platform).settings().reconcile_minutes)(settings)
 }
 
 /// The country a source's settings name for its bare national phone numbers (CUS-1), where its
 /// platform takes one; `None` leaves it to the order (its currency) or the platform's market.
 pub fn country(platform: Platform, settings: &Value) -> Option<crate::domain::phone::Region> {
-    super::descriptor(platform)
-        .country(settings)
-        .map(Country::region)
+    (super::descriptor(platform).settings().country)(settings).map(Country::region)
 }
 
 /// The country a source's bare national numbers are read in (CUS-1), where a platform lets the

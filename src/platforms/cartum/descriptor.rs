@@ -2,9 +2,8 @@
 
 use super::settings::CartumSettings;
 use crate::domain::credentials::Credentials;
-use crate::domain::orders::ImportFacts;
 use crate::domain::push::{PushFacts, RuleTargets, TrackingRule};
-use crate::platforms::settings::{parse_one, read, Country, PlatformSettings, SettingDoc};
+use crate::platforms::settings::Typed;
 use crate::platforms::{
     given, on_site, PlatformClient, PlatformDescriptor, PlatformError, SourceConfig,
 };
@@ -29,19 +28,7 @@ impl PlatformDescriptor for Cartum {
         super::status_label(code).map(str::to_string)
     }
 
-    fn import_facts(&self) -> ImportFacts {
-        ImportFacts {
-            initial_status_follows_platform: true,
-            cancellation_propagates: true,
-            skips_incomplete_orders: false,
-        }
-    }
-
     fn backfill_skips_completed(&self) -> bool {
-        true
-    }
-
-    fn has_language(&self) -> bool {
         true
     }
 
@@ -54,15 +41,7 @@ impl PlatformDescriptor for Cartum {
         }
     }
 
-    fn settings_keys(&self) -> &'static [SettingDoc] {
-        CartumSettings::KEYS
-    }
-
-    fn check_setting(&self, one: serde_json::Value) -> Result<(), String> {
-        parse_one::<CartumSettings>(one)
-    }
-
-    fn country(&self, settings: &serde_json::Value) -> Option<Country> {
-        Some(read::<CartumSettings>(settings).country)
+    fn settings(&self) -> Typed {
+        Typed::of::<CartumSettings>()
     }
 }

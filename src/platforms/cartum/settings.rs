@@ -311,4 +311,8 @@ impl PlatformSettings for CartumSettings {
             "Products per catalogue or residues import call",
         ),
     ];
+
+    fn country(&self) -> Option<Country> {
+        Some(self.country)
+    }
 }

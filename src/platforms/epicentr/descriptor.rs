@@ -2,13 +2,9 @@
 //! ([`crate::platforms::descriptor`]).
 
 use super::settings::EpicentrSettings;
-use crate::domain::credentials::Credentials;
-use crate::domain::orders::ImportFacts;
 use crate::domain::push::{PushFacts, RuleTargets, TrackingRule};
-use crate::platforms::settings::{parse_one, PlatformSettings, SettingDoc};
-use crate::platforms::{
-    given, on_site, PlatformClient, PlatformDescriptor, PlatformError, SourceConfig,
-};
+use crate::platforms::settings::Typed;
+use crate::platforms::{PlatformClient, PlatformDescriptor, PlatformError, SourceConfig};
 use std::sync::Arc;
 
 pub struct Epicentr;
@@ -18,24 +14,8 @@ impl PlatformDescriptor for Epicentr {
         Ok(Arc::new(super::client::EpicentrClient::new(config)?))
     }
 
-    fn required_credentials(&self) -> &'static [&'static str] {
-        &["token"]
-    }
-
-    fn account_identity(&self, c: &Credentials, base_url: Option<&str>) -> Option<String> {
-        given(&c.token).map(|t| on_site(t, base_url))
-    }
-
     fn status_label(&self, code: &str) -> Option<String> {
         super::status_label(code).map(str::to_string)
-    }
-
-    fn import_facts(&self) -> ImportFacts {
-        ImportFacts {
-            initial_status_follows_platform: true,
-            cancellation_propagates: true,
-            skips_incomplete_orders: false,
-        }
     }
 
     fn production_base_url(&self) -> Option<&'static str> {
@@ -59,11 +39,7 @@ impl PlatformDescriptor for Epicentr {
         }
     }
 
-    fn settings_keys(&self) -> &'static [SettingDoc] {
-        EpicentrSettings::KEYS
-    }
-
-    fn check_setting(&self, one: serde_json::Value) -> Result<(), String> {
-        parse_one::<EpicentrSettings>(one)
+    fn settings(&self) -> Typed {
+        Typed::of::<EpicentrSettings>()
     }
 }

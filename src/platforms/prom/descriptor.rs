@@ -1,13 +1,9 @@
 //! What orderhub knows about Prom, for the rest of the crate ([`crate::platforms::descriptor`]).
 
 use super::settings::PromSettings;
-use crate::domain::credentials::Credentials;
-use crate::domain::orders::ImportFacts;
 use crate::domain::push::{PushFacts, RuleTargets, TrackingRule};
-use crate::platforms::settings::{parse_one, PlatformSettings, SettingDoc};
-use crate::platforms::{
-    given, on_site, PlatformClient, PlatformDescriptor, PlatformError, SourceConfig,
-};
+use crate::platforms::settings::Typed;
+use crate::platforms::{PlatformClient, PlatformDescriptor, PlatformError, SourceConfig};
 use std::sync::Arc;
 
 pub struct Prom;
@@ -17,32 +13,12 @@ impl PlatformDescriptor for Prom {
         Ok(Arc::new(super::client::PromClient::new(config)?))
     }
 
-    fn required_credentials(&self) -> &'static [&'static str] {
-        &["token"]
-    }
-
-    fn account_identity(&self, c: &Credentials, base_url: Option<&str>) -> Option<String> {
-        given(&c.token).map(|t| on_site(t, base_url))
-    }
-
     fn status_label(&self, code: &str) -> Option<String> {
         super::status_label(code).map(str::to_string)
     }
 
-    fn import_facts(&self) -> ImportFacts {
-        ImportFacts {
-            initial_status_follows_platform: true,
-            cancellation_propagates: true,
-            skips_incomplete_orders: false,
-        }
-    }
-
     fn production_base_url(&self) -> Option<&'static str> {
         Some("https://my.prom.ua/api/v1")
-    }
-
-    fn has_language(&self) -> bool {
-        true
     }
 
     /// Rules per status group; cancelling needs one of Prom's reasons (ST-5).
@@ -61,11 +37,7 @@ impl PlatformDescriptor for Prom {
         }
     }
 
-    fn settings_keys(&self) -> &'static [SettingDoc] {
-        PromSettings::KEYS
-    }
-
-    fn check_setting(&self, one: serde_json::Value) -> Result<(), String> {
-        parse_one::<PromSettings>(one)
+    fn settings(&self) -> Typed {
+        Typed::of::<PromSettings>()
     }
 }

@@ -2,9 +2,8 @@
 
 use super::settings::RozetkaSettings;
 use crate::domain::credentials::Credentials;
-use crate::domain::orders::ImportFacts;
 use crate::domain::push::{PushFacts, RuleTargets, TrackingRule};
-use crate::platforms::settings::{parse_one, PlatformSettings, SettingDoc};
+use crate::platforms::settings::Typed;
 use crate::platforms::{
     given, on_site, PlatformClient, PlatformDescriptor, PlatformError, RemotePublication,
     SourceConfig,
@@ -29,14 +28,6 @@ impl PlatformDescriptor for Rozetka {
 
     fn status_label(&self, code: &str) -> Option<String> {
         super::statuses::label(code).map(str::to_string)
-    }
-
-    fn import_facts(&self) -> ImportFacts {
-        ImportFacts {
-            initial_status_follows_platform: true,
-            cancellation_propagates: true,
-            skips_incomplete_orders: false,
-        }
     }
 
     fn production_base_url(&self) -> Option<&'static str> {
@@ -74,11 +65,7 @@ impl PlatformDescriptor for Rozetka {
             .is_some_and(|s| super::PUBLISHED_SELL_STATUSES.contains(&s))
     }
 
-    fn settings_keys(&self) -> &'static [SettingDoc] {
-        RozetkaSettings::KEYS
-    }
-
-    fn check_setting(&self, one: serde_json::Value) -> Result<(), String> {
-        parse_one::<RozetkaSettings>(one)
+    fn settings(&self) -> Typed {
+        Typed::of::<RozetkaSettings>()
     }
 }

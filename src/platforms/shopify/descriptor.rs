@@ -6,7 +6,7 @@ use crate::domain::credentials::Credentials;
 use crate::domain::orders::ImportFacts;
 use crate::domain::phone::Region;
 use crate::domain::push::{PushFacts, RuleTargets, TrackingRule};
-use crate::platforms::settings::{parse_one, read, Country, PlatformSettings, SettingDoc};
+use crate::platforms::settings::Typed;
 use crate::platforms::{
     given, on_site, site, Mapped, PlatformClient, PlatformDescriptor, PlatformError, SourceConfig,
     TimeFormat, Webhooks,
@@ -26,6 +26,7 @@ pub const WEBHOOKS: Webhooks = Webhooks {
     ],
     updated_at_key: "updated_at",
     updated_at_format: TimeFormat::Rfc3339,
+    map: map_delivery,
 };
 
 impl PlatformDescriptor for Shopify {
@@ -76,45 +77,29 @@ impl PlatformDescriptor for Shopify {
         }
     }
 
-    fn settings_keys(&self) -> &'static [SettingDoc] {
-        ShopifySettings::KEYS
-    }
-
-    fn check_setting(&self, one: serde_json::Value) -> Result<(), String> {
-        parse_one::<ShopifySettings>(one)
-    }
-
-    fn reconcile_minutes(&self, settings: &serde_json::Value) -> Option<u64> {
-        Some(read::<ShopifySettings>(settings).reconcile_minutes)
-    }
-
-    fn country(&self, settings: &serde_json::Value) -> Option<Country> {
-        read::<ShopifySettings>(settings).country
+    fn settings(&self) -> Typed {
+        Typed::of::<ShopifySettings>()
     }
 
     fn webhooks(&self) -> Option<&'static Webhooks> {
         Some(&WEBHOOKS)
     }
+}
 
-    fn map_delivery(
-        &self,
-        topic: &str,
-        body: &[u8],
-        country: Option<Region>,
-    ) -> Result<Mapped, String> {
-        match topic {
-            "orders/create"
-            | "orders/updated"
-            | "orders/paid"
-            | "orders/cancelled"
-            | "orders/fulfilled"
-            | "orders/partially_fulfilled" => {
-                let order = super::map::parse_order(body).map_err(|e| e.to_string())?;
-                let imported = super::map::to_imported_in(&order, country)
-                    .map_err(|e| format!("order {} could not be read: {}", order.id, e.reason()))?;
-                Ok(Mapped::Order(Box::new(imported)))
-            }
-            other => Ok(Mapped::ignored(other)),
+/// What a delivery means (WH-4): the order topics are read as orders, the others recorded.
+fn map_delivery(topic: &str, body: &[u8], country: Option<Region>) -> Result<Mapped, String> {
+    match topic {
+        "orders/create"
+        | "orders/updated"
+        | "orders/paid"
+        | "orders/cancelled"
+        | "orders/fulfilled"
+        | "orders/partially_fulfilled" => {
+            let order = super::map::parse_order(body).map_err(|e| e.to_string())?;
+            let imported = super::map::to_imported_in(&order, country)
+                .map_err(|e| format!("order {} could not be read: {}", order.id, e.reason()))?;
+            Ok(Mapped::Order(Box::new(imported)))
         }
+        other => Ok(Mapped::ignored(other)),
     }
 }

@@ -90,4 +90,12 @@ impl PlatformSettings for ShopifySettings {
         },
         RECONCILE_MINUTES,
     ];
+
+    fn country(&self) -> Option<Country> {
+        self.country
+    }
+
+    fn reconcile_minutes(&self) -> Option<u64> {
+        Some(self.reconcile_minutes)
+    }
 }

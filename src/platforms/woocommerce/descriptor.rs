@@ -6,7 +6,7 @@ use crate::domain::credentials::Credentials;
 use crate::domain::orders::ImportFacts;
 use crate::domain::phone::Region;
 use crate::domain::push::{PushFacts, RuleTargets, TrackingRule};
-use crate::platforms::settings::{parse_one, read, Country, PlatformSettings, SettingDoc};
+use crate::platforms::settings::Typed;
 use crate::platforms::{
     site, Mapped, PlatformClient, PlatformDescriptor, PlatformError, RemotePublication,
     SourceConfig, TimeFormat, Webhooks,
@@ -26,6 +26,7 @@ pub const WEBHOOKS: Webhooks = Webhooks {
     ],
     updated_at_key: "date_modified_gmt",
     updated_at_format: TimeFormat::UtcWithoutOffset,
+    map: map_delivery,
 };
 
 impl PlatformDescriptor for WooCommerce {
@@ -73,46 +74,31 @@ impl PlatformDescriptor for WooCommerce {
         p.state.as_deref() != Some("trash")
     }
 
-    fn settings_keys(&self) -> &'static [SettingDoc] {
-        WooCommerceSettings::KEYS
-    }
-
-    fn check_setting(&self, one: serde_json::Value) -> Result<(), String> {
-        parse_one::<WooCommerceSettings>(one)
-    }
-
-    fn reconcile_minutes(&self, settings: &serde_json::Value) -> Option<u64> {
-        Some(read::<WooCommerceSettings>(settings).reconcile_minutes)
-    }
-
-    fn country(&self, settings: &serde_json::Value) -> Option<Country> {
-        read::<WooCommerceSettings>(settings).country
+    fn settings(&self) -> Typed {
+        Typed::of::<WooCommerceSettings>()
     }
 
     fn webhooks(&self) -> Option<&'static Webhooks> {
         Some(&WEBHOOKS)
     }
+}
 
-    fn map_delivery(
-        &self,
-        topic: &str,
-        body: &[u8],
-        country: Option<Region>,
-    ) -> Result<Mapped, String> {
-        match topic {
-            "order.created" | "order.updated" | "order.restored" => {
-                let order = super::map::parse_order(body).map_err(|e| e.to_string())?;
-                if let Some(reason) = super::map::import_skip_reason(&order) {
-                    return Ok(Mapped::Skip(format!(
-                        "order {} not imported: {reason}",
-                        order.id
-                    )));
-                }
-                let imported = super::map::to_imported_in(&order, country)
-                    .map_err(|e| format!("order {} could not be read: {}", order.id, e.reason()))?;
-                Ok(Mapped::Order(Box::new(imported)))
+/// What a delivery means (WH-4): an order created, updated or restored is read (one WooCommerce
+/// would not import is skipped, IMP-6); the other topics are recorded.
+fn map_delivery(topic: &str, body: &[u8], country: Option<Region>) -> Result<Mapped, String> {
+    match topic {
+        "order.created" | "order.updated" | "order.restored" => {
+            let order = super::map::parse_order(body).map_err(|e| e.to_string())?;
+            if let Some(reason) = super::map::import_skip_reason(&order) {
+                return Ok(Mapped::Skip(format!(
+                    "order {} not imported: {reason}",
+                    order.id
+                )));
             }
-            other => Ok(Mapped::ignored(other)),
+            let imported = super::map::to_imported_in(&order, country)
+                .map_err(|e| format!("order {} could not be read: {}", order.id, e.reason()))?;
+            Ok(Mapped::Order(Box::new(imported)))
         }
+        other => Ok(Mapped::ignored(other)),
     }
 }

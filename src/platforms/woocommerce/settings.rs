@@ -111,4 +111,12 @@ impl PlatformSettings for WooCommerceSettings {
         },
         RECONCILE_MINUTES,
     ];
+
+    fn country(&self) -> Option<Country> {
+        self.country
+    }
+
+    fn reconcile_minutes(&self) -> Option<u64> {
+        Some(self.reconcile_minutes)
+    }
 }
