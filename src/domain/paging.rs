@@ -1,5 +1,7 @@
-//! Keyset paging of the lists keyed by one id, newest (highest id) first (API-1, issue 17:
-//! Relay connections both ways, opaque cursors).
+//! Keyset paging of the lists whose cursor is a row's id, whichever way a list runs (newest
+//! first, oldest first, or by a key such as a name and then the id; API-1, issue 17: Relay
+//! connections both ways, opaque cursors). "Down" a list is the way it runs: `after` pages
+//! down, `before` up.
 //!
 //! A cursor is `base64url("<list>:<id>")`: opaque to clients, and tagged with its list so a
 //! cursor of another list (an order's, a raw id as the customer list once handed out) is refused
@@ -31,17 +33,20 @@ pub fn decode_cursor(list: &str, cursor: &str) -> Option<i64> {
     (n > 0 && n.to_string() == id).then_some(n)
 }
 
-/// One page of a newest-first list, as Relay's arguments ask for it.
+/// One page of a keyset list, as Relay's arguments ask for it. It names rows by their place in
+/// the list, not by higher or lower ids: the store turns "below" into `<` or `>` by the way the
+/// list runs (`store::keyset`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KeysetPage {
     /// Rows wanted.
     pub size: u64,
-    /// `first`/`after` (newest first from the top or from `after`) or `last`/`before` (the
-    /// `size` rows just above `before`, or the oldest when `before` is absent).
+    /// `first`/`after` (down the list from its top, or from just below `after`) or
+    /// `last`/`before` (the `size` rows just above `before`, or the list's last `size` rows when
+    /// `before` is absent).
     pub backward: bool,
-    /// Only rows older (lower id) than this one.
+    /// Only rows below this one in the list.
     pub after: Option<i64>,
-    /// Only rows newer (higher id) than this one.
+    /// Only rows above this one in the list.
     pub before: Option<i64>,
 }
 
@@ -96,8 +101,8 @@ impl KeysetPage {
         self.size.saturating_add(1)
     }
 
-    /// The rows read (`fetch()` of them at most, in the direction of travel: newest first
-    /// forward, oldest first backward) as the page shows them, newest first, and whether more
+    /// The rows read (`fetch()` of them at most, in the direction of travel: down the list
+    /// forward, up it backward) as the page shows them, in the list's order, and whether more
     /// lay beyond them in that direction.
     pub fn trim<T>(&self, mut rows: Vec<T>) -> (Vec<T>, bool) {
         let size = usize::try_from(self.size).unwrap_or(usize::MAX);
@@ -164,7 +169,7 @@ mod tests {
 
     // covers: API-1
     #[test]
-    fn trim_keeps_newest_first_both_ways() {
+    fn trim_keeps_the_list_order_both_ways() {
         let fwd = KeysetPage::new(Some(2), None, None, None, 50, 200).unwrap();
         assert_eq!(fwd.trim(vec![9, 8, 7]), (vec![9, 8], true));
         assert_eq!(fwd.trim(vec![9, 8]), (vec![9, 8], false));
