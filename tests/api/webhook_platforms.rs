@@ -53,6 +53,28 @@ async fn until(what: &str, mut check: impl FnMut() -> bool) {
     panic!("timed out waiting for {what}");
 }
 
+/// Waits (10 s at most) until the source has webhook deliveries and every one is `done`.
+async fn deliveries_done(app: &TestApp, source: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let d = app
+            .data(
+                "query($s: ID!) { webhookDeliveries(sourceId: $s) { edges { node { topic state } } } }",
+                json!({"s": source}),
+            )
+            .await;
+        let rows = nodes(&d["webhookDeliveries"]);
+        if !rows.is_empty() && rows.iter().all(|r| r["state"] == "done") {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "deliveries not all done: {d}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// What these tests read of an order.
 const WEB_ORDER_FIELDS: &str = "externalId number total currency delivery
     items { name quantity price }
@@ -110,18 +132,24 @@ async fn shopify_backfill_live_webhooks_and_self_healing() {
     assert_eq!(live["customer"]["firstName"], buyer["first_name"], "{live}");
     assert_eq!(live["customer"]["lastName"], buyer["last_name"], "{live}");
     assert_eq!(live["customer"]["unspecified"], false, "{live}");
-    let d = app
-        .data(
-            "query($s: ID!) { webhookDeliveries(sourceId: $s) { edges { node { topic state } } } }",
-            json!({"s": source}),
-        )
-        .await;
-    assert!(
-        nodes(&d["webhookDeliveries"])
+    // every delivery the checkout fired (`orders/create` and `orders/updated`, sent at once in
+    // either order) is acknowledged, and each one stored is then applied: an order shows as soon
+    // as its run of deliveries commits, and the deliveries are marked done right after
+    let fired: Vec<String> = placed["webhook_ids"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{placed}"))
+        .iter()
+        .map(|id| id.as_str().unwrap().to_string())
+        .collect();
+    assert!(!fired.is_empty(), "{placed}");
+    until("the checkout's deliveries acknowledged", || {
+        let log = sim.state.deliveries();
+        fired
             .iter()
-            .all(|r| r["state"] == "done"),
-        "{d}"
-    );
+            .all(|id| log.iter().any(|d| d.webhook_id == *id && d.ok))
+    })
+    .await;
+    deliveries_done(&app, &source).await;
 
     // Shopify drops the subscriptions (as after 8 failed deliveries); an order placed meanwhile
     // sends nothing; the self-healing check re-subscribes and the reconciliation reads it back
