@@ -60,6 +60,9 @@ pub struct CustomerOrdersPage {
     pub sources: Option<Vec<i64>>,
     pub page: KeysetPage,
 }
+/// How many orders of a customer the caller may see (`CustomerOrderConnection.totalCount`).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct CustomerOrderCount(pub CustomerKey);
 /// The raw body of a webhook delivery.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct BodyOf(pub i64);
@@ -106,6 +109,25 @@ impl Prefetched {
     pub fn status(&self, id: i64) -> Option<StatusRow> {
         self.statuses.lock().ok()?.get(&id).cloned()
     }
+}
+
+/// The scope a key's `sources` stands for (`None`: all of them).
+fn scope_of(sources: &Option<Vec<i64>>) -> SourceScope {
+    match sources {
+        None => SourceScope::All,
+        Some(ids) => SourceScope::Only(ids.iter().copied().map(SourceId).collect()),
+    }
+}
+
+/// The customers' ids of `keys`, by the scope they are seen in.
+fn by_scope<'a>(
+    keys: impl Iterator<Item = &'a CustomerKey>,
+) -> HashMap<Option<Vec<i64>>, Vec<i64>> {
+    let mut groups: HashMap<Option<Vec<i64>>, Vec<i64>> = HashMap::new();
+    for k in keys {
+        groups.entry(k.sources.clone()).or_default().push(k.id);
+    }
+    groups
 }
 
 pub struct Db(Store);
@@ -186,10 +208,7 @@ impl Loader<CustomerOrdersPage> for Db {
         }
         let mut out = HashMap::new();
         for ((sources, page), customers) in groups {
-            let scope = match &sources {
-                None => SourceScope::All,
-                Some(ids) => SourceScope::Only(ids.iter().copied().map(SourceId).collect()),
-            };
+            let scope = scope_of(&sources);
             let mut pages = self
                 .0
                 .orders_of_customers_page(&customers, &scope, page)
@@ -208,6 +227,34 @@ impl Loader<CustomerOrdersPage> for Db {
     }
 }
 
+impl Loader<CustomerOrderCount> for Db {
+    type Value = u64;
+    type Error = LoadError;
+    /// One statement per distinct scope: in practice one for the whole request.
+    async fn load(
+        &self,
+        keys: &[CustomerOrderCount],
+    ) -> Result<HashMap<CustomerOrderCount, u64>, LoadError> {
+        let mut out = HashMap::new();
+        for (sources, customers) in by_scope(keys.iter().map(|k| &k.0)) {
+            let scope = scope_of(&sources);
+            let counts = self
+                .0
+                .order_counts_of_customers(&customers, &scope)
+                .await
+                .map_err(Arc::new)?;
+            for id in customers {
+                let key = CustomerOrderCount(CustomerKey {
+                    id,
+                    sources: sources.clone(),
+                });
+                out.insert(key, counts.get(&id).copied().unwrap_or(0));
+            }
+        }
+        Ok(out)
+    }
+}
+
 impl Loader<CustomerKey> for Db {
     type Value = CustomerRow;
     type Error = LoadError;
@@ -217,16 +264,9 @@ impl Loader<CustomerKey> for Db {
         &self,
         keys: &[CustomerKey],
     ) -> Result<HashMap<CustomerKey, CustomerRow>, LoadError> {
-        let mut groups: HashMap<Option<Vec<i64>>, Vec<i64>> = HashMap::new();
-        for k in keys {
-            groups.entry(k.sources.clone()).or_default().push(k.id);
-        }
         let mut out = HashMap::new();
-        for (sources, ids) in groups {
-            let scope = match &sources {
-                None => SourceScope::All,
-                Some(ids) => SourceScope::Only(ids.iter().copied().map(SourceId).collect()),
-            };
+        for (sources, ids) in by_scope(keys.iter()) {
+            let scope = scope_of(&sources);
             let rows = self.0.customers_by_ids(&ids).await.map_err(Arc::new)?;
             for row in self
                 .0

@@ -20,6 +20,21 @@ fn group<K: std::hash::Hash + Eq, V>(rows: Vec<V>, key: impl Fn(&V) -> K) -> Has
     map
 }
 
+/// The orders of these customers the scope sees; `None` when it sees none.
+fn customers_orders(customer_ids: &[i64], scope: &SourceScope) -> Option<Condition> {
+    if customer_ids.is_empty() {
+        return None;
+    }
+    let cond = Condition::all().add(order::Column::CustomerId.is_in(customer_ids.iter().copied()));
+    match scope {
+        SourceScope::All => Some(cond),
+        SourceScope::Only(ids) if ids.is_empty() => None,
+        SourceScope::Only(ids) => {
+            Some(cond.add(order::Column::SourceId.is_in(ids.iter().map(|s| s.0))))
+        }
+    }
+}
+
 impl Store {
     pub async fn customers_by_ids(&self, ids: &[i64]) -> Result<Vec<CustomerRow>> {
         Ok(customer::Entity::find()
@@ -71,17 +86,9 @@ impl Store {
     ) -> Result<HashMap<i64, (Vec<OrderRow>, bool, bool)>> {
         use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Order, Query, WindowStatement};
         use sea_orm::QuerySelect;
-        let mut cond =
-            Condition::all().add(order::Column::CustomerId.is_in(customer_ids.iter().copied()));
-        if let SourceScope::Only(ids) = scope {
-            if ids.is_empty() {
-                return Ok(HashMap::new());
-            }
-            cond = cond.add(order::Column::SourceId.is_in(ids.iter().map(|s| s.0)));
-        }
-        if customer_ids.is_empty() {
+        let Some(cond) = customers_orders(customer_ids, scope) else {
             return Ok(HashMap::new());
-        }
+        };
         let keyset = Keyset::by(
             order::Column::PlatformCreatedAt,
             order::Column::Id,
@@ -137,6 +144,32 @@ impl Store {
                 };
                 (c, (rows, flags.0, flags.1))
             })
+            .collect())
+    }
+
+    /// How many orders each customer has within the scope (`Customer.orders`' `totalCount`),
+    /// in one statement; a customer without any is absent.
+    pub async fn order_counts_of_customers(
+        &self,
+        customer_ids: &[i64],
+        scope: &SourceScope,
+    ) -> Result<HashMap<i64, u64>> {
+        use sea_orm::QuerySelect;
+        let Some(cond) = customers_orders(customer_ids, scope) else {
+            return Ok(HashMap::new());
+        };
+        let rows: Vec<(Option<i64>, i64)> = order::Entity::find()
+            .select_only()
+            .column(order::Column::CustomerId)
+            .column_as(order::Column::Id.count(), "n")
+            .filter(cond)
+            .group_by(order::Column::CustomerId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(c, n)| Some((c?, u64::try_from(n).unwrap_or(0))))
             .collect())
     }
 

@@ -509,12 +509,10 @@ impl Customer {
             CUSTOMER_ORDERS_PAGE,
             MAX_CUSTOMER_ORDERS,
         )?;
+        let seen = CustomerKey::new(self.0.id, &scope);
         let key = CustomerOrdersPage {
             customer: self.0.id,
-            sources: match scope {
-                SourceScope::All => None,
-                SourceScope::Only(ids) => Some(ids.iter().map(|s| s.0).collect()),
-            },
+            sources: seen.sources.clone(),
             page,
         };
         let read = loaders(ctx)
@@ -522,9 +520,11 @@ impl Customer {
             .await
             .map_err(load_err)?
             .unwrap_or_default();
-        Ok(keyset_connection(read, EmptyFields, |o| {
-            (CustomerOrderCursor(o.id), Order(o))
-        }))
+        Ok(keyset_connection(
+            read,
+            CustomerOrderListFields(CustomerOrderCount(seen)),
+            |o| (CustomerOrderCursor(o.id), Order(o)),
+        ))
     }
 }
 
@@ -665,10 +665,27 @@ impl async_graphql::connection::EdgeNameType for CustomerOrderNames {
 pub type CustomerOrderConnection = KeysetConnection<
     CustomerOrderCursor,
     Order,
-    EmptyFields,
+    CustomerOrderListFields,
     CustomerOrderNames,
     CustomerOrderNames,
 >;
+
+/// What a customer's order list shows beside its edges and page info.
+pub struct CustomerOrderListFields(CustomerOrderCount);
+
+#[Object]
+impl CustomerOrderListFields {
+    /// All the customer's orders the caller may see, whatever the cursor; counted only when
+    /// asked for, for all the customers of a request at once.
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        let n = loaders(ctx)
+            .load_one(self.0.clone())
+            .await
+            .map_err(load_err)?
+            .unwrap_or_default();
+        Ok(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
 
 /// The sync runs of source `id` on `page`.
 pub async fn sync_run_connection(
