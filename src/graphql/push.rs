@@ -4,18 +4,15 @@
 use super::guards::{admin, parse_id, principal, state, GqlResult};
 use super::limits::*;
 use super::loaders::{Loaders, ProductKey};
-use super::query::keyset_cursor_arg;
+use super::query::keyset_page;
 use super::types::*;
-use crate::domain::paging::KeysetPage;
 use crate::domain::push::Rule;
 use crate::domain::SourceId;
 use crate::store::publications::ProductLink;
 use crate::store::rows::*;
 use crate::sync::publications::PublicationSync;
 use crate::Error;
-use async_graphql::connection::{
-    Connection, DefaultConnectionName, DefaultEdgeName, DisableNodesField, Edge, EmptyFields,
-};
+use async_graphql::connection::EmptyFields;
 use async_graphql::{Context, ErrorExtensions, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -229,15 +226,7 @@ keyset_cursor!(
 );
 
 /// A page of a source's publications, oldest first (async-graphql's Relay connection).
-pub type PublicationConnection = Connection<
-    PublicationCursor,
-    Publication,
-    EmptyFields,
-    EmptyFields,
-    DefaultConnectionName,
-    DefaultEdgeName,
-    DisableNodesField,
->;
+pub type PublicationConnection = KeysetConnection<PublicationCursor, Publication>;
 
 /// What a publication sync did.
 #[derive(SimpleObject)]
@@ -299,22 +288,22 @@ impl PushQuery {
         before: Option<String>,
     ) -> async_graphql::Result<PublicationConnection> {
         let src = visible_source(ctx, &source_id, "sourceId").await?;
-        let after = keyset_cursor_arg::<PublicationCursor>("after", after.as_deref())?;
-        let before = keyset_cursor_arg::<PublicationCursor>("before", before.as_deref())?;
-        let page = KeysetPage::new(first, last, after, before, 50, MAX_PUBLICATIONS)
-            .map_err(|e| Error::bad_input(e.field, e.message))
-            .gql()?;
-        let (rows, has_next, has_previous) = state(ctx)
+        let page = keyset_page::<PublicationCursor>(
+            first,
+            after.as_deref(),
+            last,
+            before.as_deref(),
+            50,
+            MAX_PUBLICATIONS,
+        )?;
+        let read = state(ctx)
             .store
             .publications_page(SourceId(src.id), page)
             .await
             .gql()?;
-        let mut c = Connection::new(has_previous, has_next);
-        c.edges = rows
-            .into_iter()
-            .map(|r| Edge::new(PublicationCursor(r.id), Publication(r)))
-            .collect();
-        Ok(c)
+        Ok(keyset_connection(read, EmptyFields, |r| {
+            (PublicationCursor(r.id), Publication(r))
+        }))
     }
 
     /// A source's status rules (ST-3).
