@@ -376,16 +376,7 @@ const SOURCE_SYNC_RUNS: &str = "query($s: ID!, $f: Int, $a: String, $l: Int, $b:
 async fn sync_runs_page_both_ways_with_opaque_cursors() {
     let app = spawn_app().await;
     let src = quiet_source(&app, "Prom", "PROM").await;
-    for i in 1..=7 {
-        let mut run = app
-            .app_store
-            .start_sync_run(src, "poll", None)
-            .await
-            .unwrap();
-        run.state = "succeeded".into();
-        run.note = Some(format!("run {i}"));
-        app.app_store.finish_sync_run(run).await.unwrap();
-    }
+    store_finished_runs(&app, src, 7).await;
     // newest first, as the store lists them (the backfill the scheduler may have started
     // before the source was disabled included)
     let stored: Vec<String> = app
@@ -406,7 +397,7 @@ async fn sync_runs_page_both_ways_with_opaque_cursors() {
         })
         .await;
         assert_eq!(ids(&all), stored, "size {size}");
-        assert_eq!(all[0]["note"], "run 7", "newest first");
+        assert_eq!(all[0]["note"], "run 07", "newest first");
         let on_source = walk_both_ways(size, |mut vars| {
             vars["s"] = json!(s);
             let app = &app;

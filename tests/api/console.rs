@@ -1126,3 +1126,62 @@ async fn a_seller_works_through_the_console_in_a_real_browser() {
     b.wait("#token", 15).await;
     b.wait(".error", 5).await;
 }
+
+// covers: API-1, SYNC-5 (issue 17: the console pages a source's sync runs and feed both ways
+// through the connections' cursors)
+#[tokio::test]
+async fn a_sources_history_pages_both_ways_in_the_browser() {
+    let Some(b) = Browser::start("a_sources_history_pages_both_ways_in_the_browser").await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let src = app.create_source("Prom", "PROM", json!({})).await;
+    let id = src.to_string();
+    // no sync of its own while the test reads it
+    app.data(
+        "mutation($s: ID!) { disableSource(id: $s) { enabled } }",
+        json!({ "s": id }),
+    )
+    .await;
+    lease_free(&app, src).await;
+    // 25 runs (a page is 20) and 35 events (a page is 30), numbered oldest first
+    store_finished_runs(&app, src, 25).await;
+    for i in 1..=35 {
+        app.app_store
+            .add_source_event(src, "note", &format!("event {i:02}"))
+            .await
+            .unwrap();
+    }
+    let base = app.base.clone();
+    sign_in(&b, &base, ADMIN_TOKEN).await;
+    b.goto(&format!("{base}/sources/{id}")).await;
+    let runs = "#source-history table.list";
+    let feed = "#source-history ol.timeline";
+    b.wait_text(runs, "run 25", 15).await;
+    b.wait_text(feed, "event 35", 15).await;
+    assert_eq!(b.count(&format!("{runs} tbody tr")).await, 20);
+    assert_eq!(b.count("#runs-pager .newer").await, 0, "the newest page");
+    // older runs: the last five (and the backfill the scheduler may have started first)
+    b.click("#runs-pager .older").await;
+    let shown = b.wait_text(runs, "run 01", 15).await;
+    assert!(!shown.contains("run 06"), "{shown}");
+    assert!(shown.contains("run 05"), "{shown}");
+    assert_eq!(b.count("#runs-pager .older").await, 0, "the oldest page");
+    // and back: the newest twenty again
+    b.click("#runs-pager .newer").await;
+    let shown = b.wait_text(runs, "run 25", 15).await;
+    assert!(
+        shown.contains("run 06") && !shown.contains("run 05"),
+        "{shown}"
+    );
+    assert_eq!(b.count(&format!("{runs} tbody tr")).await, 20);
+    // the feed pages on its own, the runs staying where they are
+    b.click("#events-pager .older").await;
+    let shown = b.wait_text(feed, "event 01", 15).await;
+    assert!(!shown.contains("event 06"), "{shown}");
+    b.wait_text(runs, "run 25", 5).await;
+    b.click("#events-pager .newer").await;
+    b.wait_text(feed, "event 35", 15).await;
+    b.screenshot("8-source-history").await;
+    assert_eq!(b.console_problems().await, Vec::<String>::new());
+}

@@ -568,3 +568,17 @@ pub fn parked_delivery(source: SourceId, n: usize) -> orderhub::store::inbox::Ne
         last_error: None,
     }
 }
+
+/// Stores `n` finished poll runs of `source`, noted `run 01`, `run 02`… in the order made.
+pub async fn store_finished_runs(app: &TestApp, source: SourceId, n: usize) {
+    for i in 1..=n {
+        let mut run = app
+            .app_store
+            .start_sync_run(source, "poll", None)
+            .await
+            .unwrap();
+        run.state = "succeeded".into();
+        run.note = Some(format!("run {i:02}"));
+        app.app_store.finish_sync_run(run).await.unwrap();
+    }
+}
