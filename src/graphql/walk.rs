@@ -13,7 +13,7 @@
 //! resolved by async-graphql from the start, as before; nothing it computed is kept, and computing
 //! it had no effect (the page's relations are already in memory).
 
-use async_graphql::indexmap::IndexMap;
+use async_graphql::indexmap::{map::Entry, IndexMap};
 use async_graphql::parser::types::{Field, Selection, SelectionSet};
 use async_graphql::registry::Registry;
 use async_graphql::{
@@ -41,7 +41,7 @@ pub trait Walk: async_graphql::ContainerType + Sized {
 
 /// `root` with the fields `ctx` selects, or `None` when the walk gives up.
 pub fn object<T: Walk>(root: &T, ctx: &ContextSelectionSet<'_>) -> Option<Value> {
-    let mut out = IndexMap::new();
+    let mut out = IndexMap::with_capacity(ctx.item.node.items.len());
     collect(root, ctx, ctx.item, &mut out)?;
     // async-graphql answers null for an object without fields; leave such oddities to it
     (!out.is_empty()).then_some(Value::Object(out))
@@ -84,10 +84,13 @@ fn collect<T: Walk>(
             Selection::Field(field) => {
                 // @skip and @include were applied before execution; any other directive is
                 // async-graphql's to run
-                let key = field.node.response_key().node.clone();
-                if !field.node.directives.is_empty() || out.contains_key(&key) {
+                if !field.node.directives.is_empty() {
                     return None;
                 }
+                // one hash of the key: the slot is taken before the value is worked out
+                let Entry::Vacant(slot) = out.entry(field.node.response_key().node.clone()) else {
+                    return None;
+                };
                 let value = if field.node.name.node == "__typename" {
                     Value::String(root.introspection_type_name().into_owned())
                 } else {
@@ -97,7 +100,7 @@ fn collect<T: Walk>(
                         Nested::Walked(v) => v?,
                     }
                 };
-                out.insert(key, value);
+                slot.insert(value);
             }
             Selection::FragmentSpread(spread) => {
                 let fragment = ctx

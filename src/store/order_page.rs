@@ -222,12 +222,14 @@ where
 }
 
 /// A column's value written as text (the items' rows), read back as the model's field type.
-fn value_from_text(col: &str, kind: Kind, text: Option<&str>) -> Result<Value> {
+fn value_from_text(col: &str, kind: Kind, owned: Option<String>) -> Result<Value> {
     let bad = || crate::error::Error::Internal(format!("orders page: unreadable {col}"));
+    let text = owned.as_deref();
     Ok(match kind {
         Kind::BigInt => Value::BigInt(text.map(str::parse).transpose().map_err(|_| bad())?),
         Kind::Int => Value::Int(text.map(str::parse).transpose().map_err(|_| bad())?),
-        Kind::String => Value::String(text.map(str::to_owned)),
+        // the text is the value: moved, not copied
+        Kind::String => Value::String(owned),
         Kind::Bool => Value::Bool(
             text.map(|t| match t {
                 "t" | "true" | "1" => Ok(true),
@@ -333,10 +335,11 @@ fn read_items(
         )));
     }
     let mut items = Vec::with_capacity(flat.len() / cols.len());
-    for values in flat.chunks(cols.len()) {
+    let mut values = flat.into_iter();
+    while values.len() > 0 {
         let mut item = OrderItemRow::default();
-        for (&(c, kind), text) in cols.iter().zip(values) {
-            item.try_set(c, value_from_text(c.as_str(), kind, text.as_deref())?)?;
+        for (&(c, kind), text) in cols.iter().zip(values.by_ref()) {
+            item.try_set(c, value_from_text(c.as_str(), kind, text)?)?;
         }
         items.push(item);
     }
