@@ -63,6 +63,12 @@ pub struct Store {
     /// Where webhook deliveries are stored: `writer` on SQLite, a pool of its own on PostgreSQL
     /// (one connection per batch in flight, prepared statements planned once).
     inbox: DatabaseConnection,
+    /// Where the orders page is read (`orders_page_with`): `db` on SQLite, a pool of its own on
+    /// PostgreSQL that leaves PostgreSQL its default planning (a statement run often is planned
+    /// once and its plan kept, when that plan costs no more than planning each run would). The
+    /// page is the API's most frequent statement and its planning cost more than its run:
+    /// 0.1-0.3 ms of ~1 ms by pgbench on the bench's database (issue 20).
+    pages: DatabaseConnection,
     /// For statements run on sqlx directly (sea-orm's reach the metrics by its callback).
     metrics: Arc<Metrics>,
     /// What each platform takes from status rules and pushes (ST-5..7) and how its orders are
@@ -183,10 +189,16 @@ impl Store {
             ];
             open(inbox::PG_LANES as u32, kept_index_plans).await?
         };
+        let pages = if sqlite {
+            db.clone()
+        } else {
+            open(8, &[]).await?
+        };
         Ok(Store {
             db,
             writer,
             inbox,
+            pages,
             metrics,
             facts,
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
@@ -306,6 +318,7 @@ impl Store {
             let _ = self.writer.close().await;
         } else {
             let _ = self.inbox.close().await;
+            let _ = self.pages.close().await;
         }
         let _ = self.db.close().await;
     }

@@ -608,7 +608,7 @@ impl Store {
             direction.clone(),
         )
         .order_by((o.clone(), Alias::new("id")), direction);
-        let rows = self.db.query_all(&q).await?;
+        let rows = self.pages.query_all(&q).await?;
 
         let mut orders: Vec<OrderRow> = Vec::with_capacity(rows.len());
         let mut rel = PageRelations::default();
@@ -658,7 +658,7 @@ impl Store {
                 .select_only()
                 .column(order::Column::Id)
                 .into_tuple::<i64>()
-                .one(&self.db)
+                .one(&self.pages)
                 .await?
                 .is_some(),
             _ => false,
