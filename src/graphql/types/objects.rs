@@ -993,16 +993,16 @@ impl Walk for OrderEdge {
 impl Walk for Order {
     fn nested(&self, ctx: &Context<'_>) -> Nested {
         Nested::Walked(match ctx.item.node.name.node.as_str() {
-            "customer" => ready(self.customer(ctx))
+            "customer" => ready!(self.customer(ctx))
                 .and_then(Result::ok)
                 .and_then(|c| walk::optional(ctx, c.as_ref())),
-            "source" => ready(self.source(ctx))
+            "source" => ready!(self.source(ctx))
                 .and_then(Result::ok)
                 .and_then(|s| walk::optional(ctx, s.as_ref())),
-            "status" => ready(self.status(ctx))
+            "status" => ready!(self.status(ctx))
                 .and_then(Result::ok)
                 .and_then(|s| walk::optional(ctx, Some(&s))),
-            "items" => ready(self.items(ctx))
+            "items" => ready!(self.items(ctx))
                 .and_then(Result::ok)
                 .and_then(|items| walk::list(ctx, items.iter())),
             _ => return Nested::Leaf,
