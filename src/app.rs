@@ -69,6 +69,8 @@ impl App {
             inbox_writer: crate::sync::intake::InboxWriter::start(
                 store.clone(),
                 inbox_wakeup.clone(),
+                metrics.clone(),
+                crate::sync::supervisor::RestartPolicy::default(),
             ),
             webhook_sources,
             auth: crate::http::auth::Authenticator::new(store.clone(), metrics.clone()),

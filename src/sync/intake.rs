@@ -3,12 +3,18 @@
 //! [`InboxWriter::store`]; the answer comes once the delivery is committed to the inbox (or
 //! recognised as a duplicate), and only then does the route acknowledge it. The inbox worker
 //! ([`super::inbox`]) is woken for each commit that stored a new delivery.
+//!
+//! The writer is a supervised worker like the others ([`super::supervisor::supervise`], named
+//! `intake`): if it ends unexpectedly, the deliveries waiting for it are answered with an error
+//! (not acknowledged, so the platform sends them again), it is shown as down in `/metrics` and
+//! `/readyz`, and it starts again on the same queue. It ends for good once no route can hand it a
+//! delivery any more (the server is gone).
 
 use crate::store::inbox::{InboxConnection, NewDelivery, Stored, PG_LANES};
 use crate::store::Store;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
-use tokio::sync::Notify;
+use tokio::sync::{watch, Mutex, Notify};
 
 /// Groups webhook deliveries into shared commits (WH-2): each handler hands its delivery over and
 /// waits; the writer stores whatever has queued up (up to `MAX_BATCH`) in one transaction, then
@@ -45,16 +51,51 @@ const HOLD_CONNECTION: std::time::Duration = std::time::Duration::from_millis(10
 const INBOX_TURN: std::time::Duration = std::time::Duration::from_millis(10);
 
 impl InboxWriter {
-    /// Starts the writer's task; `wakeup` wakes the inbox worker when a commit stored a new
-    /// delivery.
-    pub fn start(store: Store, wakeup: Arc<Notify>) -> InboxWriter {
+    /// Starts the writer's task under supervision (worker `intake`, restarted by `policy`);
+    /// `wakeup` wakes the inbox worker when a commit stored a new delivery.
+    pub fn start(
+        store: Store,
+        wakeup: Arc<Notify>,
+        metrics: Arc<crate::metrics::Metrics>,
+        policy: super::supervisor::RestartPolicy,
+    ) -> InboxWriter {
+        Self::start_with(store, wakeup, metrics, policy, Arc::default())
+    }
+
+    fn start_with(
+        store: Store,
+        wakeup: Arc<Notify>,
+        metrics: Arc<crate::metrics::Metrics>,
+        policy: super::supervisor::RestartPolicy,
+        crash: Arc<CrashHook>,
+    ) -> InboxWriter {
         let waiting = store.ack_counter();
         let lanes = match store.backend() {
             sea_orm::DbBackend::Postgres => PG_LANES,
             _ => 1,
         };
         let (tx, rx) = tokio::sync::mpsc::channel::<Queued>(4 * MAX_BATCH);
-        tokio::spawn(write_batches(store, wakeup, rx, lanes));
+        // the queue outlives a writer that panicked: the next start takes it up
+        let rx = Arc::new(Mutex::new(rx));
+        // set by the writer itself when its queue is closed: then it is not started again
+        let (closed_tx, closed_rx) = watch::channel(false);
+        let closed_tx = Arc::new(closed_tx);
+        tokio::spawn(super::supervisor::supervise(
+            "intake",
+            metrics,
+            policy,
+            closed_rx,
+            move || {
+                write_batches(
+                    store.clone(),
+                    wakeup.clone(),
+                    rx.clone(),
+                    lanes,
+                    closed_tx.clone(),
+                    crash.clone(),
+                )
+            },
+        ));
         InboxWriter { tx, waiting }
     }
 
@@ -113,12 +154,31 @@ fn next_batch(waiting: &mut VecDeque<Queued>, busy: &HashSet<Key>) -> Vec<Queued
     batch
 }
 
+/// A test's way to make the writer panic once, on its next turn (unit tests only).
+#[derive(Default)]
+struct CrashHook {
+    #[cfg(test)]
+    next: std::sync::atomic::AtomicBool,
+}
+
+impl CrashHook {
+    fn check(&self) {
+        #[cfg(test)]
+        if self.next.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            panic!("the intake broke (a test)");
+        }
+    }
+}
+
 async fn write_batches(
     store: Store,
     wakeup: Arc<Notify>,
-    mut rx: tokio::sync::mpsc::Receiver<Queued>,
+    rx: Arc<Mutex<tokio::sync::mpsc::Receiver<Queued>>>,
     lanes: usize,
+    closed: Arc<watch::Sender<bool>>,
+    crash: Arc<CrashHook>,
 ) {
+    let mut rx = rx.lock().await;
     let mut waiting: VecDeque<Queued> = VecDeque::new();
     let mut busy: HashSet<Key> = HashSet::new();
     // the keys each batch in flight holds, by its task (a task that panicked still gives them back)
@@ -128,6 +188,7 @@ async fn write_batches(
     let mut idle: Vec<InboxConnection> = vec![];
     let mut open = true;
     loop {
+        crash.check();
         while waiting.len() < MAX_BATCH {
             match rx.try_recv() {
                 Ok(q) => waiting.push_back(q),
@@ -153,6 +214,7 @@ async fn write_batches(
             idle.clear();
         }
         if !open && flying.is_empty() {
+            closed.send_replace(true);
             break;
         }
         tokio::select! {
@@ -269,6 +331,103 @@ mod tests {
         let rest = next_batch(&mut waiting, &HashSet::new());
         assert_eq!(webhooks(&rest), ["w1", "w9"]);
         assert!(waiting.is_empty());
+    }
+
+    /// WH-2 (issue 17): the writer is a supervised worker. A writer that panics answers the
+    /// delivery it held with an error (not acknowledged), is shown as down and counted, and is
+    /// started again on the same queue: the next delivery is stored, and `/readyz` is ready again.
+    #[tokio::test]
+    async fn a_writer_that_panics_is_started_again_on_the_same_queue() {
+        use crate::metrics::Metrics;
+        use crate::sync::supervisor::RestartPolicy;
+        use std::time::{Duration, Instant};
+        let dir = std::env::temp_dir().join(format!(
+            "orderhub-intake-{}-{}",
+            std::process::id(),
+            chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.join("intake.db").display());
+        let metrics = Arc::new(Metrics::default());
+        let store = Store::connect(&url, metrics.clone(), crate::platforms::FACTS)
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let source = store
+            .create_source(
+                crate::domain::Platform::Shopify,
+                crate::store::sources::SourceSettings {
+                    name: Some("S".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let crash = Arc::new(CrashHook::default());
+        let policy = RestartPolicy {
+            first: Duration::from_millis(200),
+            max: Duration::from_millis(200),
+            healthy_after: Duration::from_secs(60),
+        };
+        let writer = InboxWriter::start_with(
+            store.clone(),
+            Arc::new(Notify::new()),
+            metrics.clone(),
+            policy,
+            crash.clone(),
+        );
+        let deliver = |webhook: &str| {
+            let (mut d, _) = delivery("A", webhook);
+            d.source_id = SourceId(source.id);
+            writer.store(d)
+        };
+        assert!(matches!(deliver("w1").await, Ok(Stored::New)));
+        assert!(metrics
+            .render(None)
+            .contains("orderhub_worker_up{worker=\"intake\"} 1"));
+
+        crash.next.store(true, std::sync::atomic::Ordering::SeqCst);
+        let lost = deliver("w2").await;
+        assert!(
+            lost.is_err(),
+            "a delivery the writer held is not acknowledged"
+        );
+        // the answer goes out as the writer unwinds; the supervisor sees it end just after
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while metrics.workers_down().is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let down = metrics.workers_down();
+        assert!(
+            down.len() == 1 && down[0].contains("intake") && down[0].contains("the intake broke"),
+            "{down:?}"
+        );
+        assert!(metrics
+            .render(None)
+            .contains("orderhub_worker_restarts_total{worker=\"intake\"} 1"));
+
+        // started again after the policy's wait, on the same queue: the route's handle still works
+        let began = Instant::now();
+        let again = tokio::time::timeout(Duration::from_secs(10), deliver("w2"))
+            .await
+            .expect("the restarted writer answers");
+        assert!(matches!(again, Ok(Stored::New)), "{again:?}");
+        assert!(metrics.workers_down().is_empty());
+        assert!(metrics
+            .render(None)
+            .contains("orderhub_worker_up{worker=\"intake\"} 1"));
+        assert!(began.elapsed() < Duration::from_secs(10));
+        assert!(matches!(deliver("w2").await, Ok(Stored::Duplicate)));
+
+        // once no route can hand it a delivery, it ends for good and is no longer reported
+        drop(writer);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while metrics.render(None).contains("worker=\"intake\"") && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(!metrics.render(None).contains("worker=\"intake\""));
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// A batch holds at most MAX_BATCH deliveries; the rest wait in order of arrival.

@@ -32,7 +32,7 @@ async fn health_ready_and_metrics() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         text = get("/metrics").await.unwrap().text().await.unwrap();
     }
-    for worker in ["inbox", "outbox", "scheduler", "live"] {
+    for worker in ["inbox", "outbox", "scheduler", "live", "intake"] {
         assert!(
             text.contains(&format!("orderhub_worker_up{{worker=\"{worker}\"}} 1")),
             "{worker}: {text}"
