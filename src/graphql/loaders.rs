@@ -310,3 +310,58 @@ impl Loader<ProductKey> for Db {
             .collect())
     }
 }
+
+/// One page of a source's sync runs, as `Source.syncRuns` asks for it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SourceSyncRunsPage {
+    pub source: i64,
+    pub page: KeysetPage,
+}
+
+/// One page of a source's feed, as `Source.events` asks for it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SourceEventsPage {
+    pub source: i64,
+    pub page: KeysetPage,
+}
+
+/// The sources of `keys` by the page they ask for (in practice one page for the whole request).
+fn sources_by_page(keys: impl Iterator<Item = (i64, KeysetPage)>) -> HashMap<KeysetPage, Vec<i64>> {
+    let mut groups: HashMap<KeysetPage, Vec<i64>> = HashMap::new();
+    for (source, page) in keys {
+        groups.entry(page).or_default().push(source);
+    }
+    groups
+}
+
+/// The loader of `$key` (a source and a page) through `Store::$method`: one statement per
+/// distinct page, two when a cursor bounds the side the page did not travel towards. The
+/// console's health view (`syncRuns(first: 1)` on every source) costs one.
+macro_rules! pages_of_sources {
+    ($key:ident, $row:ty, $method:ident) => {
+        impl Loader<$key> for Db {
+            /// The page's rows, whether more follow, whether some precede.
+            type Value = (Vec<$row>, bool, bool);
+            type Error = LoadError;
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, LoadError> {
+                let mut out = HashMap::new();
+                for (page, sources) in sources_by_page(keys.iter().map(|k| (k.source, k.page))) {
+                    let pages = self.0.$method(&sources, page).await.map_err(Arc::new)?;
+                    out.extend(
+                        pages
+                            .into_iter()
+                            .map(|(source, read)| ($key { source, page }, read)),
+                    );
+                }
+                Ok(out)
+            }
+        }
+    };
+}
+
+pages_of_sources!(SourceSyncRunsPage, SyncRunRow, sync_runs_of_sources_page);
+pages_of_sources!(
+    SourceEventsPage,
+    SourceEventRow,
+    source_events_of_sources_page
+);

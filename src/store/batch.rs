@@ -35,6 +35,45 @@ fn customers_orders(customer_ids: &[i64], scope: &SourceScope) -> Option<Conditi
     }
 }
 
+/// `Store::$name`: one page of each source's rows of `$entity`, newest first by id, as
+/// [`keyset::pages_by`] reads them: one statement for all the sources of a request.
+macro_rules! newest_first_of_sources {
+    ($(#[$m:meta])* $name:ident, $entity:ident, $row:ty) => {
+        impl Store {
+            $(#[$m])*
+            pub async fn $name(
+                &self,
+                source_ids: &[i64],
+                page: KeysetPage,
+            ) -> Result<HashMap<i64, (Vec<$row>, bool, bool)>> {
+                keyset::pages_by::<entity::$entity::Entity>(
+                    &self.db,
+                    entity::$entity::Column::SourceId,
+                    source_ids,
+                    Condition::all(),
+                    Keyset::by_id(entity::$entity::Column::Id, ListOrder::NewestFirst),
+                    page,
+                    |r| Some(r.source_id),
+                )
+                .await
+            }
+        }
+    };
+}
+
+newest_first_of_sources!(
+    /// One page of each source's sync runs, newest first (`Source.syncRuns`, API-1).
+    sync_runs_of_sources_page,
+    sync_run,
+    SyncRunRow
+);
+newest_first_of_sources!(
+    /// One page of each source's feed, newest first (`Source.events`, API-1).
+    source_events_of_sources_page,
+    source_event,
+    SourceEventRow
+);
+
 impl Store {
     pub async fn customers_by_ids(&self, ids: &[i64]) -> Result<Vec<CustomerRow>> {
         Ok(customer::Entity::find()
@@ -84,67 +123,23 @@ impl Store {
         scope: &SourceScope,
         page: KeysetPage,
     ) -> Result<HashMap<i64, (Vec<OrderRow>, bool, bool)>> {
-        use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Order, Query, WindowStatement};
-        use sea_orm::QuerySelect;
         let Some(cond) = customers_orders(customer_ids, scope) else {
             return Ok(HashMap::new());
         };
-        let keyset = Keyset::by(
-            order::Column::PlatformCreatedAt,
-            order::Column::Id,
-            ListOrder::NewestFirst,
-        );
-        let mut window = WindowStatement::partition_by(order::Column::CustomerId);
-        for (col, dir) in keyset.read_order(page.backward) {
-            window.order_by(col, dir);
-        }
-        let numbered = Query::select()
-            .column(Asterisk)
-            .expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("rn"))
-            .from(order::Entity)
-            .cond_where(keyset.window(cond.clone(), page))
-            .to_owned();
-        let paged = Query::select()
-            .column(Asterisk)
-            .from_subquery(numbered, Alias::new("numbered"))
-            .and_where(
-                Expr::col(Alias::new("rn")).lte(i64::try_from(page.fetch()).unwrap_or(i64::MAX)),
-            )
-            .order_by(Alias::new("rn"), Order::Asc)
-            .to_owned();
-        let stmt = self.db.get_database_backend().build(&paged);
-        let rows = order::Entity::find()
-            .from_raw_sql(stmt)
-            .all(&self.db)
-            .await?;
-        let mut read = group(rows, |o| o.customer_id.unwrap_or_default());
-        let other: std::collections::HashSet<i64> = match keyset.other_side(cond, page) {
-            Some(c) => order::Entity::find()
-                .select_only()
-                .column(order::Column::CustomerId)
-                .distinct()
-                .filter(c)
-                .into_tuple::<Option<i64>>()
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .flatten()
-                .collect(),
-            None => Default::default(),
-        };
-        Ok(customer_ids
-            .iter()
-            .map(|&c| {
-                let (rows, more) = page.trim(read.remove(&c).unwrap_or_default());
-                let other = other.contains(&c);
-                let flags = if page.backward {
-                    (other, more)
-                } else {
-                    (more, other)
-                };
-                (c, (rows, flags.0, flags.1))
-            })
-            .collect())
+        keyset::pages_by::<order::Entity>(
+            &self.db,
+            order::Column::CustomerId,
+            customer_ids,
+            cond,
+            Keyset::by(
+                order::Column::PlatformCreatedAt,
+                order::Column::Id,
+                ListOrder::NewestFirst,
+            ),
+            page,
+            |o| o.customer_id,
+        )
+        .await
     }
 
     /// How many orders each customer has within the scope (`Customer.orders`' `totalCount`),

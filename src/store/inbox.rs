@@ -665,26 +665,6 @@ impl Store {
     }
 }
 
-impl Store {
-    /// A source's feed, newest first, one page as `page` asks for it (API-1: Relay paging both
-    /// ways): the events, whether older ones follow and whether newer ones precede.
-    pub async fn source_events_page(
-        &self,
-        source_id: SourceId,
-        page: crate::domain::paging::KeysetPage,
-    ) -> Result<(Vec<entity::source_event::Model>, bool, bool)> {
-        use super::keyset::{self, Keyset, ListOrder};
-        use entity::source_event;
-        keyset::page::<source_event::Entity>(
-            &self.db,
-            sea_orm::Condition::all().add(source_event::Column::SourceId.eq(source_id.0)),
-            Keyset::by_id(source_event::Column::Id, ListOrder::NewestFirst),
-            page,
-        )
-        .await
-    }
-}
-
 /// Columns of a row of the SQLite insert's VALUES list.
 const SQLITE_COLUMNS: usize = 12;
 

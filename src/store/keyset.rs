@@ -192,3 +192,81 @@ where
         (rows, more, other)
     })
 }
+
+/// [`page`] for many lists at once: the page of the rows of `cond` for each value of `partition`
+/// in `ids` (one source's sync runs, one customer's orders…), as `page` asks for each of them, with
+/// whether more follow and some precede. One statement for all of them (each list numbered by a
+/// window and cut one past the page, so no list is read whole); a second one, only when a cursor
+/// bounds the side the page did not travel towards, tells which lists have rows there. `of` reads
+/// a row's partition value.
+pub async fn pages_by<E>(
+    db: &DatabaseConnection,
+    partition: E::Column,
+    ids: &[i64],
+    cond: Condition,
+    keyset: Keyset<E::Column>,
+    page: KeysetPage,
+    of: impl Fn(&E::Model) -> Option<i64>,
+) -> Result<std::collections::HashMap<i64, (Vec<E::Model>, bool, bool)>>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + Send + Sync,
+{
+    use sea_orm::sea_query::{Asterisk, WindowStatement};
+    use std::collections::{HashMap, HashSet};
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let cond = cond.add(partition.is_in(ids.iter().copied()));
+    let mut window = WindowStatement::partition_by(partition);
+    for (col, dir) in keyset.read_order(page.backward) {
+        window.order_by(col, dir);
+    }
+    let numbered = Query::select()
+        .column(Asterisk)
+        .expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("rn"))
+        .from(E::default())
+        .cond_where(keyset.window(cond.clone(), page))
+        .to_owned();
+    let paged = Query::select()
+        .column(Asterisk)
+        .from_subquery(numbered, Alias::new("numbered"))
+        .and_where(Expr::col(Alias::new("rn")).lte(i64::try_from(page.fetch()).unwrap_or(i64::MAX)))
+        .order_by(Alias::new("rn"), Order::Asc)
+        .to_owned();
+    let stmt = db.get_database_backend().build(&paged);
+    let rows = E::find().from_raw_sql(stmt).all(db).await?;
+    let mut read: HashMap<i64, Vec<E::Model>> = HashMap::new();
+    for r in rows {
+        if let Some(k) = of(&r) {
+            read.entry(k).or_default().push(r);
+        }
+    }
+    let other: HashSet<i64> = match keyset.other_side(cond, page) {
+        Some(c) => E::find()
+            .select_only()
+            .column(partition)
+            .distinct()
+            .filter(c)
+            .into_tuple::<Option<i64>>()
+            .all(db)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect(),
+        None => HashSet::new(),
+    };
+    Ok(ids
+        .iter()
+        .map(|&k| {
+            let (rows, more) = page.trim(read.remove(&k).unwrap_or_default());
+            let other = other.contains(&k);
+            let flags = if page.backward {
+                (other, more)
+            } else {
+                (more, other)
+            };
+            (k, (rows, flags.0, flags.1))
+        })
+        .collect())
+}

@@ -315,23 +315,6 @@ impl Store {
             .await?)
     }
 
-    /// A source's sync runs, newest first, one page as `page` asks for it (API-1: Relay paging
-    /// both ways): the runs, whether older ones follow and whether newer ones precede.
-    pub async fn sync_runs_page(
-        &self,
-        source_id: SourceId,
-        page: crate::domain::paging::KeysetPage,
-    ) -> Result<(Vec<SyncRunRow>, bool, bool)> {
-        use super::keyset::{self, Keyset, ListOrder};
-        keyset::page::<sync_run::Entity>(
-            &self.db,
-            sea_orm::Condition::all().add(sync_run::Column::SourceId.eq(source_id.0)),
-            Keyset::by_id(sync_run::Column::Id, ListOrder::NewestFirst),
-            page,
-        )
-        .await
-    }
-
     pub async fn sync_run(&self, id: SyncRunId) -> Result<Option<SyncRunRow>> {
         Ok(sync_run::Entity::find_by_id(id.0).one(&self.db).await?)
     }

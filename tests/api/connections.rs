@@ -824,3 +824,86 @@ async fn a_sources_events_page_both_ways_with_opaque_cursors() {
     )
     .await;
 }
+
+/// One source's sync runs and feed, as `Source.syncRuns` and `Source.events` give them for that
+/// source alone.
+async fn alone(app: &TestApp, s: SourceId, mut vars: Value) -> Value {
+    vars["s"] = json!(s.to_string());
+    app.data(
+        "query($s: ID!, $f: Int, $l: Int) { source(id: $s) {
+            syncRuns(first: $f, last: $l) { edges { node { id note } }
+                pageInfo { hasPreviousPage hasNextPage } }
+            events(first: 2) { edges { node { message } } } } }",
+        vars,
+    )
+    .await["source"]
+        .clone()
+}
+
+/// Adds a disabled source with `runs` finished sync runs and two feed events of its own.
+async fn source_with_history(app: &TestApp, name: &str, runs: usize) -> SourceId {
+    let src = quiet_source(app, name, "PROM").await;
+    store_finished_runs(app, src, runs).await;
+    for i in 1..=2 {
+        app.app_store
+            .add_source_event(src, "note", &format!("{name} event {i}"))
+            .await
+            .unwrap();
+    }
+    src
+}
+
+// covers: API-1, SYNC-5, IMP-6 (issue 17: the sources list with each source's last sync run and
+// feed, as the console's health view asks for it, costs the same whatever the number of sources)
+#[tokio::test]
+async fn sources_with_their_sync_runs_and_feeds_cost_a_fixed_number_of_statements() {
+    let app = spawn_app().await;
+    let q = "query($f: Int, $l: Int) { sources { name
+        syncRuns(first: $f, last: $l) { edges { node { id note } }
+            pageInfo { hasPreviousPage hasNextPage } }
+        events(first: 2) { edges { node { message } } } } }";
+    let mut made = vec![];
+    let mut costs = vec![];
+    for (count, size) in [
+        (2, json!({"f": 1})),
+        (8, json!({"f": 1})),
+        (8, json!({"l": 2})),
+    ] {
+        while made.len() < count {
+            let name = format!("Shop{}", made.len());
+            made.push((name.clone(), source_with_history(&app, &name, 3).await));
+        }
+        let (cost, answer) = cheapest_run(&app, ADMIN_TOKEN, q, size.clone()).await;
+        let listed = answer["data"]["sources"].as_array().unwrap();
+        assert_eq!(listed.len(), count, "{answer}");
+        for (name, src) in &made {
+            let got = listed.iter().find(|s| s["name"] == name.as_str()).unwrap();
+            let want = alone(&app, *src, size.clone()).await;
+            assert_eq!(got["syncRuns"], want["syncRuns"], "{name}");
+            assert_eq!(got["events"], want["events"], "{name}");
+            let runs = nodes(&got["syncRuns"]);
+            let feed = nodes(&got["events"]);
+            assert_eq!(feed[0]["message"], format!("{name} event 2"), "{got}");
+            if size.get("f").is_some() {
+                assert_eq!(runs.len(), 1, "{got}");
+                assert_eq!(runs[0]["note"], "run 03", "the newest run: {got}");
+                assert_eq!(got["syncRuns"]["pageInfo"]["hasNextPage"], true, "{got}");
+            } else {
+                assert_eq!(runs.len(), 2, "the oldest two: {got}");
+                assert_eq!(
+                    got["syncRuns"]["pageInfo"]["hasPreviousPage"], true,
+                    "{got}"
+                );
+            }
+        }
+        costs.push(cost);
+    }
+    eprintln!("statements (2 sources, 8, 8 backward): {costs:?}");
+    // the sources, one read of all their runs' pages, one of all their feeds' pages
+    assert_eq!(costs[0], costs[1], "8 sources cost what 2 do: {costs:?}");
+    assert_eq!(
+        costs[1], costs[2],
+        "a backward page costs the same: {costs:?}"
+    );
+    assert!(costs.iter().all(|&c| c <= 3), "{costs:?}");
+}

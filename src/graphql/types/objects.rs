@@ -166,11 +166,16 @@ impl Source {
             SOURCE_EVENTS_PAGE,
             MAX_SOURCE_EVENTS,
         )?;
-        let read = state(ctx)
-            .store
-            .source_events_page(SourceId(self.0.id), page)
+        // the feeds of all the sources of a request are read together
+        let key = crate::graphql::loaders::SourceEventsPage {
+            source: self.0.id,
+            page,
+        };
+        let read = loaders(ctx)
+            .load_one(key)
             .await
-            .gql()?;
+            .map_err(load_err)?
+            .unwrap_or_default();
         Ok(keyset_connection(read, EmptyFields, |e| {
             (
                 SourceEventCursor(e.id),
@@ -693,7 +698,14 @@ pub async fn sync_run_connection(
     id: SourceId,
     page: crate::domain::paging::KeysetPage,
 ) -> async_graphql::Result<SyncRunConnection> {
-    let read = state(ctx).store.sync_runs_page(id, page).await.gql()?;
+    // the runs of all the sources of a request are read together (the console's health view
+    // asks for each source's last run)
+    let key = crate::graphql::loaders::SourceSyncRunsPage { source: id.0, page };
+    let read = loaders(ctx)
+        .load_one(key)
+        .await
+        .map_err(load_err)?
+        .unwrap_or_default();
     Ok(keyset_connection(read, EmptyFields, |r| {
         (SyncRunCursor(r.id), SyncRun(r))
     }))
