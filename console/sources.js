@@ -159,7 +159,9 @@ function NewSource({ onDone }) {
   const [settings, setSettings] = useState({});
   const [act, run] = useAction(null);
   const [formError, setFormError] = useState(null);
-  const specs = useQuery(() => gql('query($p: Platform!) { platformSettings(platform: $p) { key type default allowedValues description } }', { p: f.platform }), [f.platform]);
+  const specs = useQuery(() => gql('query($p: Platform!) { platformSettings(platform: $p) { key type default allowedValues description } platformFacts(platform: $p) { takesLanguage } }', { p: f.platform }), [f.platform]);
+  // the language field only where the platform reads goods' names in it (the API says which)
+  const takesLanguage = !!(specs.data && specs.data.platformFacts.takesLanguage);
   const set = (k) => (e) => setF({ ...f, [k]: e.target.type === 'checkbox' ? e.target.checked : e.target.value });
   const submit = (e) => {
     e.preventDefault();
@@ -176,7 +178,7 @@ function NewSource({ onDone }) {
     }
     const input = { name: f.name, platform: f.platform, currency: f.currency.toUpperCase(), credentials: creds, settings: typed, storeCommission: f.storeCommission };
     if (f.baseUrl) input.baseUrl = f.baseUrl;
-    if (f.language) input.language = f.language;
+    if (f.language && takesLanguage) input.language = f.language;
     run(async () => {
       const d = await gql('mutation($i: CreateSourceInput!) { createSource(input: $i) { id } }', { i: input });
       onDone(d.createSource.id);
@@ -192,7 +194,7 @@ function NewSource({ onDone }) {
     <label>${spec.baseUrl ? t('src.shopUrl') : t('src.baseUrl')}<input id="new-baseurl" type="url" required=${!!spec.baseUrl} value=${f.baseUrl} onInput=${set('baseUrl')}
       placeholder=${spec.baseUrl ? 'https://shop.example.com' : t('src.baseUrlHint')} /></label>
     <${CredentialFields} platform=${f.platform} value=${creds} onChange=${setCreds} prefix="new" />
-    ${f.platform === 'PROM' || f.platform === 'CARTUM' ? html`<label>${t('src.language')}<input value=${f.language} onInput=${set('language')} placeholder="uk" /></label>` : null}
+    ${takesLanguage ? html`<label>${t('src.language')}<input id="new-language" value=${f.language} onInput=${set('language')} placeholder="uk" /></label>` : null}
     <label class="check"><input type="checkbox" checked=${f.storeCommission} onChange=${set('storeCommission')} /> ${t('src.storeCommission')}</label>
     <details class="settings" id="new-settings">
       <summary>${t('src.settings')}</summary>

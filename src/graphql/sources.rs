@@ -28,6 +28,15 @@ pub struct PlatformSetting {
     pub description: String,
 }
 
+/// What a platform's sources are like, beside their `settings` keys: what a frontend's form for
+/// a new source needs to know.
+#[derive(SimpleObject)]
+pub struct PlatformFacts {
+    /// The source's `language` is used: the names of the platform's goods are read in it
+    /// (SRC-1: Prom, Cartum). Other platforms ignore it.
+    pub takes_language: bool,
+}
+
 #[derive(Default)]
 pub struct SourceQuery;
 
@@ -56,6 +65,20 @@ impl SourceQuery {
                 description: d.description.to_string(),
             })
             .collect())
+    }
+
+    /// What sources of `platform` are like beside their settings (`takesLanguage`), from the
+    /// platform's descriptor.
+    async fn platform_facts(
+        &self,
+        ctx: &Context<'_>,
+        platform: PlatformGql,
+    ) -> async_graphql::Result<PlatformFacts> {
+        principal(ctx)?;
+        let d = crate::platforms::descriptor(platform.into());
+        Ok(PlatformFacts {
+            takes_language: d.takes_language(),
+        })
     }
 }
 

@@ -356,6 +356,12 @@ pub trait PlatformDescriptor: Send + Sync {
         }
     }
 
+    /// SRC-1: whether the names of the platform's goods are read in the source's `language`
+    /// (Prom, Cartum), so a form offers that field (`platformFacts.takesLanguage`).
+    fn takes_language(&self) -> bool {
+        false
+    }
+
     /// Polled platforms are re-read on a schedule; the others push webhooks (IMP-2).
     fn is_polled(&self) -> bool {
         self.webhooks().is_none()

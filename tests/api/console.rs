@@ -1000,7 +1000,17 @@ async fn a_seller_works_through_the_console_in_a_real_browser() {
     let second_prom =
         orderhub::platforms::prom::sim::start_accounts(0, Default::default(), 1, 3).unwrap();
     b.goto(&format!("{base}/sources/new")).await;
+    // the language field is shown where the API says the platform reads goods' names in it
+    // (platformFacts.takesLanguage, SRC-1): not for Rozetka, the form's first platform
+    b.wait("#new-settings", 15).await;
+    b.wait("[name=setting-language]", 15).await;
+    let no_language = b
+        .js("return !document.querySelector('#new-language')", json!([]))
+        .await;
+    assert_eq!(no_language, json!(true), "Rozetka takes no source language");
     b.click("#new-platform option[value=PROM]").await;
+    b.wait("#new-language", 15).await;
+    b.type_into("#new-language", "ru").await;
     b.type_into("#new-name", "Prom, second shop").await;
     b.type_into("#new-baseurl", &second_prom.api_url()).await;
     b.type_into("#new-token", "prom-sim-token-1").await;
@@ -1011,7 +1021,9 @@ async fn a_seller_works_through_the_console_in_a_real_browser() {
     b.click("#create-source").await;
     b.wait_text(".card.source h2", "Prom, second shop", 20)
         .await;
-    let d = app.data("{ sources { name settings } }", json!({})).await;
+    let d = app
+        .data("{ sources { name language settings } }", json!({}))
+        .await;
     let created = d["sources"]
         .as_array()
         .unwrap()
@@ -1021,6 +1033,7 @@ async fn a_seller_works_through_the_console_in_a_real_browser() {
         .clone();
     assert_eq!(created["settings"]["page_size"], 25, "{created}");
     assert_eq!(created["settings"]["min_interval_ms"], 0, "{created}");
+    assert_eq!(created["language"], "ru", "{created}");
 
     // 6. commission, grouped by platform: a table and a chart
     b.goto(&format!("{base}/commission")).await;

@@ -151,15 +151,45 @@ async fn platform_settings_lists_each_key_with_its_type_default_and_description(
         .collect();
     assert!(cartum.contains(&"field_phone") && cartum.contains(&"country"));
     assert!(!cartum.contains(&"api_version"));
-    // for signed-in users only
-    let body = app
-        .gql_as(
-            None,
-            "{ platformSettings(platform: PROM) { key } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    // for signed-in users only, as are the platform's facts
+    for q in [
+        "{ platformSettings(platform: PROM) { key } }",
+        "{ platformFacts(platform: PROM) { takesLanguage } }",
+    ] {
+        let body = app.gql_as(None, q, json!({})).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+            "{q}"
+        );
+    }
+}
+
+// covers: SRC-1 (issue 17: the API says which platforms read goods' names in the source's
+// language, so a form need not know them by name)
+#[tokio::test]
+async fn platform_facts_say_which_platforms_take_a_language() {
+    let app = spawn_app().await;
+    let mut taking = vec![];
+    // every platform, by its GraphQL name
+    let all = orderhub::domain::Platform::ALL.map(|p| p.as_str().to_uppercase());
+    for p in all.iter().map(String::as_str) {
+        let d = app
+            .data(
+                &format!("{{ platformFacts(platform: {p}) {{ takesLanguage }} }}"),
+                json!({}),
+            )
+            .await;
+        if d["platformFacts"]["takesLanguage"] == json!(true) {
+            taking.push(p);
+        } else {
+            assert_eq!(
+                d["platformFacts"]["takesLanguage"],
+                json!(false),
+                "{p}: {d}"
+            );
+        }
+    }
+    assert_eq!(taking, ["PROM", "CARTUM"]);
 }
 
 // covers: SRC-1 (sources saved before the settings were typed keep working)

@@ -41,6 +41,11 @@ impl PlatformDescriptor for Cartum {
         }
     }
 
+    /// Goods' names are read in the source's language (SRC-1).
+    fn takes_language(&self) -> bool {
+        true
+    }
+
     fn settings(&self) -> Typed {
         Typed::of::<CartumSettings>()
     }

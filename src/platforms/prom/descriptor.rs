@@ -37,6 +37,11 @@ impl PlatformDescriptor for Prom {
         }
     }
 
+    /// Goods' names are read in the source's language (SRC-1).
+    fn takes_language(&self) -> bool {
+        true
+    }
+
     fn settings(&self) -> Typed {
         Typed::of::<PromSettings>()
     }
