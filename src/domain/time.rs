@@ -79,6 +79,35 @@ mod tests {
         );
     }
 
+    // covers: IMP-3 (issue 17: Kyiv time across both clock changes, to the second on each side)
+    #[test]
+    fn both_clock_changes_to_the_second() {
+        let at = |s: &str| kyiv_to_utc(naive(s)).to_rfc3339();
+        // spring, 29 March 2026: 03:00 Kyiv winter time is 04:00 summer time (01:00 UTC)
+        assert_eq!(at("2026-03-29 02:59:59"), "2026-03-29T00:59:59+00:00");
+        assert_eq!(at("2026-03-29 04:00:00"), "2026-03-29T01:00:00+00:00");
+        // autumn, 25 October 2026: 04:00 summer time is 03:00 winter time (01:00 UTC), so
+        // 03:00-03:59 happens twice; a platform's bare wall-clock time is read as the first one
+        assert_eq!(at("2026-10-25 02:59:59"), "2026-10-24T23:59:59+00:00");
+        assert_eq!(at("2026-10-25 03:00:00"), "2026-10-25T00:00:00+00:00");
+        assert_eq!(at("2026-10-25 03:59:59"), "2026-10-25T00:59:59+00:00");
+        assert_eq!(at("2026-10-25 04:00:00"), "2026-10-25T02:00:00+00:00");
+        // and back: each UTC instant of the repeated hour shows its Kyiv wall-clock time
+        let utc = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        assert_eq!(
+            utc_to_kyiv(utc("2026-10-25T00:30:00Z")),
+            naive("2026-10-25 03:30:00")
+        );
+        assert_eq!(
+            utc_to_kyiv(utc("2026-10-25T01:30:00Z")),
+            naive("2026-10-25 03:30:00")
+        );
+        assert_eq!(
+            utc_to_kyiv(utc("2026-03-29T01:00:00Z")),
+            naive("2026-03-29 04:00:00")
+        );
+    }
+
     // covers: IMP-3 — the tz database's rules, not the EU rule alone: Kyiv kept Moscow time
     // (UTC+3 in winter) until July 1990
     #[test]
