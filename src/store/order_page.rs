@@ -506,44 +506,6 @@ fn limits_written_out(statement: sea_orm::Statement) -> sea_orm::Statement {
     }
 }
 
-#[cfg(test)]
-mod limits_tests {
-    use super::*;
-
-    // covers: API-1 — the page statement's limits are numbers, its other values parameters
-    #[test]
-    fn limits_are_written_out_and_the_rest_renumbered() {
-        let statement = sea_orm::Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT * FROM (SELECT * FROM o WHERE a = $1 LIMIT $2) AS p \
-             WHERE EXISTS (SELECT 1 FROM o WHERE b = $3 LIMIT $4) AND c = $5 AND d IN ($6, $10)",
-            [
-                Value::BigInt(Some(7)),
-                Value::BigUnsigned(Some(51)),
-                Value::String(Some("x LIMIT $1".into())),
-                Value::BigUnsigned(Some(1)),
-                Value::BigUnsigned(Some(9)),
-                Value::Int(Some(3)),
-            ],
-        );
-        let out = limits_written_out(statement);
-        assert_eq!(
-            out.sql,
-            "SELECT * FROM (SELECT * FROM o WHERE a = $1 LIMIT 51) AS p \
-             WHERE EXISTS (SELECT 1 FROM o WHERE b = $2 LIMIT 1) AND c = $3 AND d IN ($4, $10)"
-        );
-        assert_eq!(
-            out.values.map(|v| v.0),
-            Some(vec![
-                Value::BigInt(Some(7)),
-                Value::String(Some("x LIMIT $1".into())),
-                Value::BigUnsigned(Some(9)),
-                Value::Int(Some(3)),
-            ])
-        );
-    }
-}
-
 /// `columns` with `id`: a joined relation is told apart by it.
 fn with_id(columns: &Columns) -> Columns {
     match columns {
@@ -787,5 +749,43 @@ impl Store {
             },
             rel,
         ))
+    }
+}
+
+#[cfg(test)]
+mod limits_tests {
+    use super::*;
+
+    // covers: API-1 — the page statement's limits are numbers, its other values parameters
+    #[test]
+    fn limits_are_written_out_and_the_rest_renumbered() {
+        let statement = sea_orm::Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT * FROM (SELECT * FROM o WHERE a = $1 LIMIT $2) AS p \
+             WHERE EXISTS (SELECT 1 FROM o WHERE b = $3 LIMIT $4) AND c = $5 AND d IN ($6, $10)",
+            [
+                Value::BigInt(Some(7)),
+                Value::BigUnsigned(Some(51)),
+                Value::String(Some("x LIMIT $1".into())),
+                Value::BigUnsigned(Some(1)),
+                Value::BigUnsigned(Some(9)),
+                Value::Int(Some(3)),
+            ],
+        );
+        let out = limits_written_out(statement);
+        assert_eq!(
+            out.sql,
+            "SELECT * FROM (SELECT * FROM o WHERE a = $1 LIMIT 51) AS p \
+             WHERE EXISTS (SELECT 1 FROM o WHERE b = $2 LIMIT 1) AND c = $3 AND d IN ($4, $10)"
+        );
+        assert_eq!(
+            out.values.map(|v| v.0),
+            Some(vec![
+                Value::BigInt(Some(7)),
+                Value::String(Some("x LIMIT $1".into())),
+                Value::BigUnsigned(Some(9)),
+                Value::Int(Some(3)),
+            ])
+        );
     }
 }
