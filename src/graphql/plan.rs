@@ -52,7 +52,9 @@ const STATUS_READS: Reads = &[("group", &["status_group"]), ("__typename", &[])]
 const ID_KEY: &[&str] = &["id"];
 
 const ITEM_READS: Reads = &[("upsellCapable", &["added_by_sync"]), ("__typename", &[])];
-const ITEM_KEYS: &[&str] = &["id", "order_id"];
+/// None: the page reads the items of each order in their order, under the order; a selection
+/// that shows no column of them reads their ids, one value per item (`items_of_order`).
+const ITEM_KEYS: &[&str] = &[];
 
 fn snake_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
@@ -107,7 +109,12 @@ pub fn orders_page(node: &Lookahead<'_>) -> PageParts {
         order: columns::<order::Entity>(fields.iter().copied(), ORDER_READS, ORDER_KEYS),
         customer: named("customer")
             .map(|f| columns::<customer::Entity>(f, CUSTOMER_READS, CUSTOMER_KEYS)),
-        items: named("items").map(|f| columns::<order_item::Entity>(f, ITEM_READS, ITEM_KEYS)),
+        items: named("items").map(|f| {
+            match columns::<order_item::Entity>(f, ITEM_READS, ITEM_KEYS) {
+                Columns::Only(set) if set.is_empty() => Columns::Only(BTreeSet::from(["id"])),
+                cols => cols,
+            }
+        }),
         // the platform's name of a status needs the source's platform
         source: match (named("source"), named("sourceStatusLabel")) {
             (None, None) => None,

@@ -15,14 +15,15 @@ use crate::domain::orders::{OrderCursor, OrderFilter, OrderSort};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
 use entity::{customer, customer_contact, order, order_item, source, status};
+use futures_util::TryStreamExt;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, JoinType, Order as Direction, Query, QueryStatementBuilder,
     SelectStatement, Value,
 };
 use sea_orm::{
-    ColumnTrait, ColumnType, ConnectionTrait, DbBackend, EntityName, EntityTrait, IdenStatic,
-    Iterable, ModelTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
+    ColumnTrait, ColumnType, DbBackend, EntityName, EntityTrait, IdenStatic, Iterable, ModelTrait,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, StreamTrait,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -667,15 +668,30 @@ impl Store {
             DbBackend::Postgres => limits_written_out(statement),
             _ => statement,
         };
-        let rows = self.pages.query_all_raw(statement).await?;
+        // rows are read as they arrive: orderhub decodes the first ones while PostgreSQL still
+        // makes the rest (it sends a page in several packets), instead of after the last
+        let mut rows = self.pages.stream_raw(statement).await?;
 
-        let mut orders: Vec<OrderRow> = Vec::with_capacity(rows.len());
+        let mut orders: Vec<OrderRow> = Vec::new();
         let mut rel = PageRelations::default();
         let mut customers: Vec<CustomerRow> = vec![];
         let mut contacts: HashMap<i64, Vec<Contact>> = HashMap::new();
         let (mut seen_customers, mut seen_sources, mut seen_statuses) =
             (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
-        for row in &rows {
+        // what the first row says of the whole list: the count, and whether orders lie beyond
+        let mut first: Option<(Option<i64>, Option<bool>)> = None;
+        while let Some(row) = rows.try_next().await? {
+            let row = &row;
+            if first.is_none() {
+                first = Some((
+                    total_at
+                        .map(|at| row.try_get_by_index::<i64>(at))
+                        .transpose()?,
+                    beyond_at
+                        .map(|at| row.try_get_by_index::<bool>(at))
+                        .transpose()?,
+                ));
+            }
             let order: OrderRow = read_model(row, &order_layout)?;
             if let Some((at, kinds)) = &items {
                 rel.items
@@ -700,19 +716,18 @@ impl Store {
             }
             orders.push(order);
         }
+        // the connection goes back to the pool before anything else is asked
+        drop(rows);
         // an empty page after a cursor (past the end) carries no count: the caller counts apart
-        let total = match rows.first() {
+        let total = match first {
             _ if !parts.total => None,
-            Some(row) => match total_at {
-                Some(at) => Some(u64::try_from(row.try_get_by_index::<i64>(at)?).unwrap_or(0)),
-                None => None,
-            },
+            Some((count, _)) => count.map(|n| u64::try_from(n).unwrap_or(0)),
             None if from_start => Some(0),
             None => None,
         };
-        let beyond_cursor = match (rows.first(), beyond_at, beyond) {
-            (Some(row), Some(at), _) => row.try_get_by_index::<bool>(at)?,
-            (None, _, Some(c)) => order::Entity::find()
+        let beyond_cursor = match (first, beyond) {
+            (Some((_, Some(beyond))), _) => beyond,
+            (None, Some(c)) => order::Entity::find()
                 .filter(c)
                 .select_only()
                 .column(order::Column::Id)
