@@ -25,7 +25,7 @@ pub struct Principal {
 }
 
 /// What a principal may read, as the store applies it to queries.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SourceScope {
     All,
     Only(Vec<SourceId>),

@@ -6,7 +6,7 @@ use base64::Engine;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 /// Where an order came from (API-2 "shop origin").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum Origin {
     #[default]
     All,
@@ -16,7 +16,7 @@ pub enum Origin {
     Integrations,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct OrderFilter {
     pub source_id: Option<SourceId>,
     pub platform: Option<Platform>,
@@ -34,7 +34,7 @@ pub struct OrderFilter {
 
 /// What the order list is sorted by (API-2); ties are broken by the order's id, in the same
 /// direction, so a page boundary never splits or repeats orders.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum OrderSortField {
     /// When the order was placed on its platform (or created here).
     #[default]
@@ -46,7 +46,7 @@ pub enum OrderSortField {
     Number,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct OrderSort {
     pub field: OrderSortField,
     pub descending: bool,
@@ -90,7 +90,7 @@ impl OrderSort {
 }
 
 /// An order's value of the field the list is sorted by.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SortKey {
     At(DateTime<Utc>),
     Total(rust_decimal::Decimal),
@@ -98,7 +98,7 @@ pub enum SortKey {
 }
 
 /// Position in the order list: the last order's sort key and id, for the sort it was made for.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct OrderCursor {
     pub key: SortKey,
     pub id: i64,

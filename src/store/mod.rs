@@ -69,6 +69,8 @@ pub struct Store {
     /// page is the API's most frequent statement and its planning cost more than its run:
     /// 0.1-0.3 ms of ~1 ms by pgbench on the bench's database (issue 20).
     pages: DatabaseConnection,
+    /// The orders page statements of the last requests (`order_page::PagePlans`).
+    page_plans: order_page::PagePlans,
     /// For statements run on sqlx directly (sea-orm's reach the metrics by its callback).
     metrics: Arc<Metrics>,
     /// What each platform takes from status rules and pushes (ST-5..7) and how its orders are
@@ -205,6 +207,7 @@ impl Store {
             acks_waiting: Default::default(),
             inbox_applying: Default::default(),
             auth_epoch: Default::default(),
+            page_plans: Default::default(),
         })
     }
 

@@ -21,15 +21,17 @@ use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, JoinType, Order as Direction, Query, QueryStatementBuilder,
     SelectStatement, Value,
 };
+use sea_orm::Condition;
 use sea_orm::{
     ColumnTrait, ColumnType, DbBackend, EntityName, EntityTrait, IdenStatic, Iterable, ModelTrait,
     QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, StreamTrait,
 };
 use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 /// Which columns of a table the page reads: every one, or only those named (the others read
 /// as their defaults: the page's caller asks only for what its fields show).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Columns {
     #[default]
     All,
@@ -46,7 +48,7 @@ impl Columns {
 }
 
 /// What the page reads: the orders' columns, and which relations with which columns.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct PageParts {
     pub order: Columns,
     pub customer: Option<Columns>,
@@ -59,7 +61,7 @@ pub struct PageParts {
 
 /// Which orders of the list a page holds (Relay's arguments): `size` of them, from the top
 /// or from after `after`, or (`backward`) the `size` just before `before` (or the last ones).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct OrderWindow {
     pub size: u64,
     pub backward: bool,
@@ -519,6 +521,258 @@ fn with_id(columns: &Columns) -> Columns {
     }
 }
 
+/// The page statement and where each part of its rows sits, for one request shape: built
+/// once and kept (`PagePlans`), since building it (sea-query's select with its joins, the SQL
+/// text) cost about a third of reading the page's rows (issue 20).
+struct PagePlan {
+    statement: sea_orm::Statement,
+    order: Layout<order::Entity>,
+    customer: Option<Layout<customer::Entity>>,
+    contacts_at: Option<usize>,
+    source: Option<Layout<source::Entity>>,
+    status: Option<Layout<status::Entity>>,
+    items: Option<(usize, Vec<(order_item::Column, Kind)>)>,
+    total_at: Option<usize>,
+    beyond_at: Option<usize>,
+    /// The orders beyond the cursor on the side the page did not travel (asked apart when the
+    /// page is empty).
+    beyond: Option<Condition>,
+}
+
+/// What a page plan is built from.
+struct PageKey {
+    scope: SourceScope,
+    filter: OrderFilter,
+    window: OrderWindow,
+    sort: OrderSort,
+    parts: PageParts,
+}
+
+/// The page plans of the last requests, by what they were built from (a frontend asks for the
+/// same few pages over and over: the first page of each list it shows). Bounded: at most
+/// `MAX_PLANS`; when full it starts again empty.
+#[derive(Clone, Default)]
+pub(crate) struct PagePlans(Arc<Mutex<PlansInner>>);
+
+#[derive(Default)]
+struct PlansInner {
+    hasher: std::hash::RandomState,
+    len: usize,
+    by_hash: HashMap<u64, Vec<(PageKey, Arc<PagePlan>)>>,
+}
+
+impl PagePlans {
+    const MAX_PLANS: usize = 256;
+
+    /// The plan for these inputs, built by `build` when none is kept.
+    fn get_or_build(
+        &self,
+        key: (
+            &SourceScope,
+            &OrderFilter,
+            &OrderWindow,
+            OrderSort,
+            &PageParts,
+        ),
+        build: impl FnOnce() -> Result<PagePlan>,
+    ) -> Result<Arc<PagePlan>> {
+        let (scope, filter, window, sort, parts) = key;
+        let same = |k: &PageKey| {
+            k.scope == *scope
+                && k.filter == *filter
+                && k.window == *window
+                && k.sort == sort
+                && k.parts == *parts
+        };
+        let hash = match self.0.lock() {
+            Ok(inner) => {
+                let hash = std::hash::BuildHasher::hash_one(&inner.hasher, key);
+                let kept = inner.by_hash.get(&hash).and_then(|plans| {
+                    plans
+                        .iter()
+                        .find(|(k, _)| same(k))
+                        .map(|(_, plan)| plan.clone())
+                });
+                if let Some(plan) = kept {
+                    return Ok(plan);
+                }
+                Some(hash)
+            }
+            Err(_) => None,
+        };
+        let plan = Arc::new(build()?);
+        if let (Some(hash), Ok(mut inner)) = (hash, self.0.lock()) {
+            if inner.len >= Self::MAX_PLANS {
+                inner.by_hash.clear();
+                inner.len = 0;
+            }
+            let key = PageKey {
+                scope: scope.clone(),
+                filter: filter.clone(),
+                window: window.clone(),
+                sort,
+                parts: parts.clone(),
+            };
+            inner
+                .by_hash
+                .entry(hash)
+                .or_default()
+                .push((key, plan.clone()));
+            inner.len += 1;
+        }
+        Ok(plan)
+    }
+}
+
+/// The page statement for these inputs (`base`: the filter and scope's condition).
+fn plan_page(
+    backend: DbBackend,
+    base: Condition,
+    scope: &SourceScope,
+    window: &OrderWindow,
+    sort: OrderSort,
+    parts: &PageParts,
+) -> Result<PagePlan> {
+    // the count: every order of the filter, whatever the cursor; PostgreSQL and SQLite
+    // both run a subquery that names nothing of the row once per statement
+    let count = parts.total.then(|| {
+        order::Entity::find()
+            .filter(base.clone())
+            .select_only()
+            .expr(Expr::cust("count(*)"))
+            .into_query()
+    });
+    let mut cond = base.clone();
+    if let Some(c) = &window.after {
+        cond = cond.add(page_after(c, sort));
+    }
+    if let Some(c) = &window.before {
+        cond = cond.add(page_after(c, sort.reversed()));
+    }
+    // the side the page did not travel: whether any order lies beyond its cursor there,
+    // asked in the same statement (`beyond`), apart when the page is empty
+    let beyond = if window.backward {
+        window
+            .before
+            .as_ref()
+            .map(|c| page_after(c, sort.reversed()))
+    } else {
+        window.after.as_ref().map(|c| page_after(c, sort))
+    }
+    .map(|bound| base.clone().add(bound.not()));
+    // a backward page is read from its end, then turned round
+    let read = if window.backward {
+        sort.reversed()
+    } else {
+        sort
+    };
+    let direction = if read.descending {
+        Direction::Desc
+    } else {
+        Direction::Asc
+    };
+    let sort_column = sort_column(sort.field);
+    let page = order::Entity::find()
+        .filter(cond)
+        .order_by(sort_column, direction.clone())
+        .order_by(order::Column::Id, direction.clone())
+        .limit(window.size.saturating_add(1))
+        .into_query();
+    let o = Alias::new(PAGE);
+    let mut select = Select {
+        q: Query::select(),
+        next: 0,
+    };
+    select.q.from_subquery(page, o.clone());
+    // the cursor of each order: its id and the sort's column
+    let order_columns = match with_id(&parts.order) {
+        Columns::Only(mut set) => {
+            set.insert(sort_column.as_str());
+            Columns::Only(set)
+        }
+        all => all,
+    };
+    let order_layout = select.columns::<order::Entity>(PAGE, "", &order_columns)?;
+    // a user of some sources: the buyers as those sources showed them
+    let seen_by = match scope {
+        SourceScope::All => None,
+        SourceScope::Only(ids) => Some(ids.iter().map(|s| s.0).collect::<Vec<i64>>()),
+    };
+    let mut customer_layout = None;
+    let mut contacts_at = None;
+    if let Some(columns) = parts.customer.as_ref().map(with_id) {
+        customer_layout = Some(join::<customer::Entity>(&mut select, &CUSTOMER, &columns)?);
+        if let Some(sources) = seen_by.as_deref().filter(|s| !s.is_empty()) {
+            let contacts = contacts_of_buyer(
+                backend,
+                sources,
+                &format!(
+                    "\"{PAGE}\".\"{col}\" {dir}, \"{PAGE}\".\"id\" {dir}",
+                    col = sort_column.as_str(),
+                    dir = if read.descending { "DESC" } else { "ASC" },
+                ),
+            );
+            contacts_at = Some(select.add(Expr::cust(contacts), "cc_json"));
+        }
+    }
+    let source_layout = match parts.source.as_ref().map(with_id) {
+        Some(columns) => Some(join::<source::Entity>(&mut select, &SOURCE, &columns)?),
+        None => None,
+    };
+    let status_layout = match parts.status.as_ref().map(with_id) {
+        Some(columns) => Some(join::<status::Entity>(&mut select, &STATUS, &columns)?),
+        None => None,
+    };
+    let items = match &parts.items {
+        Some(columns) => {
+            let at = select.add(Expr::cust(items_of_order(backend, columns)), "i_rows");
+            let kinds = wanted::<order_item::Entity>(columns)
+                .map(|c| Ok((c, Kind::of::<order_item::Entity>(c)?)))
+                .collect::<Result<Vec<_>>>()?;
+            Some((at, kinds))
+        }
+        None => None,
+    };
+    let total_at = count.map(|count| {
+        select.add(
+            Expr::SubQuery(None, Box::new(count.into_sub_query_statement())),
+            "total_count",
+        )
+    });
+    let beyond_at = beyond.clone().map(|c| {
+        let exists = order::Entity::find()
+            .filter(c)
+            .select_only()
+            .expr(Expr::val(1))
+            .limit(1)
+            .into_query();
+        select.add(Expr::exists(exists), "beyond")
+    });
+    let mut q = select.q;
+    q.order_by(
+        (o.clone(), Alias::new(sort_column.as_str())),
+        direction.clone(),
+    )
+    .order_by((o.clone(), Alias::new("id")), direction);
+    let statement = backend.build(&q);
+    let statement = match backend {
+        DbBackend::Postgres => limits_written_out(statement),
+        _ => statement,
+    };
+    Ok(PagePlan {
+        statement,
+        order: order_layout,
+        customer: customer_layout,
+        contacts_at,
+        source: source_layout,
+        status: status_layout,
+        items,
+        total_at,
+        beyond_at,
+        beyond,
+    })
+}
+
 impl Store {
     /// A page of orders with the columns and relations `parts` names, in one statement.
     pub async fn orders_page_with(
@@ -540,139 +794,33 @@ impl Store {
                 PageRelations::default(),
             ));
         };
-        // the count: every order of the filter, whatever the cursor; PostgreSQL and SQLite
-        // both run a subquery that names nothing of the row once per statement
-        let count = parts.total.then(|| {
-            order::Entity::find()
-                .filter(base.clone())
-                .select_only()
-                .expr(Expr::cust("count(*)"))
-                .into_query()
-        });
-        let from_start = window.after.is_none() && window.before.is_none();
-        let mut cond = base.clone();
-        if let Some(c) = &window.after {
-            cond = cond.add(page_after(c, sort));
-        }
-        if let Some(c) = &window.before {
-            cond = cond.add(page_after(c, sort.reversed()));
-        }
-        // the side the page did not travel: whether any order lies beyond its cursor there,
-        // asked in the same statement (`beyond`), apart when the page is empty
-        let beyond = if window.backward {
-            window
-                .before
-                .as_ref()
-                .map(|c| page_after(c, sort.reversed()))
-        } else {
-            window.after.as_ref().map(|c| page_after(c, sort))
-        }
-        .map(|bound| base.clone().add(bound.not()));
-        // a backward page is read from its end, then turned round
-        let read = if window.backward {
-            sort.reversed()
-        } else {
-            sort
-        };
-        let direction = if read.descending {
-            Direction::Desc
-        } else {
-            Direction::Asc
-        };
-        let sort_column = sort_column(sort.field);
-        let page = order::Entity::find()
-            .filter(cond)
-            .order_by(sort_column, direction.clone())
-            .order_by(order::Column::Id, direction.clone())
-            .limit(window.size.saturating_add(1))
-            .into_query();
         let backend = self.db.get_database_backend();
-        let o = Alias::new(PAGE);
-        let mut select = Select {
-            q: Query::select(),
-            next: 0,
-        };
-        select.q.from_subquery(page, o.clone());
-        // the cursor of each order: its id and the sort's column
-        let order_columns = match with_id(&parts.order) {
-            Columns::Only(mut set) => {
-                set.insert(sort_column.as_str());
-                Columns::Only(set)
-            }
-            all => all,
-        };
-        let order_layout = select.columns::<order::Entity>(PAGE, "", &order_columns)?;
-        // a user of some sources: the buyers as those sources showed them
-        let seen_by = match scope {
-            SourceScope::All => None,
-            SourceScope::Only(ids) => Some(ids.iter().map(|s| s.0).collect::<Vec<i64>>()),
-        };
-        let mut customer_layout = None;
-        let mut contacts_at = None;
-        if let Some(columns) = parts.customer.as_ref().map(with_id) {
-            customer_layout = Some(join::<customer::Entity>(&mut select, &CUSTOMER, &columns)?);
-            if let Some(sources) = seen_by.as_deref().filter(|s| !s.is_empty()) {
-                let contacts = contacts_of_buyer(
-                    backend,
-                    sources,
-                    &format!(
-                        "\"{PAGE}\".\"{col}\" {dir}, \"{PAGE}\".\"id\" {dir}",
-                        col = sort_column.as_str(),
-                        dir = if read.descending { "DESC" } else { "ASC" },
-                    ),
-                );
-                contacts_at = Some(select.add(Expr::cust(contacts), "cc_json"));
-            }
-        }
-        let source_layout = match parts.source.as_ref().map(with_id) {
-            Some(columns) => Some(join::<source::Entity>(&mut select, &SOURCE, &columns)?),
-            None => None,
-        };
-        let status_layout = match parts.status.as_ref().map(with_id) {
-            Some(columns) => Some(join::<status::Entity>(&mut select, &STATUS, &columns)?),
-            None => None,
-        };
-        let items = match &parts.items {
-            Some(columns) => {
-                let at = select.add(Expr::cust(items_of_order(backend, columns)), "i_rows");
-                let kinds = wanted::<order_item::Entity>(columns)
-                    .map(|c| Ok((c, Kind::of::<order_item::Entity>(c)?)))
-                    .collect::<Result<Vec<_>>>()?;
-                Some((at, kinds))
-            }
-            None => None,
-        };
-        let total_at = count.map(|count| {
-            select.add(
-                Expr::SubQuery(None, Box::new(count.into_sub_query_statement())),
-                "total_count",
-            )
-        });
-        let beyond_at = beyond.clone().map(|c| {
-            let exists = order::Entity::find()
-                .filter(c)
-                .select_only()
-                .expr(Expr::val(1))
-                .limit(1)
-                .into_query();
-            select.add(Expr::exists(exists), "beyond")
-        });
-        let mut q = select.q;
-        q.order_by(
-            (o.clone(), Alias::new(sort_column.as_str())),
-            direction.clone(),
-        )
-        .order_by((o.clone(), Alias::new("id")), direction);
-        let statement = backend.build(&q);
-        let statement = match backend {
-            DbBackend::Postgres => limits_written_out(statement),
-            _ => statement,
-        };
+        let plan = self
+            .page_plans
+            .get_or_build((scope, filter, &window, sort, parts), || {
+                plan_page(backend, base, scope, &window, sort, parts)
+            })?;
+        let PagePlan {
+            statement,
+            order: order_layout,
+            customer: customer_layout,
+            contacts_at,
+            source: source_layout,
+            status: status_layout,
+            items,
+            total_at,
+            beyond_at,
+            beyond,
+        } = &*plan;
+        let (contacts_at, total_at, beyond_at) = (*contacts_at, *total_at, *beyond_at);
+        let from_start = window.after.is_none() && window.before.is_none();
+        let seen_by = matches!(scope, SourceScope::Only(_));
         // rows are read as they arrive: orderhub decodes the first ones while PostgreSQL still
         // makes the rest (it sends a page in several packets), instead of after the last
-        let mut rows = self.pages.stream_raw(statement).await?;
+        let mut rows = self.pages.stream_raw(statement.clone()).await?;
 
-        let mut orders: Vec<OrderRow> = Vec::new();
+        let mut orders: Vec<OrderRow> =
+            Vec::with_capacity(usize::try_from(Ord::min(window.size, 1_000)).unwrap_or(0) + 1);
         let mut rel = PageRelations::default();
         let mut customers: Vec<CustomerRow> = vec![];
         let mut contacts: HashMap<i64, Vec<Contact>> = HashMap::new();
@@ -692,12 +840,12 @@ impl Store {
                         .transpose()?,
                 ));
             }
-            let order: OrderRow = read_model(row, &order_layout)?;
-            if let Some((at, kinds)) = &items {
+            let order: OrderRow = read_model(row, order_layout)?;
+            if let Some((at, kinds)) = items {
                 rel.items
                     .insert(order.id, read_items(row, backend, *at, kinds)?);
             }
-            if let Some(layout) = &customer_layout {
+            if let Some(layout) = customer_layout {
                 if let Some(c) = read_joined(row, layout, &mut seen_customers)? {
                     if let Some(at) = contacts_at {
                         let shown: Vec<Contact> = json_col(row, at)?.unwrap_or_default();
@@ -706,11 +854,11 @@ impl Store {
                     customers.push(c);
                 }
             }
-            if let Some(layout) = &source_layout {
+            if let Some(layout) = source_layout {
                 rel.sources
                     .extend(read_joined(row, layout, &mut seen_sources)?);
             }
-            if let Some(layout) = &status_layout {
+            if let Some(layout) = status_layout {
                 rel.statuses
                     .extend(read_joined(row, layout, &mut seen_statuses)?);
             }
@@ -728,7 +876,7 @@ impl Store {
         let beyond_cursor = match (first, beyond) {
             (Some((_, Some(beyond))), _) => beyond,
             (None, Some(c)) => order::Entity::find()
-                .filter(c)
+                .filter(c.clone())
                 .select_only()
                 .column(order::Column::Id)
                 .into_tuple::<i64>()
@@ -751,7 +899,7 @@ impl Store {
         } else {
             (more, beyond_cursor)
         };
-        if seen_by.is_some() {
+        if seen_by {
             super::contacts::seen_through(&mut customers, &contacts);
         }
         rel.customers = customers;
@@ -768,8 +916,75 @@ impl Store {
 }
 
 #[cfg(test)]
-mod limits_tests {
+mod statement_tests {
     use super::*;
+
+    fn window(size: u64) -> OrderWindow {
+        OrderWindow {
+            size,
+            backward: false,
+            after: None,
+            before: None,
+        }
+    }
+
+    // covers: API-1, API-2 — a page's statement is built once for the same inputs and again
+    // for any other (scope, filter, window, parts); the kept plans are bounded
+    #[test]
+    fn page_plans_are_kept_per_inputs_and_bounded() {
+        let plans = PagePlans::default();
+        let built = std::cell::Cell::new(0);
+        let get =
+            |scope: &SourceScope, filter: &OrderFilter, w: &OrderWindow, parts: &PageParts| {
+                plans
+                    .get_or_build((scope, filter, w, OrderSort::default(), parts), || {
+                        built.set(built.get() + 1);
+                        let base = order_condition(scope, filter).expect("a condition");
+                        plan_page(
+                            DbBackend::Postgres,
+                            base,
+                            scope,
+                            w,
+                            OrderSort::default(),
+                            parts,
+                        )
+                    })
+                    .unwrap()
+            };
+        let all = SourceScope::All;
+        let some = SourceScope::Only(vec![crate::domain::SourceId(2)]);
+        let none = OrderFilter::default();
+        let searched = OrderFilter {
+            search: Some("Олена".into()),
+            ..Default::default()
+        };
+        let parts = PageParts {
+            items: Some(Columns::All),
+            ..Default::default()
+        };
+        let first = get(&all, &none, &window(50), &parts);
+        let again = get(&all, &none, &window(50), &parts);
+        assert!(Arc::ptr_eq(&first, &again));
+        assert_eq!(built.get(), 1);
+        // another scope, filter, size or selection: another statement
+        let scoped = get(&some, &none, &window(50), &parts);
+        let filtered = get(&all, &searched, &window(50), &parts);
+        let smaller = get(&all, &none, &window(10), &parts);
+        let plain = get(&all, &none, &window(50), &PageParts::default());
+        assert_eq!(built.get(), 5);
+        assert!(scoped.statement.sql.contains("\"source_id\" IN"));
+        assert!(filtered.statement.sql.contains("LIKE"));
+        assert!(smaller.statement.sql.contains("LIMIT 11"));
+        assert!(!plain.statement.sql.contains("order_items"));
+        assert_eq!(first.statement.sql, again.statement.sql);
+        // bounded: when full it starts again
+        for size in 100..(100 + PagePlans::MAX_PLANS as u64) {
+            get(&all, &none, &window(size), &parts);
+        }
+        let after = get(&all, &none, &window(50), &parts);
+        assert!(!Arc::ptr_eq(&first, &after));
+        assert!(plans.0.lock().unwrap().len <= PagePlans::MAX_PLANS);
+    }
 
     // covers: API-1 — the page statement's limits are numbers, its other values parameters
     #[test]
