@@ -4,8 +4,9 @@
 //! taking turns (orderhub, PostGraphile, orderhub on SQLite, orderhub, PostGraphile, …).
 //!
 //! The bench creates a fresh PostgreSQL database, seeds it through orderhub's store (2 000 orders,
-//! 3 items each, two sources; then `ANALYZE`, as autovacuum would on a live database), starts the release `orderhub serve` binary on it (a process of its
-//! own, so its CPU and memory are its own) and PostGraphile 5 (`postgraphile -P postgraphile/presets/amber -c <db> -s public`,
+//! 3 items each, two sources; then `ANALYZE`, as autovacuum would on a live database), starts the
+//! release `orderhub serve` binary on it (a process of its own, so its CPU and memory are its
+//! own) and PostGraphile 5 (`postgraphile -P postgraphile/presets/amber -c <db> -s public`,
 //! production mode) on the same database, checks that both answer the same 50 orders with the same
 //! relations, then measures. The same page is measured on SQLite (a file seeded the same way) in
 //! the same turns. It prints requests/s, p99, the servers' CPU per request (and PostgreSQL's, its
