@@ -552,11 +552,17 @@ struct PageKey {
 /// same few pages over and over: the first page of each list it shows). Bounded: at most
 /// `MAX_PLANS`; when full it starts again empty.
 #[derive(Clone, Default)]
-pub(crate) struct PagePlans(Arc<Mutex<PlansInner>>);
+pub(crate) struct PagePlans(Arc<PlansInner>);
 
 #[derive(Default)]
 struct PlansInner {
+    /// Random keys: a caller cannot choose inputs that land on one hash.
     hasher: std::hash::RandomState,
+    kept: Mutex<Kept>,
+}
+
+#[derive(Default)]
+struct Kept {
     len: usize,
     by_hash: HashMap<u64, Vec<(PageKey, Arc<PagePlan>)>>,
 }
@@ -577,6 +583,7 @@ impl PagePlans {
         build: impl FnOnce() -> Result<PagePlan>,
     ) -> Result<Arc<PagePlan>> {
         let (scope, filter, window, sort, parts) = key;
+        let hash = std::hash::BuildHasher::hash_one(&self.0.hasher, key);
         let same = |k: &PageKey| {
             k.scope == *scope
                 && k.filter == *filter
@@ -584,27 +591,21 @@ impl PagePlans {
                 && k.sort == sort
                 && k.parts == *parts
         };
-        let hash = match self.0.lock() {
-            Ok(inner) => {
-                let hash = std::hash::BuildHasher::hash_one(&inner.hasher, key);
-                let kept = inner.by_hash.get(&hash).and_then(|plans| {
-                    plans
-                        .iter()
-                        .find(|(k, _)| same(k))
-                        .map(|(_, plan)| plan.clone())
-                });
-                if let Some(plan) = kept {
-                    return Ok(plan);
-                }
-                Some(hash)
-            }
-            Err(_) => None,
-        };
+        let kept = self.0.kept.lock().ok().and_then(|kept| {
+            kept.by_hash
+                .get(&hash)?
+                .iter()
+                .find(|(k, _)| same(k))
+                .map(|(_, plan)| plan.clone())
+        });
+        if let Some(plan) = kept {
+            return Ok(plan);
+        }
         let plan = Arc::new(build()?);
-        if let (Some(hash), Ok(mut inner)) = (hash, self.0.lock()) {
-            if inner.len >= Self::MAX_PLANS {
-                inner.by_hash.clear();
-                inner.len = 0;
+        if let Ok(mut kept) = self.0.kept.lock() {
+            if kept.len >= Self::MAX_PLANS {
+                kept.by_hash.clear();
+                kept.len = 0;
             }
             let key = PageKey {
                 scope: scope.clone(),
@@ -613,12 +614,11 @@ impl PagePlans {
                 sort,
                 parts: parts.clone(),
             };
-            inner
-                .by_hash
+            kept.by_hash
                 .entry(hash)
                 .or_default()
                 .push((key, plan.clone()));
-            inner.len += 1;
+            kept.len += 1;
         }
         Ok(plan)
     }
@@ -983,7 +983,7 @@ mod statement_tests {
         }
         let after = get(&all, &none, &window(50), &parts);
         assert!(!Arc::ptr_eq(&first, &after));
-        assert!(plans.0.lock().unwrap().len <= PagePlans::MAX_PLANS);
+        assert!(plans.0.kept.lock().unwrap().len <= PagePlans::MAX_PLANS);
     }
 
     // covers: API-1 — the page statement's limits are numbers, its other values parameters
