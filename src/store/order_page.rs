@@ -802,19 +802,6 @@ impl Store {
             .get_or_build((scope, filter, &window, sort, parts), || {
                 plan_page(backend, base, scope, &window, sort, parts)
             })?;
-        let PagePlan {
-            statement,
-            order: order_layout,
-            customer: customer_layout,
-            contacts_at,
-            source: source_layout,
-            status: status_layout,
-            items,
-            total_at,
-            beyond_at,
-            beyond,
-        } = &*plan;
-        let (contacts_at, total_at, beyond_at) = (*contacts_at, *total_at, *beyond_at);
         let from_start = window.after.is_none() && window.before.is_none();
         let seen_by = matches!(scope, SourceScope::Only(_));
         // PostgreSQL: rows are read as they arrive, orderhub decoding the first ones while
@@ -822,10 +809,12 @@ impl Store {
         // once, its rows come from sqlx's worker thread and taking them one by one as it made them
         // was slower (bench A/B at 8 connections: ~10 % fewer pages)
         let mut rows = match backend {
-            DbBackend::Postgres => Either::Left(self.pages.stream_raw(statement.clone()).await?),
+            DbBackend::Postgres => {
+                Either::Left(self.pages.stream_raw(plan.statement.clone()).await?)
+            }
             _ => Either::Right(futures_util::stream::iter(
                 self.pages
-                    .query_all_raw(statement.clone())
+                    .query_all_raw(plan.statement.clone())
                     .await?
                     .into_iter()
                     .map(Ok::<_, sea_orm::DbErr>),
@@ -845,33 +834,33 @@ impl Store {
             let row = &row;
             if first.is_none() {
                 first = Some((
-                    total_at
+                    plan.total_at
                         .map(|at| row.try_get_by_index::<i64>(at))
                         .transpose()?,
-                    beyond_at
+                    plan.beyond_at
                         .map(|at| row.try_get_by_index::<bool>(at))
                         .transpose()?,
                 ));
             }
-            let order: OrderRow = read_model(row, order_layout)?;
-            if let Some((at, kinds)) = items {
+            let order: OrderRow = read_model(row, &plan.order)?;
+            if let Some((at, kinds)) = &plan.items {
                 rel.items
                     .insert(order.id, read_items(row, backend, *at, kinds)?);
             }
-            if let Some(layout) = customer_layout {
+            if let Some(layout) = &plan.customer {
                 if let Some(c) = read_joined(row, layout, &mut seen_customers)? {
-                    if let Some(at) = contacts_at {
+                    if let Some(at) = plan.contacts_at {
                         let shown: Vec<Contact> = json_col(row, at)?.unwrap_or_default();
                         contacts.insert(c.id, shown);
                     }
                     customers.push(c);
                 }
             }
-            if let Some(layout) = source_layout {
+            if let Some(layout) = &plan.source {
                 rel.sources
                     .extend(read_joined(row, layout, &mut seen_sources)?);
             }
-            if let Some(layout) = status_layout {
+            if let Some(layout) = &plan.status {
                 rel.statuses
                     .extend(read_joined(row, layout, &mut seen_statuses)?);
             }
@@ -886,7 +875,7 @@ impl Store {
             None if from_start => Some(0),
             None => None,
         };
-        let beyond_cursor = match (first, beyond) {
+        let beyond_cursor = match (first, &plan.beyond) {
             (Some((_, Some(beyond))), _) => beyond,
             (None, Some(c)) => order::Entity::find()
                 .filter(c.clone())
